@@ -1,0 +1,89 @@
+"""The `mtm` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@click.group(help="Medicare Part D MTM targeting pipeline: find, enroll and prioritise MTM members.")
+@click.version_option(package_name="mtm-targeting")
+def main() -> None:
+    pass
+
+
+@main.command(help="Run the whole pipeline once (the Dagster asset graph, in-process) and publish the run.")
+@click.option("--extract", "extracts", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Extract folder. Repeat to read several deliveries in order (later versions win). "
+                   "Default: the bundled data_samples/.")
+@click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",
+              show_default=True, help="Layout of the extract: canonical (input-contract.md), CMS DE-SynPUF, Synthea CSV.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Evaluate the population as of this date. Default: the extract's extract.toml, else today.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Plan settings TOML (outputs.md). Default: the CMS defaults of the contract year.")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the warehouse, the enrollment ledger and published runs. Default: $MTM_HOME or ./.mtm")
+def run(extracts, source, as_of, settings_file, home) -> None:
+    from dagster_project.run import RunFailed, run_pipeline
+    from pipelines.errors import SettingsError
+    from pipelines.run_context import RunContext
+
+    try:
+        ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
+                                settings_file=settings_file, source=source)
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
+    try:
+        folder = run_pipeline(ctx)
+    except RunFailed as failure:
+        click.echo(f"Run FAILED: {failure.error}", err=True)
+        click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
+        sys.exit(1)
+    _print_summary(folder)
+
+
+def _print_summary(folder: Path) -> None:
+    manifest = json.loads((folder / "run_manifest.json").read_text())
+    t = manifest.get("targeting", {})
+    click.echo(f"Published run: {folder}")
+    click.echo(f"  Part D members enrolled at {manifest['as_of_date']}: {t.get('members_enrolled_part_d')}")
+    click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
+               f"(by reason: {t.get('members_by_targeting_reason')})")
+    click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}")
+    rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())
+    click.echo(f"  rejected input rows: {rejects} (rejects.csv)")
+    for warning in manifest.get("warnings", []):
+        click.echo(f"  WARNING: {warning}")
+    click.echo(f"Files: {', '.join(sorted(p.name for p in folder.iterdir()))}")
+    click.echo(f"Latest run: {folder.parent / 'latest'}")
+
+
+@main.command(help="Write a synthetic extract in the canonical layout (realistic drug mix, conditions, costs).")
+@click.option("--members", type=click.IntRange(1), required=True, help="Number of members.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; same seed, same files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="As-of date the data is built around (written to extract.toml). Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="File format of the tables.")
+def generate(members, seed, out, as_of, fmt) -> None:
+    import datetime as dt
+
+    from pipelines.synth import generate as generate_extract
+
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    counts = generate_extract(members=members, seed=seed, out_dir=out, as_of=day, fmt=fmt)
+    click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+if __name__ == "__main__":
+    main()

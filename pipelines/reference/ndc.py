@@ -1,0 +1,57 @@
+"""NDC normalisation to the 11-digit 5-4-2 form used in claims (``PROD_SRVC_ID``).
+
+The FDA publishes 10-digit NDCs in three hyphenated shapes; each becomes 11 digits by padding the
+short segment with a leading zero.  An unhyphenated 10-digit string is ambiguous (which segment is
+short?) and is refused rather than guessed.  The same rule exists as a DuckDB macro so staging can
+normalise millions of rows in SQL; a test keeps the two in agreement.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WS = " \t\r\n"
+_ELEVEN = re.compile(r"[0-9]{11}")
+#: (segment lengths) -> which segment gets the leading zero (None = already 11 digits)
+_SHAPES = {(4, 4, 2): 0, (5, 3, 2): 1, (5, 4, 1): 2, (5, 4, 2): None}
+_HYPHENATED = re.compile(r"([0-9]+)-([0-9]+)-([0-9]+)")
+
+
+def normalise_ndc(text: object) -> str | None:
+    """11-digit NDC for ``text``, or None when it is not an NDC in a recognised shape."""
+    if text is None:
+        return None
+    value = str(text).strip(_WS)
+    if _ELEVEN.fullmatch(value):
+        return value
+    match = _HYPHENATED.fullmatch(value)
+    if not match:
+        return None
+    parts = list(match.groups())
+    shape = tuple(len(p) for p in parts)
+    if shape not in _SHAPES:
+        return None
+    pad = _SHAPES[shape]
+    if pad is not None:
+        parts[pad] = "0" + parts[pad]
+    return "".join(parts)
+
+
+def ndc_sql_macro(name: str = "normalise_ndc") -> str:
+    """DuckDB ``CREATE OR REPLACE MACRO`` text implementing :func:`normalise_ndc` in SQL."""
+    t = "trim(CAST(x AS VARCHAR), ' \t\r\n')"
+    return f"""CREATE OR REPLACE MACRO {name}(x) AS (
+    CASE
+        WHEN x IS NULL THEN NULL
+        WHEN regexp_full_match({t}, '[0-9]{{11}}') THEN {t}
+        WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{4}}-[0-9]{{2}}')
+            THEN '0' || replace({t}, '-', '')
+        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{3}}-[0-9]{{2}}')
+            THEN substr({t}, 1, 5) || '0' || substr({t}, 7, 3) || substr({t}, 11, 2)
+        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{4}}-[0-9]{{1}}')
+            THEN substr({t}, 1, 5) || substr({t}, 7, 4) || '0' || substr({t}, 12, 1)
+        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{4}}-[0-9]{{2}}')
+            THEN replace({t}, '-', '')
+        ELSE NULL
+    END
+)"""

@@ -1,0 +1,61 @@
+"""Run the real pipeline steps on a hand-built extract and read back what it published."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from pipelines.run_context import RunContext
+from pipelines.steps import run_all
+from tests.extract_builder import write_extract
+
+AS_OF = dt.date(2025, 9, 30)
+
+# Real NDCs of the shipped map, one per drug.
+NDC = {
+    "atorvastatin": "00071015523",
+    "lisinopril": "00006001954",
+    "metformin": "00087606005",
+    "amlodipine": "00054010022",
+    "metoprolol": "16714085201",
+    "furosemide": "00054329450",
+    "sertraline": "00049005001",
+    "donepezil": "00143974709",
+    "alendronate": "00006003121",
+    "albuterol": "00173032188",
+    "sacubitril / valsartan": "00078065920",
+    "fluticasone nasal": "00054327099",
+    "sevelamer": "00615823939",
+    "oxycodone": "00054039041",
+    "alprazolam": "00009002901",
+    "timolol eye drops": "17478028810",
+}
+EIGHT_DRUGS = ["atorvastatin", "lisinopril", "metformin", "amlodipine", "metoprolol", "furosemide",
+               "sertraline", "donepezil"]
+
+
+def run_extract(tmp_path: Path, as_of: dt.date = AS_OF, settings: str | None = None, home: Path | None = None,
+                name: str = "extract", **tables) -> dict[str, dict]:
+    extract = write_extract(tmp_path / name, **tables)
+    settings_file = None
+    if settings is not None:
+        settings_file = tmp_path / f"{name}_settings.toml"
+        settings_file.write_text(settings)
+    ctx = RunContext.create(home=home or tmp_path / "home", extract_dirs=[extract], as_of=as_of,
+                            settings_file=settings_file)
+    folder = run_all(ctx, with_quality_docs=False)
+    with (folder / "member_summary.csv").open(newline="") as fh:
+        return {row["member_id"]: row for row in csv.DictReader(fh)}
+
+
+def ledger(home: Path) -> list[tuple]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria "
+            "FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
+    finally:
+        con.close()
