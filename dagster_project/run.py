@@ -21,7 +21,7 @@ def _user_error(exc: BaseException) -> BaseException:
     return getattr(exc, "user_exception", None) or exc
 
 
-def run_pipeline(ctx: RunContext):
+def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
     """Run every asset for ctx; on failure the published runs and the ledger are left as they were."""
     resources = resources_for(
         ctx.home,
@@ -36,6 +36,7 @@ def run_pipeline(ctx: RunContext):
             result = dg.materialize(
                 [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=dg.DagsterInstance.ephemeral(),
                 raise_on_error=True,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
             )
         except Exception as exc:  # the step's own error carries the message for the analyst
             error = _user_error(exc)

@@ -31,7 +31,8 @@ def main() -> None:
               help="Plan settings TOML (outputs.md). Default: the CMS defaults of the contract year.")
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the warehouse, the enrollment ledger and published runs. Default: $MTM_HOME or ./.mtm")
-def run(extracts, source, as_of, settings_file, home) -> None:
+@click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
+def run(extracts, source, as_of, settings_file, home, verbose) -> None:
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
@@ -43,7 +44,7 @@ def run(extracts, source, as_of, settings_file, home) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
     try:
-        folder = run_pipeline(ctx)
+        folder = run_pipeline(ctx, log_level="INFO" if verbose else "WARNING")
     except RunFailed as failure:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)

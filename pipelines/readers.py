@@ -27,6 +27,8 @@ class IngestReport:
     files: list[dict] = field(default_factory=list)
     rows_in: dict[str, int] = field(default_factory=dict)
     absent_tables: list[str] = field(default_factory=list)
+    #: plain-language remarks of the reader for the run report (e.g. "SynPUF NDCs are synthetic")
+    notes: list[str] = field(default_factory=list)
 
 
 def _sql_str(value: str) -> str:

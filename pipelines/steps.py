@@ -61,8 +61,23 @@ def ingest(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict:
     ctx.add_note("input_files", report.files)
     ctx.add_note("rows_in", report.rows_in)
     ctx.add_note("absent_tables", report.absent_tables)
+    ctx.add_note("warnings", ingest_warnings(ctx, report))
     write_run_parameters(ctx, con, member_status_delivered="member_status" not in report.absent_tables)
     return _timed(ctx, "ingest", started, {"rows_in": report.rows_in})
+
+
+def ingest_warnings(ctx: RunContext, report) -> list[str]:
+    """What the run could not evaluate, said plainly in the manifest and on the console."""
+    warnings = list(getattr(report, "notes", []))
+    if "dmp_arb" in report.absent_tables and ctx.as_of.year >= 2022:
+        warnings.append(
+            "no dmp_arb file was delivered: at-risk beneficiaries of the Drug Management Program "
+            "(targeting reason 02) were NOT evaluated"
+        )
+    if "medical_claim" in report.absent_tables:
+        warnings.append("no medical_claim file was delivered: chronic conditions come from drugs "
+                        "(and ESRD status) only, as for a standalone PDP")
+    return warnings
 
 
 def write_run_parameters(ctx: RunContext, con: duckdb.DuckDBPyConnection, member_status_delivered: bool) -> None:

@@ -4,7 +4,6 @@ Each asset only wires a step of ``pipelines.steps`` to the warehouse and reports
 that analysts read in the UI; all logic lives in the framework-free core and in ``sql/``.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

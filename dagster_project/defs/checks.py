@@ -1,6 +1,5 @@
 """Asset checks on the targeting outputs: gates that block publishing, and soft reasonableness signals."""
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource

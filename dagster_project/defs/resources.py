@@ -1,6 +1,5 @@
 """Resources: the run's parameters (home, extract, as-of date, settings) and the DuckDB warehouse."""
 
-from __future__ import annotations
 
 import os
 from pathlib import Path

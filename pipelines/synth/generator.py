@@ -199,12 +199,24 @@ def _members(c: Ctx) -> dict:
     place = _pick(rng, n, [p[4] for p in M.PLACES])
     lang = _pick(rng, n, list(M.LANGUAGES.values()))
     return dict(
-        gidx=gidx, age=age, birth=birth, female=female, conds=conds, ncond=ncond, frail=frail,
-        minor=minor, death=death, lis=lis, lis_full=lis_full, place=place, lang=lang,
+        gidx=gidx,
+        age=age,
+        birth=birth,
+        female=female,
+        conds=conds,
+        ncond=ncond,
+        frail=frail,
+        minor=minor,
+        death=death,
+        lis=lis,
+        lis_full=lis_full,
+        place=place,
+        lang=lang,
         mail=rng.random(n) < 0.28,
         adherence=_pick(rng, n, [0.62, 0.26, 0.12]),  # good / moderate / poor
-        first=np.where(female, rng.integers(0, len(M.FIRST_F), n),
-                       rng.integers(0, len(M.FIRST_M), n)),  # fmt: skip
+        first=np.where(
+            female, rng.integers(0, len(M.FIRST_F), n), rng.integers(0, len(M.FIRST_M), n)
+        ),  # fmt: skip
         last=rng.integers(0, len(M.LAST), n),
         presc=c.prescribers[rng.integers(0, len(c.prescribers), (n, 3))],
         pharm=c.pharmacies[rng.integers(0, len(c.pharmacies), n)],
@@ -230,6 +242,8 @@ def _spans(c: Ctx, m: dict) -> dict:
     start = np.where(kind == 3, recent, start)
     start = np.where((kind == 4) & (cy_start > hs), cy_start, start)
     start = np.minimum(start, _month_start(np.full(n, as_of)))
+    # nobody dies before (or within a month of) joining the plan
+    m["death"] = np.where((m["death"] >= 0) & (m["death"] < start + 30), -1, m["death"])
     contract = _pick(rng, n, [x[1] for x in M.CONTRACTS])
     pbp = rng.integers(0, 2, n)
     end = np.full(n, -1, dtype=np.int64)
@@ -239,7 +253,7 @@ def _spans(c: Ctx, m: dict) -> dict:
     change &= cut > start + 60
     gap = np.where(kind == 5, rng.integers(1, 3, n), 0)
     gap = np.where(_add_months(cut, gap) > as_of, 0, gap)
-    disen = (kind == 2)
+    disen = kind == 2
     disen_end = _month_end(rng.integers(hs + 60, as_of - 10, n))
     disen &= disen_end > start + 30
     end = np.where(disen, disen_end, end)
@@ -299,6 +313,9 @@ def _regimens(c: Ctx, m: dict) -> tuple[np.ndarray, np.ndarray]:
             for label in M.HIV_ALTERNATIVE:
                 slot(treated & ~biktarvy, 1.0, {label: 1})
     age = m["age"]
+    # multimorbid members take more of everything (polypharmacy follows the condition count)
+    load = np.clip(M.OTHER_LOAD[0] + M.OTHER_LOAD[1] * m["ncond"], 0.2, M.OTHER_LOAD[2])
+    load_max = M.OTHER_LOAD[2]
     for prob, choices, only in M.OTHER_SLOTS:
         mask = np.ones(n, bool)
         if only == "M":
@@ -307,7 +324,8 @@ def _regimens(c: Ctx, m: dict) -> tuple[np.ndarray, np.ndarray]:
             mask = m["female"]
         elif only == "65":
             mask = age >= 65
-        slot(mask & ~m["minor"], prob, choices)
+        p = min(prob * load_max, 1.0)
+        slot(mask & ~m["minor"] & (rng.random(n) < load * prob / p), p, choices)
     frail_boost = 1 + 0.5 * (m["frail"] > 1)
     opioid = np.zeros(n, bool)
     opioid[slot(~m["minor"] & (rng.random(n) < frail_boost / 1.5), M.CHRONIC_OPIOID[0] * 1.5,
@@ -398,7 +416,8 @@ def _fills(c: Ctx, m: dict, s: dict, rm: np.ndarray, rp: np.ndarray) -> pl.DataF
     # cost: catalog 30-day cost, per-fill noise, dispensing fee; mail order 90-day discount
     mail_fill = (dsup >= 84) & m["mail"][mem]
     brand = cat.brand[prod]
-    gross = cat.cost[prod] * dsup / 30.0 * np.exp(rng.normal(0, 0.06, F))
+    unit = cat.cost * np.where(cat.brand, 1.0, M.GENERIC_COST_SCALE)
+    gross = unit[prod] * dsup / 30.0 * np.exp(rng.normal(0, 0.06, F))
     gross = gross * np.where(mail_fill, 0.9, 1.0) + np.where(mail_fill, 0.0, np.where(brand, 1.0, 1.75))  # noqa: E501
     gross = np.round(gross, 2)
     months = np.maximum(dsup / 30.0, 0.34)
@@ -476,17 +495,15 @@ def _versions(rng: np.random.Generator, df: pl.DataFrame, money: tuple[str, ...]
         + [pl.col("_later").alias("processed_at")]
     ).drop("_f")
     if len(money) == 3:  # pharmacy: keep patient_pay + plan_paid = gross
-        adj = adj.with_columns(
-            pl.min_horizontal(money[1], money[0]).alias(money[1])
-        ).with_columns((pl.col(money[0]) - pl.col(money[1])).round(2).alias(money[2]))
+        adj = adj.with_columns(pl.min_horizontal(money[1], money[0]).alias(money[1])).with_columns(
+            (pl.col(money[0]) - pl.col(money[1])).round(2).alias(money[2])
+        )
     repay = base.filter(pl.Series(u >= 0.997)).with_columns(
         processed_at=pl.col("_later") + pl.duration(days=2)
     )
     dup = base.filter(pl.Series((u >= 0.05) & (u < 0.051)))
     no_ts = pl.Series((u >= 0.02) & (u < 0.0205))
-    orig = base.with_columns(
-        processed_at=pl.when(no_ts).then(None).otherwise(pl.col("processed_at"))
-    )
+    orig = base.with_columns(processed_at=pl.when(no_ts).then(None).otherwise(pl.col("processed_at")))
     return pl.concat([orig, dup, rev, adj, repay]).drop("_later")
 
 
@@ -501,9 +518,7 @@ def _medical(c: Ctx, m: dict, s: dict) -> pl.DataFrame:
     nK = len(code_list)
     dotted = [k if len(k) <= 3 else k[:3] + "." + k[3:] for k in code_list]
     strings = pl.Series(code_list + dotted)
-    has_medical = np.array([M.CONTRACTS[x][0][0] == "H" for x in range(len(M.CONTRACTS))])[
-        s["last_contract"]
-    ]
+    has_medical = np.array([M.CONTRACTS[x][0][0] == "H" for x in range(len(M.CONTRACTS))])[s["last_contract"]]
     # evidence level of each member-condition: 0 none (drugs only), 1 single claim, 2 full
     ev = _pick(rng, n * nC, [1 - sum(M.DX_EVIDENCE), M.DX_EVIDENCE[1], M.DX_EVIDENCE[0]])
     ev = ev.reshape(n, nC) * m["conds"] * has_medical[:, None]
@@ -619,6 +634,7 @@ def _statuses(c: Ctx, m: dict, s: dict) -> tuple[pl.DataFrame, dict]:
     h_rev = ~dead & ~h_live & (rng.random(n) < 0.002)
     h_rev_start = np.maximum(as_of - rng.integers(120, 400, n), s["start"])
     h_rev_end = np.minimum(h_rev_start + rng.integers(20, 90, n), as_of - 1)
+    h_rev &= h_rev_end > h_rev_start
     hospice_now = h_live
     for mask, st, en in ((h_dead, h_dead_start, m["death"]), (h_live, h_live_start, None),
                          (h_rev, h_rev_start, h_rev_end)):  # fmt: skip
@@ -636,12 +652,14 @@ def _statuses(c: Ctx, m: dict, s: dict) -> tuple[pl.DataFrame, dict]:
     ltc = rng.random(n) < np.clip(0.012 + 0.08 * (m["age"] > 85) + 0.05 * m["conds"][:, 7], 0, 0.5)
     ltc_start = np.maximum(s["start"], as_of - rng.integers(30, 1500, n))
     ltc_end = np.where(rng.random(n) < 0.15, np.minimum(ltc_start + rng.integers(30, 300, n), as_of - 1), -1)  # noqa: E501
+    ltc_end = np.where(ltc_end > ltc_start, ltc_end, -1)
     i = np.nonzero(ltc)[0]
     rows.append((i, "ltc_resident", ltc_start[i], ltc_end[i]))
     # ESRD: dialysis start, a few ended (transplant)
     esrd = m["conds"][:, M.CONDITIONS.index("esrd")]
     e_start = np.maximum(m["birth"] + 365, as_of - rng.integers(60, 2500, n))
     e_end = np.where(rng.random(n) < 0.06, np.minimum(e_start + rng.integers(200, 900, n), as_of - 1), -1)  # noqa: E501
+    e_end = np.where(e_end > e_start, e_end, -1)
     i = np.nonzero(esrd)[0]
     rows.append((i, "esrd", e_start[i], e_end[i]))
     # LIS: from the first span start (or a later January 1); a few lost it at the start of CY
@@ -692,9 +710,11 @@ def _eligibility(c: Ctx, m: dict, s: dict, flags: dict) -> pl.DataFrame:
     state = _gather([p[1] for p in M.PLACES], place)
     zipc = _gather([p[2] for p in M.PLACES], place)
     area = _gather([p[3] for p in M.PLACES], place)
-    phone_tail = pl.Series(rng.integers(200, 999, n)).cast(pl.String) + "-" + pl.Series(
-        rng.integers(0, 10000, n)
-    ).cast(pl.String).str.zfill(4)
+    phone_tail = (
+        pl.Series(rng.integers(200, 999, n)).cast(pl.String)
+        + "-"
+        + pl.Series(rng.integers(0, 10000, n)).cast(pl.String).str.zfill(4)
+    )
     phone = area + "-" + phone_tail
     phone = pl.select(pl.when(pl.Series(rng.random(n) > 0.04)).then(phone)).to_series()
     addr = (pl.Series(rng.integers(1, 9900, n)).cast(pl.String) + " "
@@ -746,7 +766,7 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     CMRs of the previous year)."""
     rng, n, as_of = c.rng, c.n, c.as_of
     cy = _d(date.fromordinal(EPOCH.toordinal() + as_of).replace(month=1, day=1))
-    alive = (m["death"] < 0) | (m["death"] > cy + 20)
+    alive = (m["death"] < 0) | (m["death"] > as_of)
     likely = (m["ncond"] >= 3) & (n_active >= 7) & alive & (s["start"] < as_of - 20)
     ev_m, ev_t, ev_d, ev_k = [], [], [], []  # member, type, date, sub-kind index
 
@@ -761,6 +781,7 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     offered = likely & (rng.random(n) < 0.75)
     i = np.nonzero(offered)[0]
     off_d = lo + (rng.random(len(i)) * span * 0.8).astype(np.int64)
+    off_d = np.minimum(np.maximum(off_d, s["start"][i]), as_of)
     add(i, "cmr_offered", off_d)
     # CMR completed for ~60% of those offered, 0-40 days later (before as_of)
     done = rng.random(len(i)) < 0.6
@@ -786,14 +807,14 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     k = np.nonzero(oo)[0]
     add(k, "opted_out", np.minimum(lo + (rng.random(len(k)) * span).astype(np.int64) + 5, as_of),
         _pick(rng, len(k), [0, 0, 85, 15]))  # fmt: skip
-    dd_ = likely & (m["death"] >= cy) & (m["death"] <= as_of) & (rng.random(n) < 0.5)
+    dd_ = (m["ncond"] >= 3) & (m["death"] >= cy) & (m["death"] <= as_of) & (rng.random(n) < 0.3)
     k = np.nonzero(dd_)[0]
     add(k, "opted_out", m["death"][k], np.zeros(len(k), np.int64))
     de = likely & s["disen"] & (s["end"] >= cy) & (s["end"] < as_of) & (rng.random(n) < 0.5)
     k = np.nonzero(de)[0]
     add(k, "opted_out", s["end"][k], np.ones(len(k), np.int64))
     # last year's CMR for some (annual re-offer logic)
-    prev = likely & (rng.random(n) < 0.3) & (cy - 365 > c.hist_start)
+    prev = likely & (rng.random(n) < 0.3) & (cy - 365 > c.hist_start) & (s["start"] < cy - 365)
     k = np.nonzero(prev)[0]
     pd_ = cy - 365 + (rng.random(len(k)) * 330).astype(np.int64)
     add(k, "cmr_offered", pd_)
@@ -851,8 +872,8 @@ def _chunk(c: Ctx) -> dict[str, pl.DataFrame]:
     fills = _fills(c, m, s, rm, rp)
     # active products at as_of (90-day lookback) per member, for the MTM-event subset
     recent = fills.filter(
-        (pl.col("fill_date") + pl.duration(days=pl.col("days_supply"))
-         >= pl.lit(date.fromordinal(EPOCH.toordinal() + c.as_of - 89)))
+        pl.col("fill_date") + pl.duration(days=pl.col("days_supply"))
+         >= pl.lit(date.fromordinal(EPOCH.toordinal() + c.as_of - 89))
     ).group_by("_member").agg(pl.col("_prod").n_unique().alias("k"))  # fmt: skip
     n_active = np.zeros(c.n, np.int64)
     n_active[recent["_member"].to_numpy()] = recent["k"].to_numpy()

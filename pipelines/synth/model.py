@@ -75,18 +75,18 @@ SLOTS: dict[str, list[tuple[float, dict[str, float]]]] = {
                "Hydrochlorothiazide Tablet": 5, "Valsartan Tablet": 4,
                "Olmesartan Medoxomil Tablet": 3, "Amlodipine-Benazepril Capsule": 4,
                "Lisinopril-Hydrochlorothiazide Tablet": 4}),
-        (0.55, {"Amlodipine Besylate Tablet": 30, "Hydrochlorothiazide Tablet": 25,
+        (0.62, {"Amlodipine Besylate Tablet": 30, "Hydrochlorothiazide Tablet": 25,
                 "Metoprolol Succinate ER Tablet": 20, "Chlorthalidone Tablet": 10,
                 "Carvedilol Tablet": 5, "Losartan Potassium Tablet": 5,
                 "Lisinopril Tablet": 5}),
-        (0.22, {"Hydralazine HCl Tablet": 30, "Clonidine HCl Tablet": 25,
+        (0.28, {"Hydralazine HCl Tablet": 30, "Clonidine HCl Tablet": 25,
                 "Chlorthalidone Tablet": 20, "Spironolactone Tablet": 25}),
     ],
     "dyslipidemia": [
         (1.0, {"Atorvastatin Calcium Tablet": 50, "Rosuvastatin Calcium Tablet": 20,
                "Simvastatin Tablet": 14, "Pravastatin Sodium Tablet": 12, "Lipitor": 3,
                "Atorvastatin 40mg (repackaged)": 1}),
-        (0.16, {"Ezetimibe Tablet": 60, "Fenofibrate Tablet": 40}),
+        (0.2, {"Ezetimibe Tablet": 60, "Fenofibrate Tablet": 40}),
         (0.012, {"Simvastatin Tablet": 50, "Pravastatin Sodium Tablet": 50}),  # duplicate statin
     ],
     "diabetes": [
@@ -169,6 +169,11 @@ OTHER_SLOTS: list[tuple[float, dict[str, float], str]] = [
     (0.002, {"Gabapentin / Ketoprofen / Lidocaine Cream": 1}, ""),
     (0.001, {"Omeprazole Oral Suspension": 1}, ""),
 ]
+#: catalog generic costs are typical cash-price-like 30-day costs; Part D gross cost (ingredient +
+#: dispensing fee) of a generic averages ~$17/month (CY2025 threshold = 8 generics ≈ $1,623/yr)
+GENERIC_COST_SCALE = 1.5
+#: multiplier of OTHER_SLOTS probabilities: a + b * core condition count, capped at c
+OTHER_LOAD = (0.4, 0.42, 2.8)
 #: chronic opioid use, and benzodiazepines (more likely with an opioid: the COB signal)
 CHRONIC_OPIOID = (0.06, {"Tramadol HCl Tablet": 45, "Hydrocodone-Acetaminophen Tablet": 35,
                          "Oxycodone HCl Tablet": 20})  # fmt: skip

@@ -205,7 +205,14 @@ def route_for(ndc: str, key: str, cur: dict, rxcui: str) -> tuple[str, str] | No
     return route, cur["dosage_form"]
 
 
-def product_atc(codes: list[str], route: str) -> str:
+#: product codes whose own ATC code differs from the ingredient's first code of that route
+PRODUCT_ATC = {"001730874": "R03BA09", "001730875": "R03BA09", "001730876": "R03BA09", "001730753": "R01AD12"}
+
+
+def product_atc(codes: list[str], route: str, ndc: str = "") -> str:
+    """The product's own ATC code: its ingredient's code for that route (curation order), else blank."""
+    if ndc[:9] in PRODUCT_ATC:
+        return PRODUCT_ATC[ndc[:9]]
     if len(codes) == 1:
         return codes[0]
     prefixes = ROUTE_ATC_PREFIX.get(route)
@@ -214,6 +221,8 @@ def product_atc(codes: list[str], route: str) -> str:
         picked = [c for c in codes if not c.startswith(local)]
     else:
         picked = [c for c in codes if c.startswith(prefixes)]
+    if prefixes is not None and picked:
+        return picked[0]
     return picked[0] if len(picked) == 1 else ""
 
 
@@ -230,7 +239,7 @@ def build_ndc_map(shared: Path, drugs: list[dict]) -> list[dict]:
         if rf is None:
             return False
         chosen[ndc] = {"ndc11": ndc, "drug_key": key, "route": rf[0], "dosage_form": rf[1],
-                       "atc_code": product_atc(codes[key], rf[0]), "source": source}
+                       "atc_code": product_atc(codes[key], rf[0], ndc), "source": source}
         return True
 
     # extra NDCs seen in the MIT / CC0 samples: all those of curated products
@@ -281,7 +290,7 @@ def add_synthetic_catalog(chosen: dict[str, dict], products: dict, codes: dict[s
                 raise SystemExit(f"synthetic catalog drug {key!r} (NDC {ndc}) is not in the drug reference")
             real = products.get(ndc, ("", ""))[0] == key
             chosen[ndc] = {"ndc11": ndc, "drug_key": key, "route": row["route"], "dosage_form": "",
-                           "atc_code": product_atc(codes[key], row["route"]),
+                           "atc_code": product_atc(codes[key], row["route"], ndc),
                            "source": SOURCE_FAB if real else SOURCE_SYNTH}
 
 
