@@ -44,7 +44,7 @@ def run(extracts, source, as_of, settings_file, home, verbose) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
     try:
-        folder = run_pipeline(ctx, log_level="INFO" if verbose else "WARNING")
+        folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL")
     except RunFailed as failure:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
