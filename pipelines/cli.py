@@ -24,7 +24,8 @@ def main() -> None:
               help="Extract folder. Repeat to read several deliveries in order (later versions win). "
                    "Default: the bundled data_samples/.")
 @click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",
-              show_default=True, help="Layout of the extract: canonical (input-contract.md), CMS DE-SynPUF, Synthea CSV.")
+              show_default=True,
+              help="Layout of the extract: canonical (input-contract.md), CMS DE-SynPUF, Synthea CSV.")
 @click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
               help="Evaluate the population as of this date. Default: the extract's extract.toml, else today.")
 @click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),

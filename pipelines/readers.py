@@ -179,7 +179,8 @@ def ingest_extract(
             ordinal += 1
             rows = load_file(con, source, table, ordinal)
             if rows == 0 and not table.optional_file:
-                raise InputFileError(source.path.name, "file has a header but no data rows", expected="at least one row")
+                raise InputFileError(source.path.name, "file has a header but no data rows",
+                                     expected="at least one row")
             total += rows
             report.files.append(
                 {"table": name, "file": source.path.name, "format": source.fmt, "bytes": source.size,

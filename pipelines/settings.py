@@ -96,8 +96,9 @@ def read_settings_file(path: Path | None) -> dict[str, dict[str, Any]]:
 
 
 def _type_ok(value: Any, expected: type | tuple[type, ...]) -> bool:
-    if isinstance(value, bool) and expected is not bool and bool not in (expected if isinstance(expected, tuple) else (expected,)):
-        return False
+    allowed = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in allowed:
+        return False  # True is an int to Python, but not to a plan analyst
     return isinstance(value, expected)
 
 
@@ -191,5 +192,10 @@ def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status
         "rx_condition_lookback_days": w["rx_condition_lookback_days"],
         "rollover_enrollees": settings["enrollment"]["rollover_enrollees"],
         "outreach_include_hospice": settings["outreach"]["outreach_include_hospice"],
+        "priority_urgency": float(settings["priority"]["urgency"]),
+        "priority_risk_signals": float(settings["priority"]["risk_signals"]),
+        "priority_core_conditions": float(settings["priority"]["core_conditions"]),
+        "priority_part_d_drugs": float(settings["priority"]["part_d_drugs"]),
+        "priority_projected_cost": float(settings["priority"]["projected_cost"]),
         "member_status_delivered": member_status_delivered,
     }

@@ -21,7 +21,10 @@ def days_before(n: int) -> dt.date:
     return D - dt.timedelta(days=n)
 
 
-def regimen(member_id: str, drugs: list[str], dates=(days_before(60), days_before(20)), cost: float = 150.0):
+TWO_FILL_DATES = (days_before(60), days_before(20))
+
+
+def regimen(member_id: str, drugs: list[str], dates=TWO_FILL_DATES, cost: float = 150.0):
     return [fill(member_id, d, NDC[drug], 30, cost) for drug in drugs for d in dates]
 
 
