@@ -39,7 +39,7 @@ dagster: $(STAMP)
 
 ## Regenerate the committed sample extract.
 samples: $(STAMP)
-	$(BIN)/mtm generate --members 3000 --seed 20251 --out data_samples --as-of 2025-09-30
+	rm -rf data_samples && $(BIN)/mtm generate --members 3000 --seed 20251 --out data_samples --as-of 2025-09-30 && gzip -9 data_samples/*.csv
 
 clean:
 	rm -rf .mtm .pytest_cache

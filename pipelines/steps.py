@@ -32,9 +32,10 @@ CORE_MODELS = [
 ]
 TARGETING_MODELS = [
     "tgt_member_arb", "tgt_member_criteria", "tgt_mtm_event", "tgt_opt_out_request",
-    "tgt_ledger_next", "tgt_mtm_enrollment", "tgt_member_priority",
+    "tgt_ledger_next", "tgt_mtm_enrollment",
+    "tgt_member_pdc", "tgt_risk_signal", "tgt_service_due", "tgt_service_priority", "tgt_member_priority",
 ]
-OUTPUT_MODELS = ["member_summary", "member_drugs", "member_conditions"]
+OUTPUT_MODELS = ["member_summary", "member_drugs", "member_conditions", "outreach_list"]
 
 LEDGER_DDL = """
 CREATE TABLE IF NOT EXISTS mtm_enrollment_ledger (
@@ -230,8 +231,18 @@ def outputs(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict:
     _write_csv(con, "SELECT claim_id, member_id, fill_date, ndc, drug_key FROM core_fill "
                     "WHERE fill_status = 'pending' ORDER BY member_id, fill_date, claim_id",
                out / "pending_fills.csv")
+    from pipelines.exports.outreach import write_outreach_files
+
+    write_outreach_files(con, out)  # the only files with PHI (names, phones, birth dates)
     ctx.add_note("targeting", targeting_report(con))
     return _timed(ctx, "outputs", started, {"models": models})
+
+
+def outreach_service_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """Outreach-list rows per service (counts only, no member ids)."""
+    from pipelines.exports.outreach import service_counts
+
+    return service_counts(con)
 
 
 def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
@@ -249,6 +260,7 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         "members_by_targeting_reason": by_reason,
         "pending_fills": pending,
         "arb_evaluated": arb_delivered,
+        "services": outreach_service_counts(con),
     }
 
 

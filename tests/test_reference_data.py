@@ -11,10 +11,7 @@ from pipelines.reference import DATA_DIR, normalise_generic_name, reference_vers
 
 SPEC_REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "reference"
 SYNTH_CATALOG = Path(__file__).resolve().parents[1] / "pipelines" / "synth" / "drug_catalog.csv"
-DRUG_COLUMNS = (
-    "drug_key,atc_codes,drug_class,maintenance,pqa_statin,pqa_ras,pqa_diabetes_noninsulin,pqa_insulin,"
-    "pqa_sacubitril_valsartan,opioid,benzodiazepine,anticholinergic,cns_active,high_risk_elderly"
-).split(",")
+DRUG_COLUMNS = ["drug_key", "atc_codes", "drug_class", "maintenance", "pqa_statin", "pqa_ras", "pqa_diabetes_noninsulin", "pqa_insulin", "pqa_sacubitril_valsartan", "opioid", "benzodiazepine", "anticholinergic", "cns_active", "high_risk_elderly"]
 
 
 def read(name):

@@ -104,9 +104,7 @@ def test_value_formats(pop, rx, elig):
     assert ds.min() >= 1 and ds.max() <= 365
     money = rx.select(pl.col("gross_drug_cost", "patient_pay_amount", "plan_paid_amount").cast(pl.Float64))
     assert (money.min_horizontal() >= 0).all()
-    assert (
-        (money["patient_pay_amount"] + money["plan_paid_amount"] - money["gross_drug_cost"]).abs() < 0.011
-    ).all()
+    assert ((money["patient_pay_amount"] + money["plan_paid_amount"] - money["gross_drug_cost"]).abs() < 0.011).all()
     assert rx["gross_drug_cost"].str.contains(r"^\d+\.\d{2}$").all()
 
 
@@ -190,10 +188,7 @@ def test_prevalence_and_targeting_are_plausible(pop):
     meets = o["meets"].mean()
     assert 0.08 <= meets <= 0.18, meets
     # all three criteria bind somewhere
-    assert (
-        o.filter((pl.col("core_conditions") >= 3) & (pl.col("part_d_drugs") >= 8) & ~pl.col("meets")).height
-        > 0
-    )
+    assert o.filter((pl.col("core_conditions") >= 3) & (pl.col("part_d_drugs") >= 8) & ~pl.col("meets")).height > 0
     assert 2 <= o["part_d_drugs"].mean() <= 7
 
 
@@ -287,24 +282,18 @@ def test_enrollment_patterns(elig, rx):
     ended = elig.filter(pl.col("enrollment_end_date") < AS_OF)
     assert ended.height > 100
     assert elig.filter(pl.col("death_date") <= AS_OF)["member_id"].n_unique() > 100
-    assert (
-        elig.filter(pl.col("enrollment_start_date") >= AS_OF - timedelta(days=60))["member_id"].n_unique()
-        > 30
-    )
+    assert elig.filter(pl.col("enrollment_start_date") >= AS_OF - timedelta(days=60))["member_id"].n_unique() > 30
     # no overlapping spans within a contract
     s = elig.sort("member_id", "contract_id", "enrollment_start_date").with_columns(
         pl.col("enrollment_end_date").shift().over("member_id", "contract_id").alias("prev_end")
     )
     assert (
-        s.filter(
-            pl.col("prev_end").is_not_null() & (pl.col("enrollment_start_date") <= pl.col("prev_end"))
-        ).height
-        == 0
+        s.filter(pl.col("prev_end").is_not_null() & (pl.col("enrollment_start_date") <= pl.col("prev_end"))).height == 0
     )
-    first_start = elig.group_by("member_id").agg(
-        pl.col("enrollment_start_date").min(), pl.col("death_date").min()
-    )
+    first_start = elig.group_by("member_id").agg(pl.col("enrollment_start_date").min(), pl.col("death_date").min())
     assert first_start.filter(pl.col("death_date") < pl.col("enrollment_start_date")).height == 0
+    closed = elig.filter(pl.col("enrollment_end_date").is_not_null())
+    assert (closed["enrollment_end_date"] >= closed["enrollment_start_date"]).all()
     for flag in ("ltc_resident", "hospice", "esrd", "lis"):
         assert (elig[flag] == "true").sum() > 0, flag
     # pending fills: dated outside every span of a known member
@@ -335,9 +324,7 @@ def test_medical_claims(pop, elig):
     assert codes.str.contains(r"^[A-Z]\d[0-9A-Z]").all()
     # PDP (S contract) members have no medical claims
     pdp_only = (
-        elig.group_by("member_id")
-        .agg(pl.col("contract_id").last())
-        .filter(pl.col("contract_id").str.starts_with("S"))
+        elig.group_by("member_id").agg(pl.col("contract_id").last()).filter(pl.col("contract_id").str.starts_with("S"))
     )
     assert mc.filter(pl.col("member_id").is_in(pdp_only["member_id"].implode())).height == 0
     assert (mc["claim_status"] == "reversed").sum() > 0

@@ -538,19 +538,13 @@ def build(data: Path, out: Path) -> None:
         data / "ref_ndc_fda_atc_fabkury" / "ndc11_rxcui_ingredient_atc_2020_06_17.csv.gz",
         infer_schema_length=0,
     ).filter(pl.col("in_name").is_not_null())
-    gm = set(
-        pl.read_csv(data / "ref_ndc_rxnorm_gamenet" / "ndc11_to_rxcui_mimic3.csv", infer_schema_length=0)[
-            "ndc11"
-        ]
-    )
+    gm = set(pl.read_csv(data / "ref_ndc_rxnorm_gamenet" / "ndc11_to_rxcui_mimic3.csv", infer_schema_length=0)["ndc11"])
     keys = fab.group_by("ndc11").agg(
         pl.col("rxcui").first(),
         pl.col("in_name").filter(pl.col("in_tty") == "MIN").first().alias("min"),
         pl.col("in_name").filter(pl.col("in_tty") == "IN").unique().sort().alias("ins"),
     )
-    keys = keys.with_columns(pl.coalesce(pl.col("min"), pl.col("ins").list.join(" / ")).alias("key")).sort(
-        "ndc11"
-    )
+    keys = keys.with_columns(pl.coalesce(pl.col("min"), pl.col("ins").list.join(" / ")).alias("key")).sort("ndc11")
     all_ndc = set(fab["ndc11"]) | gm
     rows = []
     for d in D:

@@ -66,17 +66,12 @@ def evaluate(d: Path, as_of: date, threshold: float = 1623.0) -> pl.DataFrame:
         rx.join(spans, on="member_id")
         .filter(
             (pl.col("fill_date") >= pl.col("enrollment_start_date"))
-            & (
-                pl.col("enrollment_end_date").is_null()
-                | (pl.col("fill_date") <= pl.col("enrollment_end_date"))
-            )
+            & (pl.col("enrollment_end_date").is_null() | (pl.col("fill_date") <= pl.col("enrollment_end_date")))
         )
         .unique("claim_id")
     )
     rx = inspan.join(prod, on="drug_name", how="left")
-    active = rx.filter(
-        pl.col("fill_date") + pl.duration(days=pl.col("days_supply") - 1) >= D - timedelta(days=89)
-    )
+    active = rx.filter(pl.col("fill_date") + pl.duration(days=pl.col("days_supply") - 1) >= D - timedelta(days=89))
     ndrugs = active.group_by("member_id").agg(pl.col("drug_name").n_unique().alias("part_d_drugs"))
     cost = (
         rx.filter(pl.col("fill_date") >= D - timedelta(days=89))
@@ -102,9 +97,7 @@ def evaluate(d: Path, as_of: date, threshold: float = 1623.0) -> pl.DataFrame:
     )
     dx_cols = [c for c in mc.columns if c.startswith("diagnosis_code_")]
     long = mc.unpivot(index=["claim_id", "member_id", "claim_type", "claim_start_date"], on=dx_cols)
-    long = long.filter(pl.col("value").is_not_null()).with_columns(
-        pl.col("value").str.replace(".", "", literal=True)
-    )
+    long = long.filter(pl.col("value").is_not_null()).with_columns(pl.col("value").str.replace(".", "", literal=True))
     prefixes = (
         pl.read_csv(Path("/work/shared/spec/reference/core_condition_icd10.csv"))
         if Path("/work/shared/spec/reference/core_condition_icd10.csv").exists()
@@ -135,8 +128,7 @@ def evaluate(d: Path, as_of: date, threshold: float = 1623.0) -> pl.DataFrame:
     st = read(d, "member_status").filter(pl.col("status") == "esrd")
     esrd = st.with_columns(pl.col("status_start_date").str.to_date(), pl.col("status_end_date").str.to_date())
     esrd = esrd.filter(
-        (pl.col("status_start_date") <= D)
-        & (pl.col("status_end_date").is_null() | (pl.col("status_end_date") >= D))
+        (pl.col("status_start_date") <= D) & (pl.col("status_end_date").is_null() | (pl.col("status_end_date") >= D))
     )
     esrd = esrd.select("member_id", pl.lit("esrd").alias("cond"))
     conds = pl.concat([dx, rxc, esrd]).unique()
@@ -161,11 +153,9 @@ def evaluate(d: Path, as_of: date, threshold: float = 1623.0) -> pl.DataFrame:
             pl.col("core_conditions").fill_null(0),
         )
         .with_columns(
-            (
-                (pl.col("core_conditions") >= 3)
-                & (pl.col("part_d_drugs") >= 8)
-                & (pl.col("cost") >= threshold)
-            ).alias("meets")
+            ((pl.col("core_conditions") >= 3) & (pl.col("part_d_drugs") >= 8) & (pl.col("cost") >= threshold)).alias(
+                "meets"
+            )
         )
     )
     return out

@@ -214,9 +214,7 @@ def _members(c: Ctx) -> dict:
         lang=lang,
         mail=rng.random(n) < 0.28,
         adherence=_pick(rng, n, [0.62, 0.26, 0.12]),  # good / moderate / poor
-        first=np.where(
-            female, rng.integers(0, len(M.FIRST_F), n), rng.integers(0, len(M.FIRST_M), n)
-        ),  # fmt: skip
+        first=np.where(female, rng.integers(0, len(M.FIRST_F), n), rng.integers(0, len(M.FIRST_M), n)),  # fmt: skip
         last=rng.integers(0, len(M.LAST), n),
         presc=c.prescribers[rng.integers(0, len(c.prescribers), (n, 3))],
         pharm=c.pharmacies[rng.integers(0, len(c.pharmacies), n)],
@@ -491,16 +489,13 @@ def _versions(rng: np.random.Generator, df: pl.DataFrame, money: tuple[str, ...]
     factor = pl.Series(np.round(rng.uniform(0.8, 1.2, F), 3))
     adj = base.with_columns(_f=factor).filter(pl.Series((u >= 0.02) & (u < 0.04)))
     adj = adj.with_columns(
-        [(pl.col(c) * pl.col("_f")).round(2).alias(c) for c in money[:1]]
-        + [pl.col("_later").alias("processed_at")]
+        [(pl.col(c) * pl.col("_f")).round(2).alias(c) for c in money[:1]] + [pl.col("_later").alias("processed_at")]
     ).drop("_f")
     if len(money) == 3:  # pharmacy: keep patient_pay + plan_paid = gross
         adj = adj.with_columns(pl.min_horizontal(money[1], money[0]).alias(money[1])).with_columns(
             (pl.col(money[0]) - pl.col(money[1])).round(2).alias(money[2])
         )
-    repay = base.filter(pl.Series(u >= 0.997)).with_columns(
-        processed_at=pl.col("_later") + pl.duration(days=2)
-    )
+    repay = base.filter(pl.Series(u >= 0.997)).with_columns(processed_at=pl.col("_later") + pl.duration(days=2))
     dup = base.filter(pl.Series((u >= 0.05) & (u < 0.051)))
     no_ts = pl.Series((u >= 0.02) & (u < 0.0205))
     orig = base.with_columns(processed_at=pl.when(no_ts).then(None).otherwise(pl.col("processed_at")))
@@ -572,9 +567,7 @@ def _medical(c: Ctx, m: dict, s: dict) -> pl.DataFrame:
     hm, hd = hm[keep_h], hd[keep_h]
     hmat = np.full((len(hm), mat.shape[1]), -1, np.int32)
     if len(hm):
-        hmat[:, 0] = np.array([cidx[k] for k in M.HOSPICE_CODES])[
-            _pick(rng, len(hm), list(M.HOSPICE_CODES.values()))
-        ]
+        hmat[:, 0] = np.array([cidx[k] for k in M.HOSPICE_CODES])[_pick(rng, len(hm), list(M.HOSPICE_CODES.values()))]
     mem = np.concatenate([vm, sm, hm]).astype(np.int64)
     start = np.concatenate([vdate, sd, hd])
     ctype = np.concatenate([vt, np.zeros(len(sm), np.int64), np.full(len(hm), len(types))])

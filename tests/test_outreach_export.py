@@ -1,0 +1,94 @@
+"""The outreach files as staff open them: the XLSX read back with openpyxl (sheets, frozen header,
+filters, widths, cell types) and the CSV next to it; plus the Dagster wiring of the outreach asset."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from pipelines.exports.outreach import COLUMNS, SERVICES
+from tests.extract_builder import fill, member
+from tests.targeting_harness import NDC, run_extract
+
+D = dt.date(2025, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("export")
+    members = [member("00042", phone="0205550100", zip_code="02134", first_name="=HYPERLINK(\"x\")"),
+               member("M2", phone="555-0101", preferred_language="es"),
+               member("M3", phone="555-0102")]
+    fills = [fill(m["member_id"], D - dt.timedelta(days=40), NDC["oxycodone"], 30) for m in members]
+    fills += [fill(m["member_id"], D - dt.timedelta(days=40), NDC["alprazolam"], 30) for m in members]
+    tables = {"eligibility": members, "pharmacy_claim": fills,
+              "dmp_arb": [{"member_id": m["member_id"], "arb_start_date": "2025-01-01"} for m in members],
+              "mtm_event": [{"member_id": "M3", "event_date": "2025-08-01", "event_type": "cmr_offered"}]}
+    run_extract(tmp, as_of=dt.date(2025, 7, 1), name="first", **tables)  # everyone enrolled on Jul 1
+    run_extract(tmp, name="second", **tables)
+    return tmp / "home" / "runs" / D.isoformat()
+
+
+def test_workbook_has_one_sheet_per_service_frozen_header_filters_and_widths(folder):
+    wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
+    assert wb.sheetnames == list(SERVICES)
+    for ws in wb.worksheets:
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
+        assert [c.value for c in ws[1]] == list(COLUMNS)
+        reasons_col = openpyxl.utils.get_column_letter(list(COLUMNS).index("reasons") + 1)
+        assert ws.column_dimensions[reasons_col].width > 50
+    assert wb["cmr_annual"].max_row == 1  # header only: nothing due
+
+
+def test_cells_have_the_types_staff_need(folder):
+    wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
+    ws = wb["cmr_initial"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
+    assert [r["member_id"].value for r in rows] == ["00042", "M2"]  # M3 was offered: follow-up instead
+    first = rows[0]
+    assert isinstance(first["due_date"].value, dt.datetime) and first["due_date"].is_date
+    assert first["due_date"].value.date() == dt.date(2025, 8, 30)  # Jul 1 + 60
+    assert isinstance(first["birth_date"].value, dt.datetime)
+    for name, value in (("member_id", "00042"), ("phone", "0205550100"), ("zip_code", "02134"),
+                        ("pbp_id", "001")):
+        assert first[name].value == value and first[name].data_type == "s", name
+    assert first["first_name"].value == "=HYPERLINK(\"x\")" and first["first_name"].data_type == "s"
+    assert isinstance(first["priority_rank"].value, int) and first["priority_rank"].value == 1
+    assert first["priority_score"].data_type == "n" and first["priority_score"].number_format == "0.0"
+    assert first["hospice"].value is False
+    assert "opioid + benzodiazepine 30 days" in first["reasons"].value
+    follow = [r for r in wb["cmr_follow_up"].iter_rows(min_row=2, values_only=True)]
+    assert [(r[header.index("member_id")], r[header.index("cmr_offer_date")].date()) for r in follow] == [
+        ("M3", dt.date(2025, 8, 1))]
+
+
+def test_csv_holds_the_same_rows_as_the_workbook(folder):
+    with (folder / "outreach_list.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0]) == list(COLUMNS)
+    wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
+    assert len(rows) == sum(ws.max_row - 1 for ws in wb.worksheets)
+    assert {r["service"] for r in rows} == {"cmr_initial", "cmr_follow_up", "tmr"}
+
+
+def test_manifest_reports_service_counts_without_member_ids(folder):
+    import json
+
+    manifest = json.loads((folder / "run_manifest.json").read_text())
+    assert manifest["targeting"]["services"] == {"cmr_initial": 2, "cmr_annual": 0, "cmr_follow_up": 1, "tmr": 3}
+    assert "00042" not in (folder / "run_manifest.json").read_text()
+
+
+def test_dagster_registers_the_outreach_asset_and_its_gates():
+    from dagster_project.definitions import defs
+
+    graph = defs.get_repository_def().asset_graph
+    assert "outreach_list" in {k.to_user_string() for k in graph.get_all_asset_keys()}
+    checks = {c.name for c in graph.asset_check_keys if c.asset_key.to_user_string() == "outreach_list"}
+    assert checks == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled", "outreach_ranks_dense",
+                      "outreach_hospice_at_bottom", "outreach_one_row_per_member_service"}

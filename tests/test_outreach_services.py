@@ -1,0 +1,241 @@
+"""Services due, exclusions, contact notes and ranking of the outreach list (targeting-rules.md
+section 7 and the priority of section 8), on hand-built extracts run through the real pipeline.
+
+Most members are at-risk beneficiaries (dmp_arb from Jan 1: targeting reason 02), so they meet the
+criteria at any run date and are auto-enrolled in MTM on the first run. The shared scenario enrols
+everyone at E = 2025-07-01 (first run), then runs D = 2025-09-30 (Q3 = 2025-07-01 .. 2025-09-30).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.exports.outreach import outreach_checks
+from pipelines.steps import LEDGER_DDL
+from tests.extract_builder import fill, member
+from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
+
+E = dt.date(2025, 7, 1)
+D = dt.date(2025, 9, 30)
+
+
+def days_before(n: int) -> dt.date:
+    return D - dt.timedelta(days=n)
+
+
+def arb(*member_ids: str) -> list[dict]:
+    return [{"member_id": m, "arb_start_date": "2025-01-01"} for m in member_ids]
+
+
+def event(member_id: str, date, event_type: str, **extra) -> dict:
+    return {"member_id": member_id, "event_date": str(date), "event_type": event_type, **extra}
+
+
+def outreach_rows(folder: Path) -> list[dict]:
+    with (folder / "outreach_list.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def by_member(rows: list[dict]) -> dict[str, dict[str, dict]]:
+    out: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        out.setdefault(r["member_id"], {})[r["service"]] = r
+    return out
+
+
+def eight_drug_fills(member_id: str) -> list[dict]:
+    return [fill(member_id, d, NDC[x], 30, 150.0) for x in EIGHT_DRUGS for d in (days_before(60), days_before(20))]
+
+
+SCENARIO = {
+    "NEW": [],
+    "OFFER_31_DAYS_AGO": [event("OFFER_31_DAYS_AGO", days_before(31), "cmr_offered")],
+    "OFFER_30_DAYS_AGO": [event("OFFER_30_DAYS_AGO", days_before(30), "cmr_offered")],
+    "OFFER_THEN_LATE_CMR": [event("OFFER_THEN_LATE_CMR", "2025-07-10", "cmr_offered"),
+                            event("OFFER_THEN_LATE_CMR", "2025-08-25", "cmr_completed",
+                                  delivery_method="telephone", recipient="beneficiary")],
+    "TMR_THIS_QUARTER": [event("TMR_THIS_QUARTER", days_before(5), "cmr_offered"),
+                         event("TMR_THIS_QUARTER", "2025-07-15", "tmr_completed")],
+    "TMR_LAST_QUARTER": [event("TMR_LAST_QUARTER", "2025-06-20", "tmr_completed")],
+    "OFFER_BEFORE_ENROLLMENT": [event("OFFER_BEFORE_ENROLLMENT", "2025-05-01", "cmr_offered")],
+    "OPTED_OUT": [event("OPTED_OUT", "2025-08-01", "opted_out", opt_out_reason="requested")],
+    "DEAD": [], "DISENROLLED": [], "MOVED": [], "HOSPICE": [], "MINOR": [], "LTC": [], "00123": [],
+}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("services")
+    home = tmp / "home"
+    eligibility = [member(m) for m in SCENARIO if m not in ("DEAD", "DISENROLLED", "MOVED", "HOSPICE", "MINOR",
+                                                             "LTC", "00123")]
+    eligibility += [
+        member("DEAD", death_date="2025-09-01"),
+        member("DISENROLLED", enrollment_end_date="2025-08-31"),
+        member("MOVED", enrollment_end_date="2025-08-31"),
+        member("MOVED", contract_id="S5678", pbp_id="002", enrollment_start_date="2025-09-01"),
+        member("HOSPICE", hospice="true"),
+        member("MINOR", birth_date="2010-01-01"),
+        member("LTC", ltc_resident="true"),
+        member("00123", phone="5550100123", zip_code="02134", preferred_language="es"),
+    ]
+    tables = {
+        "eligibility": eligibility,
+        "pharmacy_claim": [fill(m, "2025-06-01") for m in SCENARIO] + eight_drug_fills("HOSPICE"),
+        "dmp_arb": arb(*SCENARIO),
+        "mtm_event": [e for events in SCENARIO.values() for e in events],
+    }
+    run_extract(tmp, as_of=E, home=home, name="first", **tables)
+    summary = run_extract(tmp, as_of=D, home=home, name="second", **tables)
+    folder = home / "runs" / D.isoformat()
+    return {"rows": outreach_rows(folder), "summary": summary, "home": home, "folder": folder}
+
+
+def test_new_enrollee_gets_the_initial_cmr_offer_due_sixty_days_after_enrollment(scenario):
+    new = by_member(scenario["rows"])["NEW"]
+    assert set(new) == {"cmr_initial", "tmr"}
+    assert new["cmr_initial"]["due_date"] == "2025-08-30"  # E + 60
+    assert new["cmr_initial"]["reasons"].endswith("initial CMR offer due 2025-08-30 (overdue)")
+    assert new["tmr"]["due_date"] == "2025-09-30"  # last day of the quarter of D
+
+
+def test_offer_before_the_enrollment_date_does_not_count(scenario):
+    assert set(by_member(scenario["rows"])["OFFER_BEFORE_ENROLLMENT"]) == {"cmr_initial", "tmr"}
+
+
+def test_follow_up_after_thirty_days_without_a_completed_cmr_thirty_is_not_yet(scenario):
+    rows = by_member(scenario["rows"])
+    assert set(rows["OFFER_31_DAYS_AGO"]) == {"cmr_follow_up", "tmr"}
+    follow = rows["OFFER_31_DAYS_AGO"]["cmr_follow_up"]
+    assert (follow["due_date"], follow["cmr_offer_date"]) == ("2025-09-29", "2025-08-30")
+    assert "CMR offered 2025-08-30, not completed: follow-up due 2025-09-29" in follow["reasons"]
+    assert set(rows["OFFER_30_DAYS_AGO"]) == {"tmr"}
+
+
+def test_completed_cmr_ends_follow_up_and_counts_as_this_quarters_review(scenario):
+    assert "OFFER_THEN_LATE_CMR" not in by_member(scenario["rows"])
+
+
+def test_tmr_due_only_without_a_review_this_quarter(scenario):
+    rows = by_member(scenario["rows"])
+    assert "TMR_THIS_QUARTER" not in rows
+    assert "tmr" in rows["TMR_LAST_QUARTER"]
+
+
+@pytest.mark.parametrize("member_id", ["OPTED_OUT", "DEAD", "DISENROLLED"])
+def test_opted_out_dead_and_disenrolled_members_are_not_listed(scenario, member_id):
+    assert member_id not in by_member(scenario["rows"])
+
+
+def test_member_who_moved_contract_is_listed_once_in_the_new_contract_with_a_new_clock(scenario):
+    moved = [r for r in scenario["rows"] if r["member_id"] == "MOVED"]
+    assert {(r["contract_id"], r["pbp_id"], r["service"]) for r in moved} == {
+        ("S5678", "002", "cmr_initial"), ("S5678", "002", "tmr")}
+    initial = next(r for r in moved if r["service"] == "cmr_initial")
+    assert (initial["mtm_enrollment_date"], initial["due_date"]) == ("2025-09-30", "2025-11-29")
+
+
+def test_contact_notes_for_minors_and_long_term_care_residents(scenario):
+    rows = by_member(scenario["rows"])
+    assert rows["MINOR"]["cmr_initial"]["contact_note"] == "contact a guardian"
+    assert rows["LTC"]["cmr_initial"]["contact_note"] == "contact through the facility"
+    assert rows["NEW"]["cmr_initial"]["contact_note"] == ""
+
+
+def test_hospice_member_is_listed_at_the_bottom_despite_the_highest_score(scenario):
+    initial = [r for r in scenario["rows"] if r["service"] == "cmr_initial" and r["contract_id"] == "H1234"]
+    initial.sort(key=lambda r: int(r["priority_rank"]))
+    assert initial[-1]["member_id"] == "HOSPICE"
+    assert float(initial[-1]["priority_score"]) == max(float(r["priority_score"]) for r in initial)
+    assert initial[-1]["contact_note"] == "in hospice"
+    assert [int(r["priority_rank"]) for r in initial] == list(range(1, len(initial) + 1))
+
+
+def test_ids_zip_and_phone_keep_their_leading_zeros(scenario):
+    row = by_member(scenario["rows"])["00123"]["cmr_initial"]
+    assert (row["member_id"], row["zip_code"], row["phone"], row["preferred_language"]) == (
+        "00123", "02134", "5550100123", "es")
+
+
+def test_member_summary_priority_is_the_best_service_score(scenario):
+    rows = scenario["rows"]
+    best = max(float(r["priority_score"]) for r in rows if r["member_id"] == "NEW")
+    assert float(scenario["summary"]["NEW"]["priority_score"]) == best
+    assert scenario["summary"]["OPTED_OUT"]["priority_score"] == ""
+
+
+def test_gates_pass_on_the_scenario(scenario):
+    con = duckdb.connect(str(scenario["home"] / "warehouse.duckdb"), read_only=True)
+    try:
+        assert outreach_checks(con) == {"no_excluded_members": 0, "all_mtm_enrolled": 0, "ranks_dense": 0,
+                                        "hospice_at_bottom": 0, "one_row_per_member_service": 0}
+    finally:
+        con.close()
+
+
+def test_no_phi_outside_the_outreach_list(scenario):
+    folder = scenario["folder"]
+    for name in ("member_summary.csv", "run_manifest.json", "rejects.csv", "pending_fills.csv"):
+        text = (folder / name).read_text()
+        for phi in ("Ada", "Test", "555-0100", "5550100123", "1950-06-15", "02134"):
+            assert phi not in text, (name, phi)
+
+
+# -- separate small runs ----------------------------------------------------------------------------
+
+def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(tmp_path):
+    """Only a ledger whose enrollment date is over a year old can get here (e.g. one carried over by the
+    plan); the row is seeded in the warehouse before the run."""
+    home = tmp_path / "home"
+    home.mkdir()
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute(LEDGER_DDL)
+    con.execute("INSERT INTO mtm_enrollment_ledger VALUES ('OLD', 'H1234', 2025, DATE '2024-06-01', "
+                "DATE '2024-06-01'), ('RECENT', 'H1234', 2025, DATE '2024-06-01', DATE '2024-06-01')")
+    con.close()
+    run_extract(tmp_path, home=home, eligibility=[member("OLD"), member("RECENT")],
+                pharmacy_claim=[fill("OLD", days_before(10)), fill("RECENT", days_before(10))],
+                mtm_event=[event("OLD", "2024-09-29", "cmr_offered"),  # D - 366
+                           event("OLD", "2024-09-29", "cmr_completed"),
+                           event("RECENT", "2024-09-30", "cmr_offered"),  # D - 365: not more than 365
+                           event("RECENT", "2024-09-30", "cmr_completed")])
+    rows = by_member(outreach_rows(home / "runs" / D.isoformat()))
+    assert set(rows["OLD"]) == {"cmr_annual", "tmr"}
+    assert rows["OLD"]["cmr_annual"]["due_date"] == "2025-09-29"
+    assert set(rows["RECENT"]) == {"tmr"}
+
+
+def test_hospice_members_are_left_out_when_the_plan_says_so(tmp_path):
+    summary = run_extract(tmp_path, settings="[outreach]\noutreach_include_hospice = false\n",
+                          eligibility=[member("HOSPICE", hospice="true"), member("OTHER")],
+                          pharmacy_claim=[fill("HOSPICE", days_before(5)), fill("OTHER", days_before(5))],
+                          dmp_arb=arb("HOSPICE", "OTHER"))
+    rows = by_member(outreach_rows(tmp_path / "home" / "runs" / D.isoformat()))
+    assert set(rows) == {"OTHER"}
+    assert summary["HOSPICE"]["mtm_enrolled"] == "true"
+
+
+def test_ties_are_ranked_by_member_id_and_weights_change_the_order(tmp_path):
+    members = ["TIE_B", "TIE_A", "DRUGS", "RISK"]
+    fills = [fill(m, days_before(5)) for m in ("TIE_B", "TIE_A")]
+    fills += [fill("DRUGS", days_before(20), NDC[x], 30, 10.0) for x in EIGHT_DRUGS]
+    fills += [fill("RISK", days_before(40), NDC["oxycodone"], 30), fill("RISK", days_before(40), NDC["alprazolam"], 30)]
+    tables = {"eligibility": [member(m) for m in members], "pharmacy_claim": fills, "dmp_arb": arb(*members)}
+
+    def ranks(name: str, settings: str) -> dict[str, int]:
+        run_extract(tmp_path, name=name, home=tmp_path / name, settings=settings, **tables)
+        rows = outreach_rows(tmp_path / name / "runs" / D.isoformat())
+        return {r["member_id"]: int(r["priority_rank"]) for r in rows if r["service"] == "cmr_initial"}
+
+    zero = "urgency = 0\ncore_conditions = 0\nprojected_cost = 0\n"
+    by_risk = ranks("by_risk", f"[priority]\n{zero}part_d_drugs = 0\nrisk_signals = 1\n")
+    by_drugs = ranks("by_drugs", f"[priority]\n{zero}part_d_drugs = 1\nrisk_signals = 0\n")
+    assert by_risk["RISK"] == 1 and by_drugs["DRUGS"] == 1
+    # TIE_A and TIE_B have the same facts, score and due date: member_id decides, A before B
+    assert by_risk["TIE_A"] + 1 == by_risk["TIE_B"] and by_drugs["TIE_A"] + 1 == by_drugs["TIE_B"]
+    assert sorted(by_risk.values()) == [1, 2, 3, 4]
