@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.assets import ALL_ASSETS
-from dagster_project.defs.checks import ALL_CHECKS
-from dagster_project.defs.outreach import OUTREACH_ASSETS, OUTREACH_CHECKS
+from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
 from dagster_project.defs.schedules import extract_delivery_sensor, mtm_nightly_job, nightly_schedule
 
 defs = dg.Definitions(
-    assets=[*ALL_ASSETS, *OUTREACH_ASSETS],
-    asset_checks=[*ALL_CHECKS, *OUTREACH_CHECKS],
+    assets=ALL_ASSETS,
+    asset_checks=ALL_CHECKS,
     jobs=[mtm_nightly_job],
     schedules=[nightly_schedule],
     sensors=[extract_delivery_sensor],

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.assets import ALL_ASSETS
-from dagster_project.defs.checks import ALL_CHECKS
+from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
 from pipelines.publish import record_failure, run_lock
 from pipelines.run_context import RunContext

@@ -111,6 +111,7 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'member_summary', count(*) FROM member_summary UNION ALL "
         "SELECT 'member_drugs', count(*) FROM member_drugs UNION ALL "
         "SELECT 'member_conditions', count(*) FROM member_conditions UNION ALL "
+        "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
     ctx.add_note("rows_out", rows_out)

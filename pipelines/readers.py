@@ -105,6 +105,11 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
+def create_known_member_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Members a source knows beyond its eligibility rows (adapters fill it; canonical extracts don't)."""
+    con.execute("CREATE OR REPLACE TABLE raw_known_member (_file VARCHAR, _row BIGINT, _seq BIGINT, member_id VARCHAR)")
+
+
 def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int) -> int:
     """Append one file's rows to raw_<table>; returns the number of data rows read."""
     if source.fmt == "parquet":
@@ -158,6 +163,7 @@ def ingest_extract(
 ) -> IngestReport:
     """Read every canonical table of the given deliveries (in order) into raw_<table>."""
     report = IngestReport()
+    create_known_member_table(con)
     ordinal = 0
     for name in tables or TABLES:
         table = TABLES[name]

@@ -110,9 +110,12 @@ def _check_sql(table: Table) -> str:
 
 def build_row_rejects(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``row_rejects`` (table_name, file, row_number, _seq, column_name, reason, value)."""
+    # an adapter may know members that have no Part D span (a DE-SynPUF beneficiary with 0 months):
+    # it lists them in raw_known_member, which the canonical reader creates empty
     con.execute(
         "CREATE OR REPLACE TABLE known_members AS "
-        "SELECT DISTINCT member_id FROM raw_eligibility WHERE member_id IS NOT NULL"
+        "SELECT member_id FROM raw_eligibility WHERE member_id IS NOT NULL "
+        "UNION SELECT member_id FROM raw_known_member WHERE member_id IS NOT NULL"
     )
     con.execute(
         "CREATE OR REPLACE TABLE row_rejects (table_name VARCHAR, file VARCHAR, row_number BIGINT, "

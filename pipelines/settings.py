@@ -59,7 +59,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                note="share of a table's rows that may be rejected before the run fails"),
         "gx_sample_rows": Key(int, 100_000, minimum=100),
     },
-    "sources": {"synpuf_contract_id": Key(str, "SYNPUF")},
+    "sources": {"synpuf_contract_id": Key(str, "SYNPUF"), "synthea_contract_id": Key(str, "SYNTHEA")},
 }
 
 

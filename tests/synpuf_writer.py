@@ -62,7 +62,8 @@ def bene(member_id: str, birth: str, months: int | str = 12, death: str = "", se
             "BENE_SMI_CVRAGE_TOT_MONS": 12}
 
 
-def pde(member_id: str, pde_id: str, date: str, ndc: str, days: int, cost: float, qty: int = 30, pay: float = 0) -> dict:
+def pde(member_id: str, pde_id: str, date: str, ndc: str, days: int, cost: float, qty: int = 30,
+        pay: float = 0) -> dict:
     return {"DESYNPUF_ID": member_id, "PDE_ID": pde_id, "SRVC_DT": date, "PROD_SRVC_ID": ndc,
             "QTY_DSPNSD_NUM": qty, "DAYS_SUPLY_NUM": days, "PTNT_PAY_AMT": pay, "TOT_RX_CST_AMT": cost}
 

@@ -255,8 +255,6 @@ def test_generated_extract_end_to_end(tmp_path):
     assert [(p["member_id"], p["claim_id"]) for p in pending] == [("B3", "P6")]
 
 
-@pytest.mark.xfail(strict=True, reason="needs row_checks.build_row_rejects to count raw_known_member as known "
-                                        "(see docs/source_adapters.md, 'Known members without a span')")
 def test_member_with_no_part_d_months_is_known_and_their_fills_pending(tmp_path):
     extract = write_synpuf(
         tmp_path / "extract",

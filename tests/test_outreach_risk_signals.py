@@ -53,6 +53,8 @@ FILLS = [
     on("SWITCH", "atorvastatin", 80, 30), on("SWITCH", "simvastatin", 40, 30),
     # basal + bolus insulin is not duplicate therapy
     on("INSULIN", "insulin glargine", 20, 30), on("INSULIN", "insulin lispro", 20, 30),
+    # timolol eye drops with oral metoprolol: a local product is not a second beta blocker
+    on("EYE", "timolol eye drops", 20, 30), on("EYE", "metoprolol", 20, 30),
     # statin PDC: period D-99..D = 100 days; 40 + 40 covered = 80% (adherent), 40 + 39 = 79% (gap)
     on("PDC80", "atorvastatin", 99, 40), on("PDC80", "atorvastatin", 50, 40),
     on("PDC79", "atorvastatin", 99, 40), on("PDC79", "atorvastatin", 50, 39),
@@ -129,6 +131,7 @@ def test_duplicate_therapy_same_class_same_day(run):
     assert s["detail"] == "duplicate statin: atorvastatin + simvastatin"
     assert "duplicate_therapy" not in flags(run, "SWITCH")
     assert "duplicate_therapy" not in flags(run, "INSULIN")
+    assert "duplicate_therapy" not in flags(run, "EYE")
 
 
 def test_pdc_80_percent_is_adherent_79_is_a_gap(run):

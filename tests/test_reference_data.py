@@ -11,7 +11,22 @@ from pipelines.reference import DATA_DIR, normalise_generic_name, reference_vers
 
 SPEC_REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "reference"
 SYNTH_CATALOG = Path(__file__).resolve().parents[1] / "pipelines" / "synth" / "drug_catalog.csv"
-DRUG_COLUMNS = ["drug_key", "atc_codes", "drug_class", "maintenance", "pqa_statin", "pqa_ras", "pqa_diabetes_noninsulin", "pqa_insulin", "pqa_sacubitril_valsartan", "opioid", "benzodiazepine", "anticholinergic", "cns_active", "high_risk_elderly"]
+DRUG_COLUMNS = [
+    "drug_key",
+    "atc_codes",
+    "drug_class",
+    "maintenance",
+    "pqa_statin",
+    "pqa_ras",
+    "pqa_diabetes_noninsulin",
+    "pqa_insulin",
+    "pqa_sacubitril_valsartan",
+    "opioid",
+    "benzodiazepine",
+    "anticholinergic",
+    "cns_active",
+    "high_risk_elderly",
+]
 
 
 def read(name):
@@ -60,10 +75,25 @@ def test_current_who_codes(key, expected):
 
 
 REQUIRED_KEYS = [
-    "atorvastatin", "metoprolol", "amlodipine", "potassium chloride", "fluticasone / salmeterol",
-    "budesonide / formoterol", "entecavir", "tenofovir disoproxil", "timolol", "latanoprost", "fluticasone",
-    "sevelamer", "calcium acetate", "lanthanum", "patiromer", "sodium zirconium cyclosilicate", "cinacalcet",
-    "insulin glargine", "cabotegravir",
+    "atorvastatin",
+    "metoprolol",
+    "amlodipine",
+    "potassium chloride",
+    "fluticasone / salmeterol",
+    "budesonide / formoterol",
+    "entecavir",
+    "tenofovir disoproxil",
+    "timolol",
+    "latanoprost",
+    "fluticasone",
+    "sevelamer",
+    "calcium acetate",
+    "lanthanum",
+    "patiromer",
+    "sodium zirconium cyclosilicate",
+    "cinacalcet",
+    "insulin glargine",
+    "cabotegravir",
 ]
 
 
@@ -96,8 +126,11 @@ def test_drugs_of_the_class_are_flagged(flag):
     prefixes = FLAG_CLASSES[flag]
     # PDC-DR leaves out alpha-glucosidase inhibitors (A10BF); PDC-RASA leaves out sacubitril/valsartan
     missing = [
-        k for k in DRUGS
-        if all(c.startswith(prefixes) for c in codes(k)) and codes(k) and DRUGS[k][flag] == "0"
+        k
+        for k in DRUGS
+        if all(c.startswith(prefixes) for c in codes(k))
+        and codes(k)
+        and DRUGS[k][flag] == "0"
         and not (flag == "pqa_ras" and k == "sacubitril / valsartan")
         and not (flag == "pqa_diabetes_noninsulin" and all(c.startswith("A10BF") for c in codes(k)))
     ]
@@ -140,8 +173,18 @@ def test_local_products_carry_their_local_code():
 
 def test_route_map_local_use():
     rows = {r["route_text"]: r for r in read("route_map.csv")}
-    for text in ("nasal", "ophthalmic", "auricular (otic)", "topical", "cutaneous", "rectal", "vaginal", "eye",
-                 "ear", "dermal"):
+    for text in (
+        "nasal",
+        "ophthalmic",
+        "auricular (otic)",
+        "topical",
+        "cutaneous",
+        "rectal",
+        "vaginal",
+        "eye",
+        "ear",
+        "dermal",
+    ):
         assert rows[text]["local_use"] == "1", text
     for text in ("oral", "respiratory (inhalation)", "inhalation", "transdermal", "subcutaneous"):
         assert rows[text]["local_use"] == "0", text
@@ -159,7 +202,8 @@ def test_icd_code_sets():
 
 @pytest.mark.skipif(not SPEC_REFERENCE.exists(), reason="shared spec folder not present")
 @pytest.mark.parametrize(
-    "name", ["drug_condition_rules.csv", "core_condition_icd10.csv", "core_condition_icd9.csv", "cms_mtm_parameters.csv"]
+    "name",
+    ["drug_condition_rules.csv", "core_condition_icd10.csv", "core_condition_icd9.csv", "cms_mtm_parameters.csv"],
 )
 def test_spec_reference_copies_identical(name):
     assert filecmp.cmp(DATA_DIR / name, SPEC_REFERENCE / name, shallow=False)
@@ -174,7 +218,10 @@ def test_reference_versions():
 @pytest.mark.skipif(not SYNTH_CATALOG.exists(), reason="synthetic generator catalog not present")
 def test_synthetic_catalog_resolves():
     with SYNTH_CATALOG.open(newline="") as fh:
-        catalog = [r for r in csv.DictReader(fh) if r["drug_key"].strip()]
+        rows = list(csv.DictReader(fh))
+    catalog = [r for r in rows if r["drug_key"].strip() and r["in_reference"] != "false"]
+    unknown = {r["ndc11"] for r in rows if r["in_reference"] == "false"}
+    assert unknown and not unknown & {r["ndc11"] for r in NDCS}  # the fallbacks stay exercised
     by_ndc = {r["ndc11"]: r for r in NDCS}
     missing_ndc = [r["ndc11"] for r in catalog if r["ndc11"] not in by_ndc]
     assert missing_ndc == []

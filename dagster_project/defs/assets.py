@@ -100,7 +100,7 @@ def member_summary(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckd
                                           for k, v in summary.items()})
 
 
-@dg.asset(group_name="outputs", deps=[member_summary])
+@dg.asset(group_name="outputs", deps=[member_summary, dg.AssetKey("outreach_list")])
 def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
     """Commit the ledger, write run_manifest.json and rename the run folder into place."""
     ctx = mtm.run_context(context.run_id)
@@ -109,4 +109,4 @@ def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb
     return dg.MaterializeResult(metadata={"folder": str(folder), "as_of": ctx.as_of.isoformat()})
 
 
-ALL_ASSETS = [raw_tables, staging_tables, member_facts, member_targeting, member_summary, published_run]
+CORE_ASSETS = [raw_tables, staging_tables, member_facts, member_targeting, member_summary, published_run]

@@ -53,4 +53,4 @@ def targeting_rate_reasonable(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     )
 
 
-ALL_CHECKS = [member_summary_contract, targeting_reason_consistent, targeting_rate_reasonable]
+CORE_CHECKS = [member_summary_contract, targeting_reason_consistent, targeting_rate_reasonable]

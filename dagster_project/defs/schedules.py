@@ -7,10 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.defs.assets import ALL_ASSETS
-
 mtm_nightly_job = dg.define_asset_job(
-    "mtm_nightly", selection=dg.AssetSelection.assets(*ALL_ASSETS),
+    "mtm_nightly", selection=dg.AssetSelection.all(),
     description="Ingest the extract, compute targeting, publish the run folder.",
 )
 

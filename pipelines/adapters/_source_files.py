@@ -19,7 +19,15 @@ import duckdb
 from pipelines.contract import TABLES
 from pipelines.errors import InputFileError
 from pipelines.extract_files import SourceFile
-from pipelines.readers import FILE_STRIDE, IngestReport, _csv_header, _first_line, _sql_str, create_raw_table
+from pipelines.readers import (
+    FILE_STRIDE,
+    IngestReport,
+    _csv_header,
+    _first_line,
+    _sql_str,
+    create_known_member_table,
+    create_raw_table,
+)
 
 
 @dataclass
@@ -54,8 +62,7 @@ def create_all_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     previous run's list never leaks into this one."""
     for table in TABLES.values():
         create_raw_table(con, table)
-    con.execute("CREATE OR REPLACE TABLE raw_known_member (_file VARCHAR, _row BIGINT, _seq BIGINT, "
-                "member_id VARCHAR)")
+    create_known_member_table(con)
 
 
 def load_source_csv(

@@ -197,7 +197,8 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, Loa
             CASE
                 -- a month count outside 0..12 cannot be read as a span: staging rejects the row
                 -- (column enrollment_end_date) and the reject shows the source value
-                WHEN months IS NULL OR months NOT BETWEEN 1 AND 12 THEN 'PLAN_CVRG_MOS_NUM=' || coalesce(months_text, '')
+                WHEN months IS NULL OR months NOT BETWEEN 1 AND 12
+                    THEN 'PLAN_CVRG_MOS_NUM=' || coalesce(months_text, '')
                 ELSE strftime(least(last_day(make_date(year, months, 1)), coalesce(death, DATE '9999-12-31')),
                               '%Y-%m-%d')
             END,

@@ -285,7 +285,9 @@ def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int
     return count_rows(con, "pharmacy_claim"), skipped
 
 
-def _load_medical(con: duckdb.DuckDBPyConnection, src: LoadedFile, enc: LoadedFile, is_claims: bool) -> tuple[int, int, int]:
+def _load_medical(
+    con: duckdb.DuckDBPyConnection, src: LoadedFile, enc: LoadedFile, is_claims: bool
+) -> tuple[int, int, int]:
     """claims.csv: one medical claim per Synthea claim, dated SERVICEDATE, claim_type from the class of
     its encounter (APPOINTMENTID), diagnoses DIAGNOSIS1..8 mapped SNOMED CT -> ICD-10-CM through the
     value set (codes outside it are not carried; a claim left with none is not loaded).
@@ -293,8 +295,10 @@ def _load_medical(con: duckdb.DuckDBPyConnection, src: LoadedFile, enc: LoadedFi
     value_set = _sql_str(str(VALUE_SET))
     if is_claims:
         dx = ", ".join(f"src_text(c.{src.col(f'DIAGNOSIS{i}')})" for i in range(1, 9))
-        base = (f"SELECT c._row, src_text(c.{src.col('Id')}) AS claim_id, src_text(c.{src.col('PATIENTID')}) AS patient, "
-                f"ts_date(c.{src.col('SERVICEDATE')}) AS start_date, src_text(c.{src.col('APPOINTMENTID')}) AS encounter, "
+        base = (f"SELECT c._row, src_text(c.{src.col('Id')}) AS claim_id, "
+                f"src_text(c.{src.col('PATIENTID')}) AS patient, "
+                f"ts_date(c.{src.col('SERVICEDATE')}) AS start_date, "
+                f"src_text(c.{src.col('APPOINTMENTID')}) AS encounter, "
                 f"[{dx}] AS codes FROM {src.temp} AS c")
     else:
         base = (f"SELECT c._row, 'condition-' || c._row AS claim_id, src_text(c.{src.col('PATIENT')}) AS patient, "
@@ -306,7 +310,9 @@ def _load_medical(con: duckdb.DuckDBPyConnection, src: LoadedFile, enc: LoadedFi
         WITH base AS ({base}),
         vs AS (SELECT snomed_code, icd10cm_code FROM read_csv({value_set}, header=true, all_varchar=true)),
         mapped AS (
-            SELECT b._row, list(DISTINCT v.icd10cm_code ORDER BY v.icd10cm_code) FILTER (WHERE v.icd10cm_code IS NOT NULL) AS dx
+            SELECT b._row,
+                   list(DISTINCT v.icd10cm_code ORDER BY v.icd10cm_code)
+                       FILTER (WHERE v.icd10cm_code IS NOT NULL) AS dx
             FROM base AS b
             LEFT JOIN (SELECT _row, unnest(codes) AS code FROM base) AS u USING (_row)
             LEFT JOIN vs AS v ON v.snomed_code = u.code

@@ -56,8 +56,10 @@ def _upsert(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
     ensure_import_table(con)
     if not rows:
         return
-    con.execute("CREATE OR REPLACE TEMP TABLE _ref_import_new (ndc11 VARCHAR, drug_key VARCHAR, "
-                "route VARCHAR, dosage_form VARCHAR, atc_code VARCHAR, source VARCHAR, imported_at TIMESTAMP)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ref_import_new (ndc11 VARCHAR, drug_key VARCHAR, "
+        "route VARCHAR, dosage_form VARCHAR, atc_code VARCHAR, source VARCHAR, imported_at TIMESTAMP)"
+    )
     con.executemany("INSERT INTO _ref_import_new VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute(
         f"""DELETE FROM {IMPORT_TABLE} WHERE ndc11 IN (SELECT ndc11 FROM _ref_import_new);

@@ -77,17 +77,24 @@ def load_reference_tables(
         f"""CREATE OR REPLACE TABLE ref_drug AS
         SELECT drug_key, atc_codes, drug_class, {flags},
                list_filter(string_split(coalesce(atc_codes, ''), ';'), x -> x <> '') AS atc_code_list
-        FROM {_csv('drug_reference.csv')}"""
+        FROM {_csv("drug_reference.csv")}"""
     )
     cols = ", ".join(NDC_COLUMNS)
     con.execute(
         f"""CREATE OR REPLACE TABLE ref_ndc_shipped AS
-        SELECT {cols} FROM {_csv('ndc_map.csv')}"""
+        SELECT {cols} FROM {_csv("ndc_map.csv")}"""
     )
     src = imports_con if imports_con is not None else con
     if _has_table(src, IMPORT_TABLE):
-        imported = src.execute(f"SELECT {cols} FROM {IMPORT_TABLE}").arrow()
-        con.register("_ref_ndc_import_rows", imported)
+        if src is con:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _ref_ndc_import_rows AS SELECT {cols} FROM {IMPORT_TABLE}")
+        else:  # another database: materialise its rows here (a table, not a one-shot stream)
+            imported = src.execute(f"SELECT {cols} FROM {IMPORT_TABLE}").fetch_arrow_table()
+            con.register("_ref_ndc_import_arrow", imported)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _ref_ndc_import_rows AS SELECT {cols} FROM _ref_ndc_import_arrow"
+            )
+            con.unregister("_ref_ndc_import_arrow")
         con.execute(
             f"""CREATE OR REPLACE TABLE ref_ndc AS
             SELECT {cols} FROM _ref_ndc_import_rows
@@ -95,18 +102,18 @@ def load_reference_tables(
             SELECT {cols} FROM ref_ndc_shipped s
             WHERE NOT EXISTS (SELECT 1 FROM _ref_ndc_import_rows i WHERE i.ndc11 = s.ndc11)"""
         )
-        con.unregister("_ref_ndc_import_rows")
+        con.execute("DROP TABLE _ref_ndc_import_rows")
     else:
         con.execute(f"CREATE OR REPLACE TABLE ref_ndc AS SELECT {cols} FROM ref_ndc_shipped")
     con.execute("DROP TABLE ref_ndc_shipped")
     con.execute(
         f"""CREATE OR REPLACE TABLE ref_route AS
         SELECT lower(trim(route_text)) AS route_text, route, local_use = '1' AS local_use
-        FROM {_csv('route_map.csv')}"""
+        FROM {_csv("route_map.csv")}"""
     )
     con.execute(
         f"""CREATE OR REPLACE TABLE ref_drug_condition_rule AS
-        SELECT core_condition, effect, atc_prefix FROM {_csv('drug_condition_rules.csv')}"""
+        SELECT core_condition, effect, atc_prefix FROM {_csv("drug_condition_rules.csv")}"""
     )
     con.execute(
         """CREATE OR REPLACE TABLE ref_drug_atc AS
@@ -132,10 +139,10 @@ def load_reference_tables(
         f"""CREATE OR REPLACE TABLE ref_condition_dx AS
         SELECT '10' AS icd_version, core_condition, sub_condition,
                upper(replace(icd10cm_prefix, '.', '')) AS code_prefix
-        FROM {_csv('core_condition_icd10.csv')}
+        FROM {_csv("core_condition_icd10.csv")}
         UNION ALL
         SELECT '9', core_condition, sub_condition, upper(replace(icd9cm_prefix, '.', ''))
-        FROM {_csv('core_condition_icd9.csv')}"""
+        FROM {_csv("core_condition_icd9.csv")}"""
     )
     valid = []
     for version, name in (("10", "icd10cm_codes.csv.gz"), ("9", "icd9cm_codes.csv.gz")):
@@ -154,7 +161,7 @@ def load_reference_tables(
                CAST(max_required_drugs AS INTEGER) AS max_required_drugs,
                CAST(cost_threshold AS DECIMAL(12, 2)) AS cost_threshold,
                drug_scope_rule, confidence, source
-        FROM {_csv('cms_mtm_parameters.csv')}"""
+        FROM {_csv("cms_mtm_parameters.csv")}"""
     )
     return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in REFERENCE_TABLES}
 

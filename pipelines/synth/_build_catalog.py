@@ -192,7 +192,7 @@ add("mirtazapine", "mirtazapine", "Mirtazapine Tablet", "mental_health", 10.0)
 add("duloxetine", "duloxetine hydrochloride", "Duloxetine HCl DR Capsule", "mental_health", 12.0)
 add("quetiapine", "quetiapine fumarate", "Quetiapine Fumarate Tablet", "mental_health", 12.0)
 add("aripiprazole", "aripiprazole", "Aripiprazole Tablet", "mental_health", 15.0)
-add("lithium carbonate", "lithium carbonate", "Lithium Carbonate Capsule", "mental_health", 12.0, upd=2)
+add("lithium", "lithium carbonate", "Lithium Carbonate Capsule", "mental_health", 12.0, upd=2)
 # bone / arthritis
 add("alendronate", "alendronate sodium", "Alendronate Sodium Tablet", "bone_arthritis", 8.0, upd=0.1334)
 add(

@@ -1,15 +1,20 @@
 -- Medication-risk signals (targeting-rules.md section 8), one row per member x signal x group with its
 -- evidence: which drugs, how many days, the first and last day of the evidence, and a phrase in words.
--- Drugs considered are the member's active drugs at D (core_active_drug); a fill covers
--- fill_date .. fill_date + days_supply - 1, cut at D. Overlap is counted in days: a day counts when it
+-- Drugs considered are the member's active drugs at D (core_active_drug), systemic fills only (a
+-- locally used product -- eye drops, nasal spray, cream -- is not a second beta blocker, nor a high-risk
+-- drug: vaginal estrogen is not systemic estrogen); a fill covers fill_date .. fill_date + days_supply - 1,
+-- cut at D. Overlap is counted in days: a day counts when it
 -- is covered by enough distinct kinds at once (several fills of one drug on one day count once).
 --   opioid_benzodiazepine  an opioid and a benzodiazepine both covered, >= 30 days of the last 365
 --   anticholinergic_burden >= 2 distinct anticholinergic drugs covered together, >= 30 days of the last 365
 --   cns_polypharmacy       >= 3 distinct CNS-active drugs covered together, >= 30 days of the last 365
 --   duplicate_therapy      >= 2 distinct drugs of one drug class covering the same day in the last 90
 --                          days (one row per class). Classes in which combining two different drugs is
---                          the standard of care are not duplicates: hiv_antiretroviral, nrti (regimens),
---                          insulin (basal + bolus), laxative, vitamin.
+--                          the standard of care, or that group unlike drugs, are not checked:
+--                          hiv_antiretroviral, nrti (regimens), insulin (basal + bolus), dmard (triple
+--                          therapy), immunosuppressant (transplant regimens), antineoplastic_oral,
+--                          antidepressant_other (bupropion + mirtazapine is augmentation), laxative,
+--                          vitamin.
 --   adherence_gap          PDC < 80% year to date in a PQA class (tgt_member_pdc: measure-eligible, not
 --                          excluded by sacubitril/valsartan or insulin use; one row per class)
 --   high_risk_elderly      age >= 65 and an active drug flagged high-risk in the elderly
@@ -23,7 +28,7 @@ drug_fill AS (
     JOIN core_active_drug AS a ON a.member_id = f.member_id AND a.drug_key = f.drug_key
     JOIN ref_drug AS d ON d.drug_key = f.drug_key
     CROSS JOIN p
-    WHERE f.fill_status = 'counted'
+    WHERE f.fill_status = 'counted' AND NOT f.local_use
 ),
 rules AS (
     SELECT * FROM (VALUES
@@ -46,7 +51,9 @@ tagged AS (
     UNION ALL
     SELECT member_id, 'duplicate_therapy', drug_class, drug_key, drug_key, cover_start, cover_end
     FROM drug_fill
-    WHERE coalesce(drug_class, '') NOT IN ('', 'hiv_antiretroviral', 'nrti', 'insulin', 'laxative', 'vitamin')
+    WHERE coalesce(drug_class, '') NOT IN ('', 'hiv_antiretroviral', 'nrti', 'insulin', 'dmard',
+                                           'immunosuppressant', 'antineoplastic_oral', 'antidepressant_other',
+                                           'laxative', 'vitamin')
 ),
 intervals AS (
     SELECT t.member_id, t.signal, t.grp, t.kind, t.drug_key,

@@ -48,14 +48,61 @@ NDC_COLUMNS = ["ndc11", "drug_key", "route", "dosage_form", "atc_code", "source"
 
 #: labelers (5-digit NDC prefix) whose products are (in practice) oral solids only
 ORAL_LABELERS = {
-    "65862", "13668", "31722", "67877", "43547", "29300", "33342", "27241", "62332", "59746",
-    "23155", "50228", "16714", "68382", "68180", "57664", "53746", "65162", "64380", "70010",
-    "42806", "55111", "47335", "62756", "00228", "00185", "57237", "10135", "69238", "72205",
+    "65862",
+    "13668",
+    "31722",
+    "67877",
+    "43547",
+    "29300",
+    "33342",
+    "27241",
+    "62332",
+    "59746",
+    "23155",
+    "50228",
+    "16714",
+    "68382",
+    "68180",
+    "57664",
+    "53746",
+    "65162",
+    "64380",
+    "70010",
+    "42806",
+    "55111",
+    "47335",
+    "62756",
+    "00228",
+    "00185",
+    "57237",
+    "10135",
+    "69238",
+    "72205",
 }
 #: repackagers that relabel dispensed (overwhelmingly oral solid) products for pharmacies and clinics
 ORAL_LABELERS |= {
-    "50090", "43353", "63629", "63187", "68071", "55700", "61919", "70518", "54569", "54868", "68788",
-    "43063", "55289", "53002", "60429", "51655", "35356", "49999", "33261", "52125", "71335", "21695",
+    "50090",
+    "43353",
+    "63629",
+    "63187",
+    "68071",
+    "55700",
+    "61919",
+    "70518",
+    "54569",
+    "54868",
+    "68788",
+    "43063",
+    "55289",
+    "53002",
+    "60429",
+    "51655",
+    "35356",
+    "49999",
+    "33261",
+    "52125",
+    "71335",
+    "21695",
 }
 OPHTHALMIC_LABELERS = {"61314", "24208", "17478", "00065", "50383", "60758", "00023", "70069"}
 TOPICAL_LABELERS = {"51672", "00168", "45802", "00472"}
@@ -65,17 +112,25 @@ NEBULISER_LABELERS = {"00487", "76204"}
 #: drug_key -> list of (NDC prefix, route, dosage form); the first matching prefix wins
 ANCHORS: dict[str, list[tuple[str, str, str]]] = {
     "fluticasone": [
-        ("001730718", "inhalation", "aerosol"), ("001730719", "inhalation", "aerosol"),
-        ("001730720", "inhalation", "aerosol"), ("001730600", "inhalation", "powder"),
-        ("001730601", "inhalation", "powder"), ("001730602", "inhalation", "powder"),
-        ("001730874", "inhalation", "powder"), ("001730875", "inhalation", "powder"),
-        ("001730876", "inhalation", "powder"), ("001730453", "nasal", "spray"),
-        ("001730753", "nasal", "spray"), ("00054", "nasal", "spray"), ("60505", "nasal", "spray"),
+        ("001730718", "inhalation", "aerosol"),
+        ("001730719", "inhalation", "aerosol"),
+        ("001730720", "inhalation", "aerosol"),
+        ("001730600", "inhalation", "powder"),
+        ("001730601", "inhalation", "powder"),
+        ("001730602", "inhalation", "powder"),
+        ("001730874", "inhalation", "powder"),
+        ("001730875", "inhalation", "powder"),
+        ("001730876", "inhalation", "powder"),
+        ("001730453", "nasal", "spray"),
+        ("001730753", "nasal", "spray"),
+        ("00054", "nasal", "spray"),
+        ("60505", "nasal", "spray"),
         ("64679", "nasal", "spray"),
         *[(lab, "topical", "cream") for lab in sorted(TOPICAL_LABELERS)],
     ],
     "albuterol": [
-        ("593100579", "inhalation", "aerosol"), ("001730682", "inhalation", "aerosol"),
+        ("593100579", "inhalation", "aerosol"),
+        ("001730682", "inhalation", "aerosol"),
         *[(lab, "inhalation", "solution") for lab in sorted(NEBULISER_LABELERS)],
     ],
     "ipratropium": [
@@ -85,7 +140,9 @@ ANCHORS: dict[str, list[tuple[str, str, str]]] = {
     "budesonide": [("001860916", "inhalation", "powder"), ("001860917", "inhalation", "powder")],
     "beclomethasone": [("59310", "inhalation", "aerosol")],
     "semaglutide": [
-        ("001694303", "oral", "tablet"), ("001694307", "oral", "tablet"), ("001694314", "oral", "tablet"),
+        ("001694303", "oral", "tablet"),
+        ("001694307", "oral", "tablet"),
+        ("001694314", "oral", "tablet"),
         ("00169", "subcutaneous", "injection"),
     ],
     "fentanyl": [("00378", "transdermal", "patch"), ("50458", "transdermal", "patch")],
@@ -93,13 +150,20 @@ ANCHORS: dict[str, list[tuple[str, str, str]]] = {
     "testosterone": [("00051", "transdermal", "gel"), ("45802", "transdermal", "gel")],
     "lidocaine": [("63481", "transdermal", "patch")],
     "naloxone": [("69547", "nasal", "spray")],
-    "nitroglycerin": [("000710417", "sublingual", "tablet"), ("000710418", "sublingual", "tablet"),
-                      ("000710419", "sublingual", "tablet")],
+    "nitroglycerin": [
+        ("000710417", "sublingual", "tablet"),
+        ("000710418", "sublingual", "tablet"),
+        ("000710419", "sublingual", "tablet"),
+    ],
     "cyanocobalamin": [(lab, "intramuscular", "injection") for lab in sorted(INJECTABLE_LABELERS)],
-    **{k: [(lab, "ophthalmic", "") for lab in sorted(OPHTHALMIC_LABELERS)]
-       for k in ("timolol", "prednisolone", "erythromycin", "tobramycin", "pilocarpine", "atropine")},
-    **{k: [(lab, "topical", "") for lab in sorted(TOPICAL_LABELERS)]
-       for k in ("triamcinolone", "betamethasone", "clotrimazole", "ketoconazole", "tretinoin")},
+    **{
+        k: [(lab, "ophthalmic", "") for lab in sorted(OPHTHALMIC_LABELERS)]
+        for k in ("timolol", "prednisolone", "erythromycin", "tobramycin", "pilocarpine", "atropine")
+    },
+    **{
+        k: [(lab, "topical", "") for lab in sorted(TOPICAL_LABELERS)]
+        for k in ("triamcinolone", "betamethasone", "clotrimazole", "ketoconazole", "tretinoin")
+    },
 }
 #: RxCUIs (clinical drugs) whose dose form is known: every NDC of that RxCUI takes the route
 RXCUI_ANCHORS = {
@@ -110,16 +174,30 @@ RXCUI_ANCHORS = {
 }
 #: ingredients whose NDCs cannot be told apart by route from the facts at hand: no NDCs shipped
 NO_NDC = {
-    "ofloxacin", "hydrocortisone / neomycin / polymyxin b", "carbamide peroxide", "mometasone",
-    "ciclesonide", "abatacept", "tocilizumab", "golimumab", "ustekinumab", "leuprolide",
-    "cabotegravir", "hydrocortisone", "bimatoprost",
+    "ofloxacin",
+    "hydrocortisone / neomycin / polymyxin b",
+    "carbamide peroxide",
+    "mometasone",
+    "ciclesonide",
+    "abatacept",
+    "tocilizumab",
+    "golimumab",
+    "ustekinumab",
+    "leuprolide",
+    "cabotegravir",
+    "hydrocortisone",
+    "bimatoprost",
 }
 #: US-only ingredients that WHO has not classified: shipped with no ATC code
 NO_ATC = {"metaxalone"}
 #: route -> ATC prefixes that a product of that route carries (to pick the product's own code)
 ROUTE_ATC_PREFIX = {
-    "ophthalmic": ("S01",), "otic": ("S02",), "nasal": ("R01",), "inhalation": ("R03",),
-    "topical": ("D",), "vaginal": ("G01", "G02"),
+    "ophthalmic": ("S01",),
+    "otic": ("S02",),
+    "nasal": ("R01",),
+    "inhalation": ("R03",),
+    "topical": ("D",),
+    "vaginal": ("G01", "G02"),
 }
 SOURCE_FAB = "FDA NDC Directory 2020-06-17 -> RxNorm ingredient (fabkury/ndc_map; looked up)"
 SOURCE_GAMENET = "GAMENet ndc2rxnorm (MIT) -> RxNorm ingredient (looked up)"
@@ -152,10 +230,8 @@ def build_drug_reference(shared: Path) -> list[dict]:
     for cur in read_curation():
         key = cur["drug_key"]
         assert normalise_generic_name(key) == key, f"{key!r} is not a normalised drug key"
-        if cur["atc"]:
-            codes = cur["atc"].split(";")
-        else:
-            codes = sorted(by_name.get((cur["who_name"] or key).lower(), set()))
+        looked_up = sorted(by_name.get((cur["who_name"] or key).lower(), set()))
+        codes = cur["atc"].split(";") if cur["atc"] else looked_up
         missing = [c for c in codes if c not in all_codes]
         if (not codes and key not in NO_ATC) or missing:
             problems.append(f"{key}: codes {codes} missing {missing}")
@@ -238,8 +314,14 @@ def build_ndc_map(shared: Path, drugs: list[dict]) -> list[dict]:
         rf = route_for(ndc, key, curation[key], rxcui)
         if rf is None:
             return False
-        chosen[ndc] = {"ndc11": ndc, "drug_key": key, "route": rf[0], "dosage_form": rf[1],
-                       "atc_code": product_atc(codes[key], rf[0], ndc), "source": source}
+        chosen[ndc] = {
+            "ndc11": ndc,
+            "drug_key": key,
+            "route": rf[0],
+            "dosage_form": rf[1],
+            "atc_code": product_atc(codes[key], rf[0], ndc),
+            "source": source,
+        }
         return True
 
     # extra NDCs seen in the MIT / CC0 samples: all those of curated products
@@ -284,14 +366,20 @@ def add_synthetic_catalog(chosen: dict[str, dict], products: dict, codes: dict[s
         for row in csv.DictReader(fh):
             key = normalise_generic_name(row["drug_key"])
             ndc = row["ndc11"]
-            if not key or ndc in chosen:
+            # NDCs the generator marks as unknown exercise the generic-name and nine-digit fallbacks
+            if not key or ndc in chosen or row.get("in_reference", "true").strip().lower() == "false":
                 continue
             if key not in codes:
                 raise SystemExit(f"synthetic catalog drug {key!r} (NDC {ndc}) is not in the drug reference")
             real = products.get(ndc, ("", ""))[0] == key
-            chosen[ndc] = {"ndc11": ndc, "drug_key": key, "route": row["route"], "dosage_form": "",
-                           "atc_code": product_atc(codes[key], row["route"], ndc),
-                           "source": SOURCE_FAB if real else SOURCE_SYNTH}
+            chosen[ndc] = {
+                "ndc11": ndc,
+                "drug_key": key,
+                "route": row["route"],
+                "dosage_form": "",
+                "atc_code": product_atc(codes[key], row["route"], ndc),
+                "source": SOURCE_FAB if real else SOURCE_SYNTH,
+            }
 
 
 def build_icd(shared: Path) -> None:
@@ -299,8 +387,11 @@ def build_icd(shared: Path) -> None:
     with (shared / "ref_icd10cm" / "icd10cm_codes_fy2024_billable.csv").open(newline="") as fh:
         codes10 |= {r["code"].strip().upper() for r in csv.DictReader(fh)}
     with (shared / "ref_icd10cm" / "icd10cm_2026_april_all_codes.csv").open(newline="") as fh:
-        codes10 |= {r["code"].replace(".", "").strip().upper() for r in csv.DictReader(fh)
-                    if r["level_type"] not in ("chapter", "block")}
+        codes10 |= {
+            r["code"].replace(".", "").strip().upper()
+            for r in csv.DictReader(fh)
+            if r["level_type"] not in ("chapter", "block")
+        }
     with (shared / "ref_icd9cm" / "icd9cm_dx_v32_fy2015.csv").open(newline="") as fh:
         codes9 = {r["dgns_cd"].strip().upper() for r in csv.DictReader(fh)}
     for name, codes in (("icd10cm_codes.csv.gz", codes10), ("icd9cm_codes.csv.gz", codes9)):
