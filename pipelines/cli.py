@@ -87,5 +87,72 @@ def generate(members, seed, out, as_of, fmt) -> None:
     click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+@main.group(help="Reference data: import a plan's NDC sources into the warehouse, dump the effective tables.")
+def reference() -> None:
+    pass
+
+
+@reference.command("import", help="Import NDC -> ingredient facts into the warehouse; they take precedence over "
+                                  "the shipped NDC map in every later run.")
+@click.option("--fda-ndc-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder with the FDA NDC Directory's product.txt and package.txt (tab-separated).")
+@click.option("--crosswalk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The plan's own CSV with columns ndc,ingredient (a combination as 'a / b').")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse. Default: $MTM_HOME or ./.mtm")
+def reference_import(fda_ndc_dir, crosswalk, home) -> None:
+    from pipelines.publish import run_lock
+    from pipelines.reference.imports import import_crosswalk, import_fda_ndc_directory
+    from pipelines.reference.load import load_reference_tables
+    from pipelines.run_context import default_home
+
+    if not fda_ndc_dir and not crosswalk:
+        raise click.UsageError("give --fda-ndc-dir DIR and/or --crosswalk FILE")
+    home = (home or default_home()).resolve()
+    with run_lock(home):
+        import duckdb
+
+        con = duckdb.connect(str(home / "warehouse.duckdb"))
+        try:
+            load_reference_tables(con)
+            for label, path, importer in (("FDA NDC Directory", fda_ndc_dir, import_fda_ndc_directory),
+                                          ("crosswalk", crosswalk, import_crosswalk)):
+                if path is None:
+                    continue
+                result = importer(con, path)
+                click.echo(f"{label} {path}: {result.read} rows read, {result.matched} imported, "
+                           f"{result.unmatched} not matched to an ingredient")
+                for row, reason in result.problems[:20]:
+                    click.echo(f"  row {row}: {reason}")
+                if len(result.problems) > 20:
+                    click.echo(f"  ... and {len(result.problems) - 20} more")
+        finally:
+            con.close()
+
+
+@reference.command("dump", help="Write the effective reference tables (shipped data + plan imports) as CSV.")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse (for plan imports). Default: $MTM_HOME or ./.mtm")
+def reference_dump(out_dir, home) -> None:
+    import duckdb
+
+    from pipelines.reference.dump import dump_reference
+    from pipelines.reference.load import load_reference_tables
+    from pipelines.run_context import default_home
+
+    warehouse = (home or default_home()).resolve() / "warehouse.duckdb"
+    con = duckdb.connect()
+    try:
+        if warehouse.exists():
+            imports = duckdb.connect(str(warehouse), read_only=True)
+            load_reference_tables(con, imports_con=imports)
+            imports.close()
+        written = dump_reference(con, out_dir)
+    finally:
+        con.close()
+    click.echo(f"Wrote {len(written)} reference tables to {out_dir}: {', '.join(sorted(written))}")
+
+
 if __name__ == "__main__":
     main()

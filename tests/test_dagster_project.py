@@ -102,3 +102,22 @@ def test_mtm_help_explains_every_option():
     proc = subprocess.run([str(BIN / "mtm"), "run", "--help"], capture_output=True, text=True, env=_env())
     for option in ("--extract", "--source", "--as-of", "--settings", "--home"):
         assert option in proc.stdout
+
+
+def test_mtm_reference_import_takes_precedence_and_dump_writes_the_effective_tables(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    crosswalk = tmp_path / "crosswalk.csv"
+    crosswalk.write_text("ndc,ingredient\n00054010022,Amlodipine Besylate/Benazepril HCl\n1234,atorvastatin\n")
+    proc = _mtm("reference", "import", "--crosswalk", str(crosswalk), home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 rows read, 1 imported" in proc.stdout and "row 2:" in proc.stdout
+    proc = _mtm("reference", "import", "--fda-ndc-dir", str(PROJECT / "tests" / "fixtures" / "fda_ndc"), home=home)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "dump"
+    proc = _mtm("reference", "dump", str(out), home=home)
+    assert proc.returncode == 0, proc.stderr
+    ndc_rows = (out / "ref_ndc.csv").read_text()
+    assert "00054010022,amlodipine / benazepril" in ndc_rows  # the plan crosswalk wins over the shipped map
+    assert "00071015523,atorvastatin,oral,\"tablet, film coated\",C10AA05,fda_ndc_directory" in ndc_rows
+    assert (out / "ref_drug.csv").exists() and (out / "ref_icd_valid.csv").exists()
