@@ -98,60 +98,76 @@ def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, 
     return ", ".join(parts)
 
 
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a table or view of that name, whichever it is (raw tables are views over Parquet files)."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()",
+        [name],
+    ).fetchone()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
+
+
+def drop_file_parts(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove the per-file relations of an earlier run (views first: they depend on the tables)."""
+    parts = con.execute(
+        "SELECT table_name, table_type FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name LIKE 'raw\\_%\\_\\_%' ESCAPE '\\' "
+        "ORDER BY table_type DESC"
+    ).fetchall()
+    for name, kind in parts:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+
+
 def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """An empty raw_<table> (for absent optional files, and for adapters that insert into it)."""
+    drop_relation(con, f"raw_{table.name}")
     cols = ", ".join(f"{c.name} VARCHAR" for c in table.columns)
-    con.execute(
-        f"CREATE OR REPLACE TABLE raw_{table.name} (_file VARCHAR, _row BIGINT, _seq BIGINT, {cols})"
-    )
+    con.execute(f"CREATE TABLE raw_{table.name} (_file VARCHAR, _row BIGINT, _seq BIGINT, {cols})")
 
 
 def create_known_member_table(con: duckdb.DuckDBPyConnection) -> None:
     """Members a source knows beyond its eligibility rows (adapters fill it; canonical extracts don't)."""
-    con.execute("CREATE OR REPLACE TABLE raw_known_member (_file VARCHAR, _row BIGINT, _seq BIGINT, member_id VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TABLE raw_known_member (_file VARCHAR, _row BIGINT, _seq BIGINT, member_id VARCHAR)"
+    )
 
 
-def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int) -> int:
-    """Append one file's rows to raw_<table>; returns the number of data rows read."""
-    if source.fmt == "parquet":
-        try:
-            described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(source.path))})").fetchall()
-        except duckdb.Error as exc:
-            raise InputFileError(source.path.name, f"cannot be read as Parquet ({_first_line(exc)})") from exc
-        types = {row[0]: row[1] for row in described}
-        colmap = _column_map(source, list(types), table)
-        select = _select_list(table, colmap, types)
-        row_expr = "file_row_number + 1"
-        relation = _relation_sql(source)
-    else:
-        names = _csv_header(con, source)
-        colmap = _column_map(source, names, table)
-        select = _select_list(table, colmap, {})
-        struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-        relation = _relation_sql(source).replace("COLUMNS_PLACEHOLDER", struct)
-        row_expr = None
+def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int) -> tuple[str, int]:
+    """Make one file readable as ``raw_<table>__<ordinal>`` (text columns + _file, _row, _seq).
+
+    Parquet is not copied: the relation is a view over the file (its row order is ``file_row_number``).
+    CSV is copied once into a table whose ``rowid`` is the file's record order (DuckDB preserves
+    insertion order), which is what makes row numbers in rejects trustworthy.
+    """
+    part = f"raw_{table.name}__{ordinal:03d}"
+    name = _sql_str(source.path.name)
     try:
-        if row_expr is None:
-            # DuckDB keeps insertion order (preserve_insertion_order), so a staged copy's rowid is the
-            # file's record order: that is what makes row numbers in rejects trustworthy.
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _load AS SELECT {select} FROM {relation}")
-            row_expr = "rowid + 1"
-            select_from = (
-                f"SELECT {_sql_str(source.path.name)}, {row_expr}, {ordinal} * {FILE_STRIDE} + {row_expr}, * "
-                "FROM _load"
+        if source.fmt == "parquet":
+            try:
+                described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(source.path))})").fetchall()
+            except duckdb.Error as exc:
+                raise InputFileError(source.path.name, f"cannot be read as Parquet ({_first_line(exc)})") from exc
+            types = {row[0]: row[1] for row in described}
+            select = _select_list(table, _column_map(source, list(types), table), types)
+            con.execute(
+                f"CREATE VIEW {part} AS SELECT {name} AS _file, file_row_number + 1 AS _row, "
+                f"{ordinal} * {FILE_STRIDE} + file_row_number + 1 AS _seq, {select} FROM {_relation_sql(source)}"
             )
         else:
-            select_from = (
-                f"SELECT {_sql_str(source.path.name)}, {row_expr}, {ordinal} * {FILE_STRIDE} + {row_expr}, "
-                f"{select} FROM {relation}"
+            names = _csv_header(con, source)
+            select = _select_list(table, _column_map(source, names, table), {})
+            struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+            relation = _relation_sql(source).replace("COLUMNS_PLACEHOLDER", struct)
+            con.execute(f"CREATE TABLE {part}__data AS SELECT {select} FROM {relation}")
+            con.execute(
+                f"CREATE VIEW {part} AS SELECT {name} AS _file, rowid + 1 AS _row, "
+                f"{ordinal} * {FILE_STRIDE} + rowid + 1 AS _seq, * FROM {part}__data"
             )
-        before = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]
-        con.execute(f"INSERT INTO raw_{table.name} {select_from}")
-        after = con.execute(f"SELECT count(*) FROM raw_{table.name}").fetchone()[0]
+        rows = con.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
     except duckdb.Error as exc:
         raise InputFileError(source.path.name, f"cannot be parsed ({_first_line(exc)})") from exc
-    finally:
-        con.execute("DROP TABLE IF EXISTS _load")
-    return after - before
+    return part, rows
 
 
 #: tables an extract must hold, and tables where a header-only file is still an error
@@ -164,10 +180,10 @@ def ingest_extract(
     """Read every canonical table of the given deliveries (in order) into raw_<table>."""
     report = IngestReport()
     create_known_member_table(con)
+    drop_file_parts(con)
     ordinal = 0
     for name in tables or TABLES:
         table = TABLES[name]
-        create_raw_table(con, table)
         sources = [f for d in extract_dirs for f in find_table_files(Path(d), name)]
         if not sources:
             if not table.optional_file:
@@ -177,20 +193,24 @@ def ingest_extract(
                     f"required file missing from the extract ({where})",
                     expected=f"{name}.csv, {name}.csv.gz or {name}.parquet (optionally with a _NNN suffix)",
                 )
+            create_raw_table(con, table)
             report.absent_tables.append(name)
             report.rows_in[name] = 0
             continue
-        total = 0
+        parts, total = [], 0
         for source in sources:
             ordinal += 1
-            rows = load_file(con, source, table, ordinal)
+            part, rows = load_file(con, source, table, ordinal)
             if rows == 0 and not table.optional_file:
                 raise InputFileError(source.path.name, "file has a header but no data rows",
                                      expected="at least one row")
+            parts.append(part)
             total += rows
             report.files.append(
                 {"table": name, "file": source.path.name, "format": source.fmt, "bytes": source.size,
                  "sha256": source.sha256(), "rows": rows}
             )
+        drop_relation(con, f"raw_{name}")
+        con.execute(f"CREATE VIEW raw_{name} AS " + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
         report.rows_in[name] = total
     return report

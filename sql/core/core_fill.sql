@@ -30,7 +30,8 @@ identified AS (
         nullif(n.atc_code, '') AS product_atc_code,
         coalesce(claim_route.local_use, map_route.local_use, false) AS local_use
     FROM fills AS f
-    LEFT JOIN ref_ndc AS n ON n.ndc11 = f.ndc AND f.ndc <> '00000000000'
+    -- an equality join only (an extra condition here turns DuckDB's hash join into a nested loop)
+    LEFT JOIN (SELECT * FROM ref_ndc WHERE ndc11 <> '00000000000') AS n ON n.ndc11 = f.ndc
     LEFT JOIN ref_generic_name AS g ON g.generic_name = f.generic_name
     LEFT JOIN ref_route AS claim_route ON claim_route.route_text = f.route
     LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(n.route)
@@ -55,11 +56,11 @@ SELECT
     i.local_use,
     CASE
         WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
-        WHEN EXISTS (
-            SELECT 1 FROM core_member_span AS s
-            WHERE s.member_id = i.member_id AND i.fill_date BETWEEN s.span_start AND s.span_end
-        ) THEN 'counted'
+        WHEN c.member_id IS NOT NULL THEN 'counted'
         ELSE 'pending'
     END                                                           AS fill_status
 FROM identified AS i
 LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
+-- coverage islands of one member never overlap, so a fill matches at most one
+LEFT JOIN core_member_coverage AS c
+  ON c.member_id = i.member_id AND i.fill_date BETWEEN c.island_start AND c.island_end

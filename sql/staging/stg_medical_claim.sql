@@ -4,13 +4,13 @@ WITH valid AS (
     FROM raw_medical_claim
     WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = 'medical_claim')
 ),
-latest AS (
-    SELECT *
+winning_version AS (
+    SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq
     FROM valid
-    QUALIFY row_number() OVER (
-        PARTITION BY claim_id
-        ORDER BY try_cast(processed_at AS TIMESTAMP) DESC NULLS LAST, _seq DESC
-    ) = 1
+    GROUP BY claim_id
+),
+latest AS (
+    SELECT * FROM valid WHERE _seq IN (SELECT _seq FROM winning_version)
 )
 SELECT
     _file, _row, _seq,
