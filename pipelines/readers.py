@@ -92,6 +92,9 @@ def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, 
             expr = f"CAST(CAST({ref} AS DATE) AS VARCHAR)"
         elif column.kind == TIMESTAMP and ptype.startswith("TIMESTAMP"):
             expr = f"strftime({ref}, '%Y-%m-%d %H:%M:%S.%f')"
+        elif ptype.startswith(("DATE", "INT", "BIGINT", "SMALLINT", "TINYINT", "DECIMAL", "DOUBLE", "FLOAT",
+                               "BOOLEAN", "HUGEINT", "UBIGINT", "UINTEGER")):
+            expr = f"CAST({ref} AS VARCHAR)"  # typed Parquet values need no trimming
         else:
             expr = f"NULLIF(TRIM(CAST({ref} AS VARCHAR)), '')"
         parts.append(f"{expr} AS {column.name}")
