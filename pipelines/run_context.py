@@ -23,6 +23,18 @@ SAMPLE_EXTRACT = PROJECT_DIR / "data_samples"
 DEFAULT_HOME = Path(".mtm")
 
 
+#: DuckDB's own memory cap; past it, joins and sorts spill to <home>/duckdb_tmp (env MTM_MEMORY_LIMIT)
+DEFAULT_MEMORY_LIMIT = "6GB"
+
+
+def duckdb_config(home: Path) -> dict[str, str]:
+    """Bounded memory for a nightly run on a modest machine: spill to disk instead of growing."""
+    return {
+        "memory_limit": os.environ.get("MTM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "temp_directory": str(Path(home) / "duckdb_tmp"),
+    }
+
+
 def default_home() -> Path:
     return Path(os.environ.get("MTM_HOME", DEFAULT_HOME))
 
@@ -101,7 +113,7 @@ class RunContext:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         self.home.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(self.warehouse_path))
+        return duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))
 
     # -- the run's notes for the manifest, kept on disk so separate Dagster steps can add to them --
     @property

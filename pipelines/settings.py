@@ -57,7 +57,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "validation": {
         "max_reject_rate": Key((int, float), 0.05, minimum=0, maximum=1,
                                note="share of a table's rows that may be rejected before the run fails"),
-        "gx_sample_rows": Key(int, 100_000, minimum=100),
+        "gx_sample_rows": Key(int, 25_000, minimum=100),
     },
     "sources": {"synpuf_contract_id": Key(str, "SYNPUF"), "synthea_contract_id": Key(str, "SYNTHEA")},
 }

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.run_context import RunContext, default_home
+from pipelines.run_context import RunContext, default_home, duckdb_config
 
 
 class MtmRunResource(dg.ConfigurableResource):
@@ -37,5 +37,6 @@ def resources_for(home: Path | str | None = None, **run_values) -> dict:
     home_path.mkdir(parents=True, exist_ok=True)
     return {
         "mtm": MtmRunResource(home=str(home_path), **run_values),
-        "duckdb": DuckDBResource(database=str(home_path / "warehouse.duckdb")),
+        "duckdb": DuckDBResource(database=str(home_path / "warehouse.duckdb"),
+                                 connection_config=duckdb_config(home_path)),
     }

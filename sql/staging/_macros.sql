@@ -23,3 +23,20 @@ CREATE OR REPLACE MACRO parse_int(x) AS (
 );
 
 CREATE OR REPLACE MACRO parse_amount(x) AS try_cast(x AS DECIMAL(18, 4));
+
+-- The claim-version rule (input-contract.md "Versions"), written once for every versioned table:
+-- rows that passed the row checks, then per claim_id the version with the latest processed_at
+-- (no processed_at sorts before any timestamp; ties keep row order, last wins). Whether the winning
+-- version is a reversal is left to the caller.
+CREATE OR REPLACE MACRO current_versions(raw_table, table_label) AS TABLE
+    WITH valid AS (
+        SELECT *
+        FROM query_table(raw_table)
+        WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = table_label)
+    ),
+    winning_version AS (
+        SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq
+        FROM valid
+        GROUP BY claim_id
+    )
+    SELECT * FROM valid WHERE _seq IN (SELECT _seq FROM winning_version);

@@ -1,19 +1,6 @@
 -- Prescription fills: one row per fill (claim_id), typed, after the version rule of input-contract.md:
 -- the version with the latest processed_at wins (no processed_at sorts first; ties keep row order,
 -- last wins); a winning 'reversed' version means the fill does not exist.
-WITH valid AS (
-    SELECT *
-    FROM raw_pharmacy_claim
-    WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = 'pharmacy_claim')
-),
-winning_version AS (
-    SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq
-    FROM valid
-    GROUP BY claim_id
-),
-latest AS (
-    SELECT * FROM valid WHERE _seq IN (SELECT _seq FROM winning_version)
-)
 SELECT
     _file, _row, _seq,
     claim_id,
@@ -34,5 +21,5 @@ SELECT
     upper(drug_coverage_status_code)             AS drug_coverage_status_code,
     lower(route)                                 AS route,
     try_cast(processed_at AS TIMESTAMP)          AS processed_at
-FROM latest
+FROM current_versions('raw_pharmacy_claim', 'pharmacy_claim')
 WHERE coalesce(lower(claim_status), 'paid') <> 'reversed'
