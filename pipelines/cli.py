@@ -62,7 +62,8 @@ def _print_summary(folder: Path) -> None:
                f"(by reason: {t.get('members_by_targeting_reason')})")
     click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}")
     rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())
-    click.echo(f"  rejected input rows: {rejects} (rejects.csv)")
+    dropped = sum(r["count"] for r in manifest["rejects"].get("by_reason", []) if "dropped" in r["reason"])
+    click.echo(f"  rejected input rows: {rejects}; invalid diagnosis codes dropped: {dropped} (rejects.csv)")
     for warning in manifest.get("warnings", []):
         click.echo(f"  WARNING: {warning}")
     click.echo(f"Files: {', '.join(sorted(p.name for p in folder.iterdir()))}")

@@ -31,35 +31,35 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
 
 
-def _sql_str(value: str) -> str:
+def sql_str(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _relation_sql(source: SourceFile) -> str:
-    path = _sql_str(str(source.path))
+def _relation_sql(source: SourceFile, csv_columns: str = "") -> str:
+    path = sql_str(str(source.path))
     if source.fmt == "parquet":
         return f"read_parquet({path}, file_row_number=true)"
     return (
         f"read_csv({path}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
-        "strict_mode=true, null_padding=false, auto_detect=false, columns=COLUMNS_PLACEHOLDER)"
+        f"strict_mode=true, null_padding=false, auto_detect=false, columns={csv_columns})"
     )
 
 
-def _csv_header(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str]:
+def csv_header(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str]:
     """The header names of a CSV file, read with DuckDB's sniffer (handles gzip)."""
     if source.size == 0:
         raise InputFileError(source.path.name, "file is empty (no header row)", expected="a CSV header row")
     try:
         rel = con.sql(
-            f"SELECT * FROM read_csv({_sql_str(str(source.path))}, header=true, all_varchar=true, "
+            f"SELECT * FROM read_csv({sql_str(str(source.path))}, header=true, all_varchar=true, "
             "delim=',', sample_size=1) LIMIT 0"
         )
         return list(rel.columns)
     except duckdb.Error as exc:
-        raise InputFileError(source.path.name, f"cannot be parsed as CSV ({_first_line(exc)})") from exc
+        raise InputFileError(source.path.name, f"cannot be parsed as CSV ({first_line(exc)})") from exc
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0][:300]
 
 
@@ -144,13 +144,13 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
     insertion order), which is what makes row numbers in rejects trustworthy.
     """
     part = f"raw_{table.name}__{ordinal:03d}"
-    name = _sql_str(source.path.name)
+    name = sql_str(source.path.name)
     try:
         if source.fmt == "parquet":
             try:
-                described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({_sql_str(str(source.path))})").fetchall()
+                described = con.sql(f"DESCRIBE SELECT * FROM read_parquet({sql_str(str(source.path))})").fetchall()
             except duckdb.Error as exc:
-                raise InputFileError(source.path.name, f"cannot be read as Parquet ({_first_line(exc)})") from exc
+                raise InputFileError(source.path.name, f"cannot be read as Parquet ({first_line(exc)})") from exc
             types = {row[0]: row[1] for row in described}
             select = _select_list(table, _column_map(source, list(types), table), types)
             con.execute(
@@ -158,10 +158,10 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
                 f"{ordinal} * {FILE_STRIDE} + file_row_number + 1 AS _seq, {select} FROM {_relation_sql(source)}"
             )
         else:
-            names = _csv_header(con, source)
+            names = csv_header(con, source)
             select = _select_list(table, _column_map(source, names, table), {})
-            struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-            relation = _relation_sql(source).replace("COLUMNS_PLACEHOLDER", struct)
+            struct = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+            relation = _relation_sql(source, struct)
             con.execute(f"CREATE TABLE {part}__data AS SELECT {select} FROM {relation}")
             con.execute(
                 f"CREATE VIEW {part} AS SELECT {name} AS _file, rowid + 1 AS _row, "
@@ -169,12 +169,8 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
             )
         rows = con.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
     except duckdb.Error as exc:
-        raise InputFileError(source.path.name, f"cannot be parsed ({_first_line(exc)})") from exc
+        raise InputFileError(source.path.name, f"cannot be parsed ({first_line(exc)})") from exc
     return part, rows
-
-
-#: tables an extract must hold, and tables where a header-only file is still an error
-REQUIRED_FILES = tuple(name for name, t in TABLES.items() if not t.optional_file)
 
 
 def ingest_extract(

@@ -22,11 +22,11 @@ from pipelines.extract_files import SourceFile
 from pipelines.readers import (
     FILE_STRIDE,
     IngestReport,
-    _csv_header,
-    _first_line,
-    _sql_str,
     create_known_member_table,
     create_raw_table,
+    csv_header,
+    first_line,
+    sql_str,
 )
 
 
@@ -74,7 +74,7 @@ def load_source_csv(
 ) -> LoadedFile:
     """Stage one CSV file as text; a missing column stops the run naming the file and the column."""
     source = SourceFile("source", path, "csv")
-    names = _csv_header(con, source)
+    names = csv_header(con, source)
     by_upper: dict[str, str] = {}
     for name in names:
         by_upper.setdefault(name.strip().upper(), name)
@@ -86,9 +86,9 @@ def load_source_csv(
                 column=column,
                 expected=f"the {layout} column names in the header row",
             )
-    struct = "{" + ", ".join(f"{_sql_str(n)}: 'VARCHAR'" for n in names) + "}"
+    struct = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
     relation = (
-        f"read_csv({_sql_str(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', "
+        f"read_csv({sql_str(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', "
         f"escape='\"', strict_mode=true, null_padding=false, auto_detect=false, columns={struct})"
     )
     temp = f"src_{ordinal}"
@@ -98,7 +98,7 @@ def load_source_csv(
         con.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT rowid + 1 AS _row, * FROM {temp}_load")
         con.execute(f"DROP TABLE {temp}_load")
     except duckdb.Error as exc:
-        raise InputFileError(path.name, f"cannot be parsed as CSV ({_first_line(exc)})") from exc
+        raise InputFileError(path.name, f"cannot be parsed as CSV ({first_line(exc)})") from exc
     rows = con.execute(f"SELECT count(*) FROM {temp}").fetchone()[0]
     return LoadedFile(path, temp, ordinal, rows, by_upper)
 
@@ -118,7 +118,7 @@ def record_file(report: IngestReport, table: str, loaded: LoadedFile, rows_out: 
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str, file: str | None = None) -> int:
-    where = f" WHERE _file = {_sql_str(file)}" if file else ""
+    where = f" WHERE _file = {sql_str(file)}" if file else ""
     return con.execute(f"SELECT count(*) FROM raw_{table}{where}").fetchone()[0]
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import InputFileError
-from pipelines.readers import IngestReport, _sql_str
+from pipelines.readers import IngestReport, sql_str
 from pipelines.reference.files import data_path
 
 from ._source_files import (
@@ -163,7 +163,7 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, Loa
     parts = []
     for year, f in benes:
         parts.append(
-            f"SELECT {_sql_str(f.name)} AS _file, _row, {f.seq()} AS _seq, {year} AS year, "
+            f"SELECT {sql_str(f.name)} AS _file, _row, {f.seq()} AS _seq, {year} AS year, "
             f"src_text({f.col('DESYNPUF_ID')}) AS member_id, "
             f"src_text({f.col('PLAN_CVRG_MOS_NUM')}) AS months_text, "
             f"ymd_to_iso({f.col('BENE_BIRTH_DT')}) AS birth_date, "
@@ -192,7 +192,7 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, Loa
             LEFT JOIN latest AS l USING (member_id)
         )
         SELECT
-            _file, _row, _seq, member_id, {_sql_str(contract_id)},
+            _file, _row, _seq, member_id, {sql_str(contract_id)},
             strftime(year_start, '%Y-%m-%d'),
             CASE
                 -- a month count outside 0..12 cannot be read as a span: staging rejects the row
@@ -220,7 +220,7 @@ def _load_pde(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> None:
     con.execute(f"""
         INSERT INTO raw_pharmacy_claim (_file, _row, _seq, claim_id, member_id, fill_date, ndc, days_supply,
                                         quantity, gross_drug_cost, patient_pay_amount)
-        SELECT {_sql_str(f.name)}, _row, {f.seq()},
+        SELECT {sql_str(f.name)}, _row, {f.seq()},
                src_text({f.col('PDE_ID')}), src_text({f.col('DESYNPUF_ID')}), ymd_to_iso({f.col('SRVC_DT')}),
                src_text({f.col('PROD_SRVC_ID')}), src_text({f.col('DAYS_SUPLY_NUM')}),
                src_text({f.col('QTY_DSPNSD_NUM')}), src_text({f.col('TOT_RX_CST_AMT')}),
@@ -253,7 +253,7 @@ def _load_claims(con: duckdb.DuckDBPyConnection, f: LoadedFile, claim_type: str,
     con.execute(f"""
         INSERT INTO raw_medical_claim (_file, _row, _seq, claim_id, member_id, claim_type, claim_start_date,
                                        claim_end_date, {targets}, icd_version)
-        SELECT {_sql_str(f.name)}, _row, _seq, claim_id, member_id, {_sql_str(claim_type)}, start_date, end_date,
+        SELECT {sql_str(f.name)}, _row, _seq, claim_id, member_id, {sql_str(claim_type)}, start_date, end_date,
                {positions}, '9'
         FROM synpuf_claims
         WHERE len(dx) > 0
@@ -265,7 +265,7 @@ def _load_claims(con: duckdb.DuckDBPyConnection, f: LoadedFile, claim_type: str,
 
 
 def _ndc_note(con: duckdb.DuckDBPyConnection) -> str:
-    ndc_map = _sql_str(str(data_path("ndc_map.csv")))
+    ndc_map = sql_str(str(data_path("ndc_map.csv")))
     total, mapped = con.execute(f"""
         SELECT count(*), count(*) FILTER (WHERE ndc IN (
             SELECT ndc11 FROM read_csv({ndc_map}, header=true, all_varchar=true)))

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.errors import InputFileError
-from pipelines.readers import IngestReport, _sql_str
+from pipelines.readers import IngestReport, sql_str
 
 from ._source_files import (
     LoadedFile,
@@ -192,8 +192,8 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, LoadedFi
         INSERT INTO raw_eligibility (_file, _row, _seq, member_id, contract_id, enrollment_start_date,
             enrollment_end_date, birth_date, sex, death_date, first_name, last_name, address_line, city,
             state, zip_code)
-        SELECT {_sql_str(pt.name)}, t._row, {pt.seq('t._row')},
-               src_text(t.{pt.col('PATIENT')}), {_sql_str(contract_id)},
+        SELECT {sql_str(pt.name)}, t._row, {pt.seq('t._row')},
+               src_text(t.{pt.col('PATIENT')}), {sql_str(contract_id)},
                ts_date(t.{pt.col('START_DATE')}),
                CASE WHEN try_cast(ts_date(t.{pt.col('END_DATE')}) AS DATE) IS NOT NULL
                     THEN strftime(try_cast(ts_date(t.{pt.col('END_DATE')}) AS DATE) - 1, '%Y-%m-%d')
@@ -205,7 +205,7 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, LoadedFi
         FROM {pt.temp} AS t
         JOIN {pay.temp} AS y ON y.{pay.col('Id')} = t.{pt.col('PAYER')}
         LEFT JOIN {pat.temp} AS p ON p.{pat.col('Id')} = t.{pt.col('PATIENT')}
-        WHERE regexp_matches(y.{pay.col('NAME')}, {_sql_str(PART_D_PAYER_NAME_PATTERN)})
+        WHERE regexp_matches(y.{pay.col('NAME')}, {sql_str(PART_D_PAYER_NAME_PATTERN)})
           -- a period that starts and ends on the same day covers no whole day
           AND ts_date(t.{pt.col('START_DATE')}) IS DISTINCT FROM ts_date(t.{pt.col('END_DATE')})
         ORDER BY t._row
@@ -263,7 +263,7 @@ def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int
             SELECT med.*, k, start_date + CAST(k * step AS INTEGER) AS fill_date
             FROM med, range(0, n) AS r(k)
         )
-        SELECT {_sql_str(f.name)}, _row, {f.seq('0')} + row_number() OVER (ORDER BY _row, k),
+        SELECT {sql_str(f.name)}, _row, {f.seq('0')} + row_number() OVER (ORDER BY _row, k),
                coalesce(encounter, 'row' || _row) || '-' || coalesce(code, '') || '-' || lpad((k + 1)::VARCHAR, 3, '0'),
                patient,
                strftime(fill_date, '%Y-%m-%d'),
@@ -292,7 +292,7 @@ def _load_medical(
     its encounter (APPOINTMENTID), diagnoses DIAGNOSIS1..8 mapped SNOMED CT -> ICD-10-CM through the
     value set (codes outside it are not carried; a claim left with none is not loaded).
     conditions.csv (older exports): one claim per condition row, dated START, typed by its ENCOUNTER."""
-    value_set = _sql_str(str(VALUE_SET))
+    value_set = sql_str(str(VALUE_SET))
     if is_claims:
         dx = ", ".join(f"src_text(c.{src.col(f'DIAGNOSIS{i}')})" for i in range(1, 9))
         base = (f"SELECT c._row, src_text(c.{src.col('Id')}) AS claim_id, "
@@ -304,7 +304,7 @@ def _load_medical(
         base = (f"SELECT c._row, 'condition-' || c._row AS claim_id, src_text(c.{src.col('PATIENT')}) AS patient, "
                 f"ts_date(c.{src.col('START')}) AS start_date, src_text(c.{src.col('ENCOUNTER')}) AS encounter, "
                 f"[src_text(c.{src.col('CODE')})] AS codes FROM {src.temp} AS c")
-    classes = ", ".join(f"({_sql_str(k)}, {_sql_str(v)})" for k, v in CLAIM_TYPE_BY_CLASS.items())
+    classes = ", ".join(f"({sql_str(k)}, {sql_str(v)})" for k, v in CLAIM_TYPE_BY_CLASS.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE synthea_dx AS
         WITH base AS ({base}),
@@ -320,7 +320,7 @@ def _load_medical(
         )
         SELECT b.*, coalesce(m.dx, []) AS dx,
                b.patient IN (SELECT member_id FROM synthea_part_d_patient) AS in_part_d,
-               coalesce(t.claim_type, {_sql_str(DEFAULT_CLAIM_TYPE)}) AS claim_type
+               coalesce(t.claim_type, {sql_str(DEFAULT_CLAIM_TYPE)}) AS claim_type
         FROM base AS b
         JOIN mapped AS m USING (_row)
         LEFT JOIN {enc.temp} AS e ON e.{enc.col('Id')} = b.encounter
@@ -332,7 +332,7 @@ def _load_medical(
     con.execute(f"""
         INSERT INTO raw_medical_claim (_file, _row, _seq, claim_id, member_id, claim_type, claim_start_date,
                                        {targets}, icd_version)
-        SELECT {_sql_str(src.name)}, _row, {src.seq()}, claim_id, patient, claim_type, start_date, {positions}, '10'
+        SELECT {sql_str(src.name)}, _row, {src.seq()}, claim_id, patient, claim_type, start_date, {positions}, '10'
         FROM synthea_dx
         WHERE in_part_d AND len(dx) > 0
         ORDER BY _row
