@@ -93,6 +93,7 @@ def test_requested_opt_out_before_any_enrollment_prevents_auto_enrollment(tmp_pa
     rows = run_extract(tmp_path, as_of=D2, **qualifying_extract(mtm_event=events))
     assert ledger(tmp_path / "home") == []
     assert (rows["M1"]["mtm_enrolled"], rows["M1"]["opt_out_reason"]) == ("false", "requested")
+    assert (rows["M1"]["date_met_criteria"], rows["M1"]["mtm_enrollment_date"]) == (str(D2), "")
 
 
 def test_death_after_enrollment_is_a_derived_opt_out(tmp_path):
