@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run test lint bench clean dagster
+.PHONY: install run test lint bench clean dagster browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/mtm run
 
+## Debian's Chromium for the browser tests (dashboard, portal, Dagster UI); a no-op when present.
+browsers:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+
 ## Lint, check the Dagster definitions load, run every test.
-test: $(STAMP)
+test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	$(BIN)/pytest -n 2 --dist loadfile
 
