@@ -48,12 +48,17 @@ CLAIM_TYPES = ("inpatient", "snf", "home_health", "hospice", "outpatient", "prof
 MTM_EVENT_TYPES = (
     "cmr_offered",
     "cmr_completed",
+    "cmr_declined",
     "tmr_completed",
     "summary_sent",
     "dtp_recommendation",
     "dtp_resolved",
     "opted_out",
+    "outreach_attempt",
+    "safe_disposal_info",
 )
+OUTREACH_CHANNELS = ("phone", "mail", "portal", "in_person", "other")
+OUTREACH_OUTCOMES = ("reached", "no_answer", "left_message", "wrong_number", "refused", "other")
 OPT_OUT_REASONS = ("death", "disenrolled", "requested", "other")
 MEMBER_STATUSES = ("hospice", "ltc_resident", "esrd", "lis")
 DIAGNOSIS_POSITIONS = 25
@@ -139,6 +144,9 @@ MTM_EVENT = Table(
         Column("member_id", required=True),
         Column("event_date", DATE, required=True),
         Column("event_type", required=True, allowed=MTM_EVENT_TYPES),
+        Column("contract_id"),
+        Column("channel", allowed=OUTREACH_CHANNELS),
+        Column("outcome", allowed=OUTREACH_OUTCOMES),
         Column("delivery_method", allowed=("face_to_face", "telephone", "telehealth", "other")),
         Column("recipient", allowed=("beneficiary", "caregiver", "prescriber", "other")),
         Column(
