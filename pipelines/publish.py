@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 import pipelines
+from pipelines import run_report
 from pipelines.reference import reference_versions
 from pipelines.run_context import PROJECT_DIR, RunContext
 
@@ -62,8 +63,59 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM tgt_ledger_next").fetchone()[0]
 
 
-def manifest(ctx: RunContext, status: str, error: str | None = None) -> dict:
-    notes = ctx.read_notes()
+def drug_identity_report(con: duckdb.DuckDBPyConnection) -> dict:
+    """Fills by identity level and status, and the NDCs most often not found in any map."""
+    levels = dict(con.execute(
+        "SELECT identity_level, count(*) FROM core_fill GROUP BY 1 ORDER BY 1").fetchall())
+    top_unmapped = con.execute(
+        "SELECT ndc, count(*) AS fills FROM core_fill WHERE identity_level IN ('generic_name', 'ndc9') "
+        "GROUP BY ndc ORDER BY fills DESC, ndc LIMIT 20"
+    ).fetchall()
+    statuses = dict(con.execute("SELECT fill_status, count(*) FROM core_fill GROUP BY 1").fetchall())
+    return {
+        "fills_by_identity_level": levels,
+        "fills_by_status": statuses,
+        "top_unmapped_ndcs": [{"ndc": n, "fills": c} for n, c in top_unmapped],
+    }
+
+
+def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
+    """Counts only (no member ids): members by reason, enrolled, pending fills, services due."""
+    from pipelines.exports.outreach import service_counts
+
+    by_reason = dict(con.execute(
+        "SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall())
+    totals = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
+        "FROM member_summary").fetchone()
+    pending = con.execute("SELECT count(*) FROM core_fill WHERE fill_status = 'pending'").fetchone()[0]
+    arb_delivered = con.execute("SELECT count(*) FROM raw_dmp_arb").fetchone()[0] > 0
+    return {
+        "members_enrolled_part_d": totals[0],
+        "members_meeting_criteria": totals[1],
+        "members_mtm_enrolled": totals[2],
+        "members_by_targeting_reason": by_reason,
+        "pending_fills": pending,
+        "arb_evaluated": arb_delivered,
+        "services": service_counts(con),
+    }
+
+
+def _facts(ctx: RunContext, con: duckdb.DuckDBPyConnection | None) -> tuple[dict, dict]:
+    """The run's recorded facts and timings; none when the warehouse cannot be read (a failed run)."""
+    try:
+        if con is None:
+            with duckdb.connect(str(ctx.warehouse_path), read_only=True) as ro:
+                return run_report.facts(ro, ctx.run_id), run_report.timings(ro, ctx.run_id)
+        return run_report.facts(con, ctx.run_id), run_report.timings(con, ctx.run_id)
+    except (duckdb.Error, OSError):
+        return {}, {}
+
+
+def manifest(ctx: RunContext, status: str, error: str | None = None,
+             con: duckdb.DuckDBPyConnection | None = None, extra: dict | None = None) -> dict:
+    facts, timings = _facts(ctx, con)
+    facts.update(extra or {})
     return {
         "status": status,
         "error": error,
@@ -74,24 +126,24 @@ def manifest(ctx: RunContext, status: str, error: str | None = None) -> dict:
         "extract_dirs": [str(d) for d in ctx.extract_dirs],
         "settings_file": str(ctx.settings_file) if ctx.settings_file else None,
         "settings": ctx.settings,
-        "input_files": notes.get("input_files", []),
-        "rows_in": notes.get("rows_in", {}),
-        "rows_out": notes.get("rows_out", {}),
-        "rejects": notes.get("rejects", {}),
-        "drug_identity": notes.get("drug_identity", {}),
-        "targeting": notes.get("targeting", {}),
-        "expectations": notes.get("expectations", {}),
-        "warnings": notes.get("warnings", []),
+        "input_files": facts.get("input_files", []),
+        "rows_in": facts.get("rows_in", {}),
+        "rows_out": facts.get("rows_out", {}),
+        "rejects": facts.get("rejects", {}),
+        "drug_identity": facts.get("drug_identity", {}),
+        "targeting": facts.get("targeting", {}),
+        "expectations": facts.get("expectations", {}),
+        "warnings": facts.get("warnings", []),
         "reference_data_versions": reference_versions(),
         "code_version": code_version(),
-        "timings_seconds": {k: v.get("seconds") for k, v in notes.get("steps", {}).items()},
+        "timings_seconds": timings,
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
-def _write_manifest(ctx: RunContext, folder: Path, status: str, error: str | None = None) -> None:
+def _write_manifest(folder: Path, content: dict) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "run_manifest.json").write_text(json.dumps(manifest(ctx, status, error), indent=2, default=str))
+    (folder / "run_manifest.json").write_text(json.dumps(content, indent=2, default=str))
 
 
 def _point_latest(runs_dir: Path) -> None:
@@ -107,6 +159,7 @@ def _point_latest(runs_dir: Path) -> None:
 
 
 def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
+    """Commit the ledger, write the manifest, rename the run folder into place, point runs/latest at it."""
     rows_out = dict(con.execute(
         "SELECT 'member_summary', count(*) FROM member_summary UNION ALL "
         "SELECT 'member_drugs', count(*) FROM member_drugs UNION ALL "
@@ -114,12 +167,13 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
-    ctx.add_note("rows_out", rows_out)
-    ctx.add_note("ledger_rows", commit_ledger(ctx, con))
+    summaries = {"rows_out": rows_out, "drug_identity": drug_identity_report(con),
+                 "targeting": targeting_report(con)}
+    for key, value in summaries.items():
+        run_report.record(con, ctx.run_id, "published_run", key, value)
+    run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
     staging = ctx.staging_dir
-    _write_manifest(ctx, staging, "complete")
-    if ctx.notes_path.exists():
-        ctx.notes_path.unlink()
+    _write_manifest(staging, manifest(ctx, "complete", con=con))
     target = ctx.publish_dir
     retired = None
     if target.exists():
@@ -136,6 +190,6 @@ def record_failure(ctx: RunContext, error: BaseException) -> Path:
     """Move the partial run to failed/<run_id> with a manifest that says why; published runs stay."""
     failed = ctx.home / "failed" / f"{ctx.as_of.isoformat()}-{ctx.run_id}"
     failed.parent.mkdir(parents=True, exist_ok=True)
-    _write_manifest(ctx, ctx.staging_dir, "failed", f"{type(error).__name__}: {error}")
+    _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))
     os.replace(ctx.staging_dir, failed)
     return failed

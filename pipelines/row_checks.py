@@ -57,7 +57,7 @@ SPECIFIC_CHECKS: tuple[RowCheck, ...] = (
              "status_end_date before status_start_date"),
     *(
         RowCheck(t, "member_id",
-                 "member_id IS NOT NULL AND member_id NOT IN (SELECT member_id FROM known_members)",
+                 "member_id IS NOT NULL AND member_id NOT IN (SELECT member_id FROM stg_known_member)",
                  "member unknown to eligibility")
         for t in MEMBER_TABLES
     ),
@@ -111,14 +111,9 @@ def _check_sql(table: Table) -> str:
 
 
 def build_row_rejects(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``row_rejects`` (table_name, file, row_number, _seq, column_name, reason, value)."""
-    # an adapter may know members that have no Part D span (a DE-SynPUF beneficiary with 0 months):
-    # it lists them in raw_known_member, which the canonical reader creates empty
-    con.execute(
-        "CREATE OR REPLACE TABLE known_members AS "
-        "SELECT member_id FROM raw_eligibility WHERE member_id IS NOT NULL "
-        "UNION SELECT member_id FROM raw_known_member WHERE member_id IS NOT NULL"
-    )
+    """Create ``row_rejects`` (table_name, file, row_number, _seq, column_name, reason, value).
+
+    Reads the raw tables and ``stg_known_member`` (the members a claim may belong to)."""
     con.execute(
         "CREATE OR REPLACE TABLE row_rejects (table_name VARCHAR, file VARCHAR, row_number BIGINT, "
         "_seq BIGINT, column_name VARCHAR, reason VARCHAR, value VARCHAR)"

@@ -7,7 +7,6 @@ framework objects, so every step can be called from plain tests.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -114,25 +113,3 @@ class RunContext:
     def connect(self) -> duckdb.DuckDBPyConnection:
         self.home.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))
-
-    # -- the run's notes for the manifest, kept on disk so separate Dagster steps can add to them --
-    @property
-    def notes_path(self) -> Path:
-        return self.staging_dir / ".run_notes.json"
-
-    def read_notes(self) -> dict[str, Any]:
-        if self.notes_path.exists():
-            return json.loads(self.notes_path.read_text())
-        return {"steps": {}}
-
-    def add_note(self, key: str, value: Any) -> None:
-        notes = self.read_notes()
-        notes[key] = value
-        self.staging_dir.mkdir(parents=True, exist_ok=True)
-        self.notes_path.write_text(json.dumps(notes, indent=2, default=str))
-
-    def add_step(self, step: str, info: dict[str, Any]) -> None:
-        notes = self.read_notes()
-        notes.setdefault("steps", {})[step] = info
-        self.staging_dir.mkdir(parents=True, exist_ok=True)
-        self.notes_path.write_text(json.dumps(notes, indent=2, default=str))

@@ -183,6 +183,7 @@ def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status
         "drug_count_scope": c["drug_count_scope"],
         "cost_method": c["cost_method"],
         "cost_threshold": round(float(c["cost_threshold"]), 2),
+        "core_disease_set": c["core_disease_set"],
         "core_disease_count": c["core_disease_count"],
         "use_dx_evidence": "dx" in c["condition_sources"],
         "use_rx_evidence": "rx" in c["condition_sources"],

@@ -1,112 +1,191 @@
-"""Assets: one per input table and staging table, then one per layer of member facts and outputs.
+"""Every table the pipeline builds is one asset: key = table name, group = layer, dependencies as read.
 
-Each asset only wires a step of ``pipelines.steps`` to the warehouse and reports metadata (row counts)
-that analysts read in the UI; all logic lives in the framework-free core and in ``sql/``.
+Assets are made by factories from the project's declarations, never listed by hand:
+* seeds          one per shipped reference file (``pipelines.seeds``)
+* SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.models``)
+* Python steps   readers, run parameters, generic names, row checks (``pipelines.steps``)
+* exports        one per run-folder file group (``pipelines.exports.files``)
+* published_run  the ledger commit and the rename into place
+Tables that persist across runs and are written outside the graph (the enrollment ledger, the plan's
+NDC imports) are external assets, so their readers show them in the lineage.
+A model that reads a table nothing builds stops the definitions from loading, naming the file.
 """
 
+
+import time
+from collections.abc import Iterable
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.resources import MtmRunResource
-from pipelines import steps
+from pipelines import run_report
 from pipelines.contract import TABLES
+from pipelines.exports.files import EXPORTS, Export
+from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared, install_macros
 from pipelines.publish import publish
+from pipelines.seeds import Seed, load_seed, seeds
+from pipelines.steps import STEPS, Step
 
-RAW_KEYS = {name: dg.AssetKey(f"raw_{name}") for name in TABLES}
-STAGING_KEYS = {name: dg.AssetKey(f"stg_{name}") for name in TABLES} | {"rejects": dg.AssetKey("rejects")}
+#: persistent tables written outside the asset graph (by publishing, or `mtm reference import`)
+EXTERNAL_TABLES = {
+    "mtm_enrollment_ledger": "The MTM enrollment ledger (member x contract x year), committed when a run publishes",
+    "ref_ndc_import": "The plan's own NDC facts (`mtm reference import`), which override the shipped NDC map",
+}
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, group_name="ingest", kinds={"duckdb"},
-                     description=f"The {name} extract file(s) as delivered, every column as text, "
-                                 "with file name and row number.")
-        for name, key in RAW_KEYS.items()
-    ],
-    check_specs=[
-        dg.AssetCheckSpec("contract_expectations", asset=key,
+def known_tables() -> set[str]:
+    produced = {t for step in STEPS for t in step.produces}
+    return set(catalog()) | set(seeds()) | produced | set(EXTERNAL_TABLES)
+
+
+def _check_reads(where: str, reads: Iterable[str], known: set[str]) -> None:
+    unknown = sorted(set(reads) - known)
+    if unknown:
+        raise ValueError(f"{where} reads {', '.join(unknown)}, which no model, seed or step builds "
+                         "(a misspelt table, or a model missing from sql/)")
+
+
+def validate_graph() -> None:
+    """Every table read is built by someone, and data flows one way through the layers."""
+    known = known_tables()
+    for model in catalog().values():
+        _check_reads(str(model.path), model.reads, known)
+    for step in STEPS:
+        _check_reads(f"step {step.name}", step.reads, known)
+    for export in EXPORTS:
+        _check_reads(f"export {export.asset}", export.reads, known)
+    problems = check_layers(catalog())
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _prepare(con, reads: Iterable[str]) -> None:
+    """Macros, and the persistent declared tables a model reads (created empty on a fresh warehouse)."""
+    install_macros(con)
+    for name in reads:
+        if name in declared() and declared()[name].persistent:
+            create_declared(con, name)
+
+
+def _timed(con, run_id: str, step: str, started: float) -> float:
+    seconds = round(time.perf_counter() - started, 3)
+    run_report.record(con, run_id, step, "seconds", seconds)
+    return seconds
+
+
+def seed_asset(seed: Seed) -> dg.AssetsDefinition:
+    @dg.asset(name=seed.table, group_name="reference", kinds={"duckdb", "csv"},
+              description=f"The shipped reference file {seed.path.name}, as delivered (text); "
+                          "provenance in pipelines/reference/data/PROVENANCE.md")
+    def _seed(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        run_id = mtm.effective_run_id(context.run_id)
+        with duckdb.get_connection() as con:
+            started = time.perf_counter()
+            rows = load_seed(con, seed)
+            seconds = _timed(con, run_id, seed.table, started)
+        return dg.MaterializeResult(metadata={"rows": rows, "file": seed.path.name, "seconds": seconds})
+
+    return _seed
+
+
+def model_asset(model: Model) -> dg.AssetsDefinition:
+    @dg.asset(name=model.name, group_name=model.layer, kinds={"duckdb"}, deps=sorted(model.reads),
+              description=model.description or None)
+    def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        run_id = mtm.effective_run_id(context.run_id)
+        with duckdb.get_connection() as con:
+            _prepare(con, model.reads)
+            info = build_model(con, model)
+            run_report.record(con, run_id, model.name, "seconds", info["seconds"])
+        return dg.MaterializeResult(metadata={
+            "rows": info["rows"], "seconds": info["seconds"],
+            "sql": dg.MetadataValue.path(f"sql/{model.layer}/{model.path.name}"),
+        })
+
+    return _model
+
+
+def step_asset(step: Step) -> dg.AssetsDefinition:
+    """A Python step; the reader also carries the Great Expectations suite of each input table."""
+    is_ingest = step.name == "ingest"
+    specs = [dg.AssetSpec(table, group_name=step.layer, kinds=set(step.kinds), deps=list(step.reads),
+                          description=step.description) for table in step.produces]
+    check_specs = [
+        dg.AssetCheckSpec("contract_expectations", asset=f"raw_{name}",
                           description="Great Expectations suite of the input contract (Data Docs in the run folder)")
-        for key in RAW_KEYS.values()
-    ],
-)
-def raw_tables(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """Read the extract (canonical, DE-SynPUF or Synthea layout) into raw_<table>."""
-    ctx = mtm.run_context(context.run_id)
-    with duckdb.get_connection() as con:
-        steps.ingest(ctx, con)
-        steps.quality_docs(ctx, con)
-    notes = ctx.read_notes()
-    expectation_tables = notes.get("expectations", {}).get("tables", {})
-    for name, key in RAW_KEYS.items():
-        yield dg.MaterializeResult(asset_key=key, metadata={"rows": notes["rows_in"].get(name, 0)})
-        result = expectation_tables.get(name)
+        for name in TABLES
+    ] if is_ingest else []
+
+    @dg.multi_asset(name=step.name, specs=specs, check_specs=check_specs)
+    def _step(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        ctx = mtm.run_context(context.run_id)
+        with duckdb.get_connection() as con:
+            install_macros(con)
+            started = time.perf_counter()
+            rows = step.run(ctx, con)
+            if is_ingest:
+                from pipelines.quality.run import quality_docs
+
+                expectations = quality_docs(ctx, con)
+            _timed(con, ctx.run_id, step.name, started)
+        for table in step.produces:
+            yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows.get(table, 0)})
+        if is_ingest:
+            yield from _expectation_results(expectations, ctx)
+
+    return _step
+
+
+def _expectation_results(expectations: dict, ctx) -> Iterable[dg.AssetCheckResult]:
+    tables = expectations.get("tables", {})
+    for name in TABLES:
+        result = tables.get(name)
         yield dg.AssetCheckResult(
-            asset_key=key,
-            check_name="contract_expectations",
-            passed=bool(result["success"]) if result else True,
-            severity=dg.AssetCheckSeverity.WARN,
+            asset_key=f"raw_{name}", check_name="contract_expectations",
+            passed=bool(result["success"]) if result else True, severity=dg.AssetCheckSeverity.WARN,
             metadata={"evaluated": result.get("evaluated", 0) if result else 0,
                       "failed": result.get("failed", 0) if result else 0,
-                      "file_delivered": name not in notes.get("absent_tables", [])},
+                      "file_delivered": result is not None},
         )
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(key, group_name="staging", kinds={"duckdb"}, deps=list(RAW_KEYS.values()),
-                     description=("Every rejected row with file, row number, column and reason" if name == "rejects"
-                                  else f"{name}: typed, checked, versions resolved"))
-        for name, key in STAGING_KEYS.items()
-    ],
-)
-def staging_tables(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """Row checks -> rejects; typed staging tables; fails the run when a reject rate is over the limit."""
-    ctx = mtm.run_context(context.run_id)
-    with duckdb.get_connection() as con:
-        steps.stage(ctx, con)
-        for name, key in STAGING_KEYS.items():
-            table = name if name == "rejects" else f"stg_{name}"
-            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows})
+def export_asset(export: Export) -> dg.AssetsDefinition:
+    formats = {f.rsplit(".", 1)[-1] for f in export.files}
+    kinds = {"duckdb"} | {"csv" if f == "csv" else "parquet" if f == "parquet" else "excel" for f in formats}
+
+    @dg.asset(name=export.asset, group_name="outputs", kinds=kinds, deps=list(export.reads),
+              description=export.description)
+    def _export(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        ctx = mtm.run_context(context.run_id)
+        with duckdb.get_connection() as con:
+            started = time.perf_counter()
+            metadata = export.write(ctx, con, ctx.staging_dir)
+            _timed(con, ctx.run_id, export.asset, started)
+        return dg.MaterializeResult(metadata={**metadata, "files": ", ".join(export.files)})
+
+    return _export
 
 
-@dg.asset(group_name="core", kinds={"duckdb"}, deps=list(STAGING_KEYS.values()))
-def member_facts(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """Per member: active drugs, projected annual cost, chronic-condition evidence and flags."""
-    ctx = mtm.run_context(context.run_id)
-    with duckdb.get_connection() as con:
-        info = steps.core(ctx, con)
-    return dg.MaterializeResult(metadata={m["table"]: m["rows"] for m in info["models"]})
-
-
-@dg.asset(group_name="targeting", kinds={"duckdb"}, deps=[member_facts])
-def member_targeting(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """Targeting criteria and reasons, the proposed MTM enrollment ledger, opt-outs as of D."""
-    ctx = mtm.run_context(context.run_id)
-    with duckdb.get_connection() as con:
-        info = steps.targeting(ctx, con)
-    return dg.MaterializeResult(metadata={m["table"]: m["rows"] for m in info["models"]})
-
-
-@dg.asset(group_name="outputs", kinds={"duckdb", "parquet"}, deps=[member_targeting])
-def member_summary(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """member_summary, member_drugs, member_conditions written into the run's (unpublished) folder."""
-    ctx = mtm.run_context(context.run_id)
-    with duckdb.get_connection() as con:
-        steps.outputs(ctx, con)
-        summary = steps.targeting_report(con)
-    return dg.MaterializeResult(metadata={k: dg.MetadataValue.json(v) if isinstance(v, dict) else v
-                                          for k, v in summary.items()})
-
-
-@dg.asset(group_name="outputs", deps=[member_summary, dg.AssetKey("outreach_list")])
+@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), "tgt_ledger_next", "mtm_enrollment_ledger"],
+          description="Commit the ledger, write run_manifest.json, rename the run folder into place")
 def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    """Commit the ledger, write run_manifest.json and rename the run folder into place."""
     ctx = mtm.run_context(context.run_id)
     with duckdb.get_connection() as con:
+        create_declared(con, "mtm_enrollment_ledger")
         folder = publish(ctx, con)
-    return dg.MaterializeResult(metadata={"folder": str(folder), "as_of": ctx.as_of.isoformat()})
+    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), "as_of": ctx.as_of.isoformat()})
 
 
-CORE_ASSETS = [raw_tables, staging_tables, member_facts, member_targeting, member_summary, published_run]
+def all_assets() -> list:
+    validate_graph()
+    externals = [dg.AssetSpec(name, group_name="state", kinds={"duckdb"}, description=text)
+                 for name, text in EXTERNAL_TABLES.items()]
+    return [
+        *externals,
+        *(seed_asset(s) for s in seeds().values()),
+        *(step_asset(s) for s in STEPS),
+        *(model_asset(m) for m in catalog().values()),
+        *(export_asset(e) for e in EXPORTS),
+        published_run,
+    ]

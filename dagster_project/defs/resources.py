@@ -21,6 +21,9 @@ class MtmRunResource(dg.ConfigurableResource):
     #: set by `mtm run` so that a failure can be recorded under the same id; else Dagster's run id
     run_id: str = ""
 
+    def effective_run_id(self, dagster_run_id: str) -> str:
+        return self.run_id or dagster_run_id
+
     def run_context(self, run_id: str) -> RunContext:
         return RunContext.create(
             home=self.home or None,

@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
+from pipelines.output_contract import OUTREACH_COLUMNS
+
 SERVICES = ("cmr_initial", "cmr_annual", "cmr_follow_up", "tmr")
 SERVICE_TITLES = {
     "cmr_initial": "Initial CMR offer",
@@ -25,55 +27,26 @@ SERVICE_TITLES = {
     "tmr": "Quarterly TMR",
 }
 
-# column -> (kind, width); kinds: text, date, int, number, money, bool
-COLUMNS: dict[str, tuple[str, int]] = {
-    "contract_id": ("text", 9),
-    "pbp_id": ("text", 6),
-    "service": ("text", 14),
-    "priority_rank": ("int", 8),
-    "priority_score": ("number", 8),
-    "due_date": ("date", 11),
-    "days_until_due": ("int", 8),
-    "member_id": ("text", 14),
-    "first_name": ("text", 14),
-    "last_name": ("text", 16),
-    "birth_date": ("date", 11),
-    "age": ("int", 5),
-    "phone": ("text", 14),
-    "preferred_language": ("text", 9),
-    "zip_code": ("text", 8),
-    "contact_note": ("text", 28),
-    "reasons": ("text", 90),
-    "part_d_drugs": ("int", 8),
-    "core_conditions": ("int", 9),
-    "projected_annual_cost": ("money", 12),
-    "risk_signal_count": ("int", 8),
-    "risk_flags": ("text", 30),
-    "hospice": ("bool", 8),
-    "ltc_resident": ("bool", 8),
-    "mtm_enrollment_date": ("date", 11),
-    "cmr_offer_date": ("date", 11),
-    "as_of_date": ("date", 11),
-}
+
 
 
 def write_outreach_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     """Write outreach_list.csv and outreach_list.xlsx into ``folder``; returns rows per service."""
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ", ".join(COLUMNS)
+    columns = ", ".join(OUTREACH_COLUMNS)
     con.execute(f"COPY (SELECT {columns} FROM outreach_list) TO '{folder / 'outreach_list.csv'}' "
                 "(HEADER, DELIMITER ',')")
     rows = con.execute(f"SELECT {columns} FROM outreach_list").fetchall()
     write_outreach_xlsx(rows, folder / "outreach_list.xlsx")
     counts = {service: 0 for service in SERVICES}
-    service_at = list(COLUMNS).index("service")
+    service_at = list(OUTREACH_COLUMNS).index("service")
     for row in rows:
         counts[row[service_at]] = counts.get(row[service_at], 0) + 1
     return counts
 
 
 def write_outreach_xlsx(rows: list[tuple], path: Path) -> None:
-    names = list(COLUMNS)
+    names = list(OUTREACH_COLUMNS)
     service_at = names.index("service")
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
@@ -94,13 +67,13 @@ def write_outreach_xlsx(rows: list[tuple], path: Path) -> None:
             sheet = workbook.add_worksheet(service)
             sheet.set_header(f"&L{SERVICE_TITLES[service]}&RPage &P of &N")
             for col, name in enumerate(names):
-                kind, width = COLUMNS[name]
+                kind, width = OUTREACH_COLUMNS[name]
                 sheet.set_column(col, col, width, formats[kind])
                 sheet.write_string(0, col, name, header)
             service_rows = [r for r in rows if r[service_at] == service]
             for r, row in enumerate(service_rows, start=1):
                 for col, name in enumerate(names):
-                    _write_cell(sheet, r, col, COLUMNS[name][0], row[col], formats)
+                    _write_cell(sheet, r, col, OUTREACH_COLUMNS[name][0], row[col], formats)
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(service_rows), 1), len(names) - 1)
             sheet.set_row(0, 30)

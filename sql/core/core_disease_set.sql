@@ -1,7 +1,6 @@
--- The core chronic diseases in force: ten from CY2025, nine before (no HIV/AIDS).
--- A settings file may apply another year's set to historical data (core_disease_set).
-SELECT d.core_condition
-FROM (VALUES ('alzheimers'), ('bone_arthritis'), ('heart_failure'), ('diabetes'), ('dyslipidemia'),
-             ('esrd'), ('hiv_aids'), ('hypertension'), ('mental_health'), ('respiratory')) AS d(core_condition)
+-- The core chronic diseases in force for this run: those of the year whose set applies (the contract
+-- year's own, or the settings' core_disease_set for historical data).
+SELECT d.core_condition, d.display_order
+FROM ref_core_disease AS d
 CROSS JOIN run_parameters AS p
-WHERE d.core_condition <> 'hiv_aids' OR p.core_disease_count >= 10
+WHERE d.first_contract_year IS NULL OR d.first_contract_year <= p.core_disease_set

@@ -11,9 +11,7 @@ SELECT
     c.maintenance_drugs::INTEGER                         AS maintenance_drugs,
     c.projected_annual_cost,
     c.core_conditions::INTEGER                           AS core_conditions,
-    c.cond_alzheimers, c.cond_bone_arthritis, c.cond_heart_failure, c.cond_diabetes,
-    c.cond_dyslipidemia, c.cond_esrd, c.cond_hiv_aids, c.cond_hypertension, c.cond_mental_health,
-    c.cond_respiratory,
+    COLUMNS('^cond_'),                                   -- one 0/1 flag per core disease (ref_core_disease)
     c.meets_conditions,
     c.meets_drugs,
     c.meets_cost,
