@@ -1,6 +1,12 @@
-"""`mtm run`: materialise the same asset graph the nightly schedule runs, in-process, then report."""
+"""`mtm run`: materialise the asset graph the nightly schedule runs, in-process, then report.
+
+Every path runs this graph: `mtm run`, the nightly job, backfills and the tests (which may select the
+assets they need and everything upstream of them); blocking checks run on every path.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import dagster as dg
 
@@ -20,8 +26,17 @@ def _user_error(exc: BaseException) -> BaseException:
     return getattr(exc, "user_exception", None) or exc
 
 
-def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
-    """Run every asset for ctx; on failure the published runs and the ledger are left as they were."""
+def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    failed = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
+    return failed
+
+
+def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL"
+                ) -> dg.ExecuteInProcessResult:
+    """Materialise the graph for ``ctx`` (or only ``targets`` and what they read); no lock, no failure report."""
     resources = resources_for(
         ctx.home,
         extract_dirs=[str(d) for d in ctx.extract_dirs],
@@ -30,17 +45,26 @@ def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
         source=ctx.source,
         run_id=ctx.run_id,
     )
+    selection = dg.AssetSelection.assets(*targets).upstream() if targets else None
+    try:
+        return dg.materialize(
+            [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=dg.DagsterInstance.ephemeral(),
+            selection=selection, raise_on_error=True,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+    except Exception as exc:  # the step's own error carries the message for the analyst
+        raise _user_error(exc) from None
+
+
+def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
+    """Run every asset for ctx and publish; on failure the published runs and the ledger stay as they were."""
     with run_lock(ctx.home):
         try:
-            result = dg.materialize(
-                [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=dg.DagsterInstance.ephemeral(),
-                raise_on_error=True,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
-        except Exception as exc:  # the step's own error carries the message for the analyst
-            error = _user_error(exc)
+            result = materialize(ctx, log_level=log_level)
+        except Exception as error:
             raise RunFailed(error, record_failure(ctx, error)) from error
-    if not result.success:
-        error = RuntimeError("a blocking asset check failed; see the Dagster run log")
-        raise RunFailed(error, record_failure(ctx, error))
+        if not result.success or not ctx.publish_dir.exists():
+            failed = ", ".join(_failed_checks(result)) or "see the Dagster run log"
+            error = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+            raise RunFailed(error, record_failure(ctx, error))
     return ctx.publish_dir

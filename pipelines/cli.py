@@ -104,7 +104,6 @@ def reference() -> None:
 def reference_import(fda_ndc_dir, crosswalk, home) -> None:
     from pipelines.publish import run_lock
     from pipelines.reference.imports import import_crosswalk, import_fda_ndc_directory
-    from pipelines.reference.load import load_reference_tables
     from pipelines.run_context import default_home
 
     if not fda_ndc_dir and not crosswalk:
@@ -115,7 +114,6 @@ def reference_import(fda_ndc_dir, crosswalk, home) -> None:
 
         con = duckdb.connect(str(home / "warehouse.duckdb"))
         try:
-            load_reference_tables(con)
             for label, path, importer in (("FDA NDC Directory", fda_ndc_dir, import_fda_ndc_directory),
                                           ("crosswalk", crosswalk, import_crosswalk)):
                 if path is None:
@@ -139,17 +137,12 @@ def reference_dump(out_dir, home) -> None:
     import duckdb
 
     from pipelines.reference.dump import dump_reference
-    from pipelines.reference.load import load_reference_tables
     from pipelines.run_context import default_home
 
     warehouse = (home or default_home()).resolve() / "warehouse.duckdb"
     con = duckdb.connect()
     try:
-        if warehouse.exists():
-            imports = duckdb.connect(str(warehouse), read_only=True)
-            load_reference_tables(con, imports_con=imports)
-            imports.close()
-        written = dump_reference(con, out_dir)
+        written = dump_reference(con, out_dir, imports_from=warehouse)
     finally:
         con.close()
     click.echo(f"Wrote {len(written)} reference tables to {out_dir}: {', '.join(sorted(written))}")

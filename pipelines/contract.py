@@ -21,6 +21,16 @@ class Column:
     phi: bool = False
     #: allowed values for a coded column (lower-case text), empty = free text
     allowed: tuple[str, ...] = ()
+    #: the range of a number column (row checks and Great Expectations both read it); None = unbounded
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def range_reason(self) -> str:
+        """The reject reason of a value outside the range, in the words of input-contract.md."""
+        if self.minimum == 0 and self.maximum is None:
+            return "negative amount"
+        return f"{self.name} outside {self.minimum:g}..{self.maximum:g}"
 
 
 @dataclass(frozen=True)
@@ -99,11 +109,11 @@ PHARMACY_CLAIM = Table(
         Column("member_id", required=True),
         Column("fill_date", DATE, required=True),
         Column("ndc", required=True),
-        Column("days_supply", INT, required=True),
-        Column("quantity", DECIMAL),
-        Column("gross_drug_cost", DECIMAL, required=True),
-        Column("patient_pay_amount", DECIMAL),
-        Column("plan_paid_amount", DECIMAL),
+        Column("days_supply", INT, required=True, minimum=1, maximum=365),
+        Column("quantity", DECIMAL, minimum=0),
+        Column("gross_drug_cost", DECIMAL, required=True, minimum=0),
+        Column("patient_pay_amount", DECIMAL, minimum=0),
+        Column("plan_paid_amount", DECIMAL, minimum=0),
         Column("generic_name"),
         Column("drug_name"),
         Column("prescriber_npi"),
@@ -193,4 +203,3 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (ELIGIBILITY, PHARMACY_CLAIM, MEDICAL_CLAIM, MTM_EVENT, DMP_ARB, MEMBER_STATUS)
 }
 
-PHI_COLUMNS = frozenset(c.name for t in TABLES.values() for c in t.columns if c.phi)

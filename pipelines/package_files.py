@@ -8,7 +8,7 @@ carries the same files as the package ``mtm_sql`` (``pyproject.toml`` maps ``sql
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
+import importlib.util
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,4 +19,7 @@ def sql_dir() -> Path:
     beside = PACKAGE_DIR.parent / "sql"
     if (beside / "_macros.sql").exists():
         return beside
-    return Path(str(resources.files("mtm_sql")))
+    spec = importlib.util.find_spec("mtm_sql")  # a namespace package: its folder is the search location
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the SQL models are missing: neither sql/ beside pipelines/ nor package mtm_sql")
+    return Path(next(iter(spec.submodule_search_locations)))

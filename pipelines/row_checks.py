@@ -44,12 +44,6 @@ SPECIFIC_CHECKS: tuple[RowCheck, ...] = (
              "enrollment_end_date before enrollment_start_date"),
     RowCheck("pharmacy_claim", "ndc", "normalise_ndc(ndc) IS NULL",
              "NDC is not 11 digits or a hyphenated 10-digit form (4-4-2, 5-3-2, 5-4-1)"),
-    RowCheck("pharmacy_claim", "days_supply", "parse_int(days_supply) NOT BETWEEN 1 AND 365",
-             "days_supply outside 1..365"),
-    *(
-        RowCheck("pharmacy_claim", col, f"parse_amount({col}) < 0", "negative amount")
-        for col in ("gross_drug_cost", "patient_pay_amount", "plan_paid_amount", "quantity")
-    ),
     RowCheck("dmp_arb", "arb_end_date", "parse_date(arb_end_date) < parse_date(arb_start_date)",
              "arb_end_date before arb_start_date"),
     RowCheck("member_status", "status_end_date",
@@ -79,6 +73,12 @@ def _column_checks(table: Table, column: Column) -> list[RowCheck]:
     if column.kind in KIND_CHECKS:
         cond, reason = KIND_CHECKS[column.kind]
         checks.append(RowCheck(table.name, c, f"{c} IS NOT NULL AND {cond.format(c=c)}", reason))
+    if column.minimum is not None or column.maximum is not None:
+        value = "parse_int({c})" if column.kind == INT else "parse_amount({c})"
+        out_of_range = " OR ".join(
+            f"{value.format(c=c)} {op} {bound:g}"
+            for op, bound in (("<", column.minimum), (">", column.maximum)) if bound is not None)
+        checks.append(RowCheck(table.name, c, f"{c} IS NOT NULL AND ({out_of_range})", column.range_reason))
     if column.allowed:
         allowed = ", ".join(_q(v) for v in column.allowed)
         checks.append(

@@ -1,8 +1,9 @@
 """Plan settings: a TOML file, every key named as in targeting-rules.md, checked against CMS limits.
 
-The schema is data (``SCHEMA``): each key has a type, a default and, where CMS sets one, a limit that
-depends on the contract year.  An unknown key, a wrong type or a value outside the limits stops the run
-with a message that names the key and quotes the limit.
+The schema is a pydantic model (``PlanSettings``): each key has a type, a default and, where CMS or common
+sense sets one, a limit; the CMS limits that depend on the contract year are applied afterwards
+(``_apply_cms_limits``).  An unknown key, a wrong type or a value outside the limits stops the run with a
+message that names the key and quotes the limit.
 """
 
 from __future__ import annotations
@@ -11,56 +12,111 @@ import csv
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipelines.errors import SettingsError
 
 PARAMETERS_CSV = Path(__file__).resolve().parent / "reference" / "data" / "cms_mtm_parameters.csv"
 
 
-@dataclass(frozen=True)
-class Key:
-    type: type | tuple[type, ...]
-    default: Any
-    choices: tuple = ()
-    minimum: float | None = None
-    maximum: float | None = None
-    note: str = ""
+class _Section(BaseModel):
+    #: strict: "8" is not 8 and true is not 1 to a plan analyst; unknown keys are refused
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-SCHEMA: dict[str, dict[str, Key]] = {
-    "criteria": {
-        "min_core_conditions": Key(int, 3, minimum=2, note="CMS: 2 or 3 (a plan may not require more than 3)"),
-        "min_part_d_drugs": Key(int, 8, minimum=2, note="CMS: 2 to 8 (a plan may not require more than 8)"),
-        "drug_count_scope": Key(str, "all", choices=("all", "maintenance")),
-        "cost_method": Key(str, "trailing", choices=("trailing", "ytd_annualized")),
-        "cost_threshold": Key((int, float), None, minimum=0,
-                              note="may not be set above the contract year's CMS value"),
-        "core_disease_set": Key(int, None, note="a contract year of the CMS parameter table"),
-        "condition_sources": Key(list, ["dx", "rx"], choices=(["dx", "rx"], ["rx", "dx"], ["dx"], ["rx"])),
-    },
-    "windows": {
-        "drug_lookback_days": Key(int, 90, minimum=1, maximum=3660),
-        "cost_lookback_days": Key(int, 90, minimum=1, maximum=3660),
-        "dx_lookback_days": Key(int, 730, minimum=1, maximum=3660),
-        "rx_condition_lookback_days": Key(int, 365, minimum=1, maximum=3660),
-    },
-    "enrollment": {"rollover_enrollees": Key(bool, False)},
-    "outreach": {"outreach_include_hospice": Key(bool, True)},
-    "priority": {
-        "urgency": Key((int, float), 3.0, minimum=0),
-        "risk_signals": Key((int, float), 2.0, minimum=0),
-        "core_conditions": Key((int, float), 1.0, minimum=0),
-        "part_d_drugs": Key((int, float), 0.5, minimum=0),
-        "projected_cost": Key((int, float), 1.0, minimum=0),
-    },
-    "validation": {
-        "max_reject_rate": Key((int, float), 0.05, minimum=0, maximum=1,
-                               note="share of a table's rows that may be rejected before the run fails"),
-        "gx_sample_rows": Key(int, 25_000, minimum=100),
-    },
-    "sources": {"synpuf_contract_id": Key(str, "SYNPUF"), "synthea_contract_id": Key(str, "SYNTHEA")},
-}
+class Criteria(_Section):
+    min_core_conditions: int = Field(3, ge=2, description="CMS: 2 or 3 (a plan may not require more than 3)")
+    min_part_d_drugs: int = Field(8, ge=2, description="CMS: 2 to 8 (a plan may not require more than 8)")
+    drug_count_scope: Literal["all", "maintenance"] = "all"
+    cost_method: Literal["trailing", "ytd_annualized"] = "trailing"
+    cost_threshold: float | None = Field(None, ge=0, description="may not be set above the contract year's CMS value")
+    core_disease_set: int | None = Field(None, description="a contract year of the CMS parameter table")
+    condition_sources: list[Literal["dx", "rx"]] = Field(default_factory=lambda: ["dx", "rx"], min_length=1,
+                                                         max_length=2)
+
+    @field_validator("condition_sources")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each source may be named once")
+        return value
+
+
+class Windows(_Section):
+    drug_lookback_days: int = Field(90, ge=1, le=3660)
+    cost_lookback_days: int = Field(90, ge=1, le=3660)
+    dx_lookback_days: int = Field(730, ge=1, le=3660)
+    rx_condition_lookback_days: int = Field(365, ge=1, le=3660)
+
+
+class Enrollment(_Section):
+    rollover_enrollees: bool = False
+
+
+class Outreach(_Section):
+    outreach_include_hospice: bool = True
+
+
+class Priority(_Section):
+    urgency: float = Field(3.0, ge=0)
+    risk_signals: float = Field(2.0, ge=0)
+    core_conditions: float = Field(1.0, ge=0)
+    part_d_drugs: float = Field(0.5, ge=0)
+    projected_cost: float = Field(1.0, ge=0)
+
+
+class Validation(_Section):
+    max_reject_rate: float = Field(0.05, ge=0, le=1,
+                                   description="share of a table's rows that may be rejected before the run fails")
+    gx_sample_rows: int = Field(25_000, ge=0, description="rows sampled per table for Great Expectations; 0 = not run")
+
+
+class Sources(_Section):
+    synpuf_contract_id: str = "SYNPUF"
+    synthea_contract_id: str = "SYNTHEA"
+
+
+class PlanSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    criteria: Criteria = Field(default_factory=Criteria)
+    windows: Windows = Field(default_factory=Windows)
+    enrollment: Enrollment = Field(default_factory=Enrollment)
+    outreach: Outreach = Field(default_factory=Outreach)
+    priority: Priority = Field(default_factory=Priority)
+    validation: Validation = Field(default_factory=Validation)
+    sources: Sources = Field(default_factory=Sources)
+
+
+def _message(error: dict, raw: dict[str, Any]) -> str:
+    """One pydantic error in the words of the settings file: section, key, the limit and its reason."""
+    loc = [str(part) for part in error["loc"]]
+    kind, value = error["type"], error.get("input")
+    if len(loc) == 1:
+        if kind == "extra_forbidden":
+            return f"unknown settings section [{loc[0]}]; known: {', '.join(PlanSettings.model_fields)}"
+        return f"[{loc[0]}] must be a table of keys"
+    section, key = loc[0], loc[1]
+    where = f"[{section}] {key}"
+    model = PlanSettings.model_fields[section].annotation
+    if kind == "extra_forbidden":
+        return f"unknown key {where}; known: {', '.join(model.model_fields)}"
+    field = model.model_fields[key]
+    note = f" {field.description}" if field.description else ""
+    limit = (error.get("ctx") or {})
+    if kind == "greater_than_equal":
+        return f"{where}: {value} is below the minimum {limit['ge']}.{note}"
+    if kind == "less_than_equal":
+        return f"{where}: {value} is above the maximum {limit['le']}.{note}"
+    if kind == "literal_error":
+        return f"{where}: {value!r} is not allowed; choose one of {limit.get('expected', '')}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        expected = kind.split("_")[0]
+        got = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else value
+        return f"{where}: expected {expected}, got {got!r}"
+    return f"{where}: {error['msg']}"
 
 
 @dataclass(frozen=True)
@@ -95,39 +151,13 @@ def read_settings_file(path: Path | None) -> dict[str, dict[str, Any]]:
         raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from exc
 
 
-def _type_ok(value: Any, expected: type | tuple[type, ...]) -> bool:
-    allowed = expected if isinstance(expected, tuple) else (expected,)
-    if isinstance(value, bool) and bool not in allowed:
-        return False  # True is an int to Python, but not to a plan analyst
-    return isinstance(value, expected)
-
-
-def _check_key(section: str, name: str, key: Key, value: Any) -> None:
-    where = f"[{section}] {name}"
-    if not _type_ok(value, key.type):
-        names = key.type.__name__ if isinstance(key.type, type) else " or ".join(t.__name__ for t in key.type)
-        raise SettingsError(f"{where}: expected {names}, got {value!r}")
-    if key.choices and value not in key.choices:
-        raise SettingsError(f"{where}: {value!r} is not allowed; choose one of {list(key.choices)}")
-    if key.minimum is not None and value < key.minimum:
-        raise SettingsError(f"{where}: {value} is below the minimum {key.minimum}. {key.note}".strip())
-    if key.maximum is not None and value > key.maximum:
-        raise SettingsError(f"{where}: {value} is above the maximum {key.maximum}. {key.note}".strip())
-
-
 def resolve_settings(raw: dict[str, Any], contract_year: int) -> dict[str, dict[str, Any]]:
     """Defaults + the file's values, checked; CY-dependent CMS limits applied; thresholds filled in."""
-    resolved: dict[str, dict[str, Any]] = {s: {k: key.default for k, key in keys.items()} for s, keys in SCHEMA.items()}
-    for section, values in raw.items():
-        if section not in SCHEMA:
-            raise SettingsError(f"unknown settings section [{section}]; known: {', '.join(SCHEMA)}")
-        if not isinstance(values, dict):
-            raise SettingsError(f"[{section}] must be a table of keys")
-        for name, value in values.items():
-            if name not in SCHEMA[section]:
-                raise SettingsError(f"unknown key [{section}] {name}; known: {', '.join(SCHEMA[section])}")
-            _check_key(section, name, SCHEMA[section][name], value)
-            resolved[section][name] = value
+    try:
+        settings = PlanSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(_message(exc.errors()[0], raw)) from None
+    resolved = settings.model_dump()
     _apply_cms_limits(resolved["criteria"], contract_year)
     return resolved
 

@@ -14,14 +14,18 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
+from dagster_project.run import run_pipeline
 from pipelines.adapters import synpuf
 from pipelines.errors import InputFileError
 from pipelines.run_context import RunContext
-from pipelines.steps import run_all
+from tests.shared_data import shared
 from tests.synpuf_writer import bene, claim, pde, write_synpuf
 
-FIXTURE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "desynpuf_etlcms_2bene"
-needs_fixture = pytest.mark.skipif(not FIXTURE.is_dir(), reason="DE-SynPUF layout fixture not present")
+
+def synpuf_fixture():
+    return shared("data", "desynpuf_etlcms_2bene")
+
+
 
 SETTINGS = """
 [criteria]
@@ -42,7 +46,7 @@ def run_synpuf(tmp_path: Path, extract: Path, as_of: str) -> tuple[dict[str, dic
     settings.write_text(SETTINGS)
     ctx = RunContext.create(home=tmp_path / f"home-{as_of}", extract_dirs=[extract], as_of=as_of,
                             settings_file=settings, source="synpuf")
-    folder = run_all(ctx, with_quality_docs=False)
+    folder = run_pipeline(ctx)
     with (folder / "member_summary.csv").open(newline="") as fh:
         return {row["member_id"]: row for row in csv.DictReader(fh)}, folder
 
@@ -54,9 +58,8 @@ def read_csv(path: Path) -> list[dict]:
 
 # -- the CMS layout fixture (2 real DE-SynPUF beneficiaries) -------------------------------------
 
-@needs_fixture
 def test_fixture_mid_2010(tmp_path):
-    rows, folder = run_synpuf(tmp_path, FIXTURE, "2010-06-30")
+    rows, folder = run_synpuf(tmp_path, synpuf_fixture(), "2010-06-30")
     assert set(rows) == {"0002056B40CEE448", "0004D03F1BD5E607"}
     a = rows["0002056B40CEE448"]
     # Born 1920-10-01 -> 89 on 2010-06-30. 12 Part D months in 2010 -> span 2010-01-01..12-31 covers D.
@@ -81,9 +84,8 @@ def test_fixture_mid_2010(tmp_path):
     assert read_csv(folder / "rejects.csv") == []
 
 
-@needs_fixture
 def test_fixture_end_of_2010(tmp_path):
-    rows, _ = run_synpuf(tmp_path, FIXTURE, "2010-12-31")
+    rows, _ = run_synpuf(tmp_path, synpuf_fixture(), "2010-12-31")
     b = rows["0004D03F1BD5E607"]
     # dx window 2009-01-01..2010-12-31: the inpatient claim of 2010-08-07 carries 4019 hypertension,
     # 2720 dyslipidemia and 496 COPD (2948 and 27801 are no core condition) -> 3 conditions.
@@ -93,10 +95,9 @@ def test_fixture_end_of_2010(tmp_path):
     assert (rows["0002056B40CEE448"]["core_conditions"], rows["0002056B40CEE448"]["part_d_drugs"]) == ("6", "0")
 
 
-@needs_fixture
 def test_fixture_raw_rows_point_at_the_source_files(tmp_path):
     con = duckdb.connect()
-    ctx = SimpleNamespace(extract_dirs=[FIXTURE], settings={"sources": {"synpuf_contract_id": "S9999"}})
+    ctx = SimpleNamespace(extract_dirs=[synpuf_fixture()], settings={"sources": {"synpuf_contract_id": "S9999"}})
     report = synpuf.read_extract(ctx, con)
     assert report.absent_tables == ["mtm_event", "dmp_arb", "member_status"]
     # 2 beneficiaries x 3 years, 12 months each: one span per beneficiary-year (not merged)
@@ -131,7 +132,7 @@ def copy_fixture(tmp_path: Path) -> Path:
     """A writable copy of the (read-only) fixture folder."""
     extract = tmp_path / "extract"
     extract.mkdir()
-    for f in FIXTURE.glob("*.csv"):
+    for f in synpuf_fixture().glob("*.csv"):
         shutil.copyfile(f, extract / f.name)
     return extract
 
@@ -140,7 +141,6 @@ def _ctx(folder: Path) -> SimpleNamespace:
     return SimpleNamespace(extract_dirs=[folder], settings={"sources": {"synpuf_contract_id": "SYNPUF"}})
 
 
-@needs_fixture
 def test_missing_file_names_the_file(tmp_path):
     extract = copy_fixture(tmp_path)
     (extract / "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv").unlink()
@@ -150,7 +150,6 @@ def test_missing_file_names_the_file(tmp_path):
     assert "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv: required DE-SynPUF file missing" in str(err.value)
 
 
-@needs_fixture
 @pytest.mark.parametrize("file, column", [
     ("DE1_0_2009_Beneficiary_Summary_File_Sample_0.csv", "PLAN_CVRG_MOS_NUM"),
     ("DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_0.csv", "TOT_RX_CST_AMT"),

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 from types import SimpleNamespace
 
 import duckdb
 import pytest
 
+from dagster_project.run import run_pipeline
 from pipelines.adapters import synthea
 from pipelines.adapters.synthea import rxnorm_ingredients, rxnorm_route
 from pipelines.errors import InputFileError
 from pipelines.reference.files import data_path
 from pipelines.run_context import RunContext
-from pipelines.steps import run_all
-
-FIXTURE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "synthea_csv_11pt_full"
-needs_fixture = pytest.mark.skipif(not FIXTURE.is_dir(), reason="Synthea CSV fixture not present")
+from tests.shared_data import shared
 
 SETTINGS = """
 [criteria]
@@ -37,14 +34,13 @@ OTHER_MEDICARE = "920e3c45-f754-686a-a312-a070f4258dee"
 
 @pytest.fixture(scope="module")
 def fixture_run(tmp_path_factory):
-    if not FIXTURE.is_dir():
-        pytest.skip("Synthea CSV fixture not present")
+    FIXTURE = shared("data", "synthea_csv_11pt_full")
     tmp = tmp_path_factory.mktemp("synthea")
     settings = tmp / "settings.toml"
     settings.write_text(SETTINGS)
     ctx = RunContext.create(home=tmp / "home", extract_dirs=[FIXTURE], as_of="2022-06-30",
                             settings_file=settings, source="synthea")
-    folder = run_all(ctx, with_quality_docs=False)
+    folder = run_pipeline(ctx)
     with (folder / "member_summary.csv").open(newline="") as fh:
         rows = {row["member_id"]: row for row in csv.DictReader(fh)}
     return rows, folder, tmp / "home" / "warehouse.duckdb"
@@ -155,8 +151,7 @@ def test_value_set_codes_are_valid_and_match_their_condition():
 
 
 def test_missing_synthea_file_and_column(tmp_path):
-    if not FIXTURE.is_dir():
-        pytest.skip("Synthea CSV fixture not present")
+    FIXTURE = shared("data", "synthea_csv_11pt_full")
     extract = tmp_path / "extract"
     extract.mkdir()
     for name in ("patients.csv", "payers.csv", "payer_transitions.csv", "medications.csv", "claims.csv"):

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
+from dagster_project.run import RunFailed, run_pipeline
 from pipelines.errors import InputFileError, RejectRateError
 from pipelines.run_context import RunContext
-from pipelines.steps import run_all
 from tests.extract_builder import fill, medical, member, write_extract
 from tests.staging_harness import rejects, stage_extract
 
@@ -133,7 +133,7 @@ def test_fill_outside_enrollment_is_pending_not_rejected(tmp_path):
                             pharmacy_claim=[fill("M1", "2025-08-15", claim_id="EARLY"),
                                             fill("M1", "2025-09-05", claim_id="IN")])
     ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[home_ex], as_of="2025-09-30")
-    folder = run_all(ctx, with_quality_docs=False)
+    folder = run_pipeline(ctx)
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # header only
     assert "EARLY" in (folder / "pending_fills.csv").read_text()
     import json
@@ -182,15 +182,16 @@ def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tm
     good = write_extract(tmp_path / "good", eligibility=ELIG,
                          pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02")])
     ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of="2025-09-30")
-    folder = run_all(ctx, with_quality_docs=False)
+    folder = run_pipeline(ctx)
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
     rows = [fill("M1", "2025-09-01", claim_id=f"C{i}") for i in range(18)]
     rows += [fill("M1", "2025-09-01", "BADNDC", claim_id="X1"), fill("M1", "2025-09-01", days_supply=0)]
     bad = write_extract(tmp_path / "bad", eligibility=ELIG, pharmacy_claim=rows)  # 2 of 20 = 10% > 5%
     ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[bad], as_of="2025-09-30")
-    with pytest.raises(RejectRateError, match=r"pharmacy_claim: 2 of 20 rows rejected \(10.0%\)"):
-        run_all(ctx, with_quality_docs=False)
+    with pytest.raises(RunFailed, match=r"pharmacy_claim: 2 of 20 rows rejected \(10.0%\)") as failure:
+        run_pipeline(ctx)
+    assert isinstance(failure.value.error, RejectRateError)
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
     failed = next((tmp_path / "home" / "failed").iterdir())
     assert (failed / "rejects.csv").read_text().count("\n") == 3
@@ -198,12 +199,11 @@ def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tm
 
 def test_file_error_leaves_the_published_run_untouched(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG, pharmacy_claim=[fill("M1", "2025-09-01")])
-    folder = run_all(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)),
-                     with_quality_docs=False)
+    folder = run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)))
     snapshot = (folder / "member_summary.csv").read_bytes()
     (good / "eligibility.csv").unlink()
-    with pytest.raises(InputFileError):
-        run_all(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)),
-                with_quality_docs=False)
+    with pytest.raises(RunFailed) as failure:
+        run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)))
+    assert isinstance(failure.value.error, InputFileError)
     assert (folder / "member_summary.csv").read_bytes() == snapshot
     assert (tmp_path / "home" / "runs" / "latest").resolve() == folder.resolve()

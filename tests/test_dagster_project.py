@@ -29,23 +29,6 @@ def test_dg_check_defs_passes():
     assert "All definitions loaded successfully" in proc.stdout + proc.stderr
 
 
-def test_asset_graph_snapshot():
-    from dagster_project.definitions import defs
-
-    repo = defs.get_repository_def()
-    keys = {k.to_user_string() for k in repo.asset_graph.get_all_asset_keys()}
-    assert {"raw_eligibility", "raw_pharmacy_claim", "raw_medical_claim", "raw_mtm_event", "raw_dmp_arb",
-            "raw_member_status", "stg_eligibility", "stg_pharmacy_claim", "stg_medical_claim", "stg_mtm_event",
-            "stg_dmp_arb", "stg_member_status", "rejects", "member_facts", "member_targeting", "member_summary",
-            "published_run"} <= keys
-    checks = {(c.asset_key.to_user_string(), c.name) for c in repo.asset_graph.asset_check_keys}
-    assert ("raw_pharmacy_claim", "contract_expectations") in checks
-    assert ("member_summary", "member_summary_contract") in checks
-    assert {s.name for s in repo.schedule_defs} == {"mtm_nightly_schedule"}
-    assert {s.name for s in repo.sensor_defs} >= {"extract_delivery_sensor"}
-    assert "mtm_nightly" in {j.name for j in repo.get_all_jobs()}
-
-
 def test_delivery_sensor_requests_a_run_for_a_ready_folder(tmp_path, monkeypatch):
     from dagster_project.defs.schedules import extract_delivery_sensor
 
@@ -78,10 +61,10 @@ def test_mtm_run_materialises_the_graph_and_publishes(tmp_path):
                  "member_conditions.parquet", "rejects.csv", "run_manifest.json", "data_docs/index.html"):
         assert (folder / name).exists(), name
     assert (home / "runs" / "latest").resolve() == folder.resolve()
-    from dagster_project.defs.checks import MEMBER_SUMMARY_COLUMNS
+    from pipelines.output_contract import member_summary_columns
 
     header = (folder / "member_summary.csv").read_text().splitlines()[0].split(",")
-    assert header == MEMBER_SUMMARY_COLUMNS == [
+    assert header == list(member_summary_columns()) == [
         "member_id", "contract_id", "pbp_id", "as_of_date", "age", "part_d_drugs", "maintenance_drugs",
         "projected_annual_cost", "core_conditions", "cond_alzheimers", "cond_bone_arthritis",
         "cond_heart_failure", "cond_diabetes", "cond_dyslipidemia", "cond_esrd", "cond_hiv_aids",

@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pipelines import steps
+from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, run_extract
@@ -121,16 +121,13 @@ def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(tmp_path
     published = (home / "runs" / str(D1) / "member_summary.csv").read_bytes()
     before = ledger(home)
 
-    def boom(ctx, con):
-        raise RuntimeError("disk full while writing outputs")
-
-    monkeypatch.setattr(steps, "outputs", boom)
+    monkeypatch.setenv("MTM_FAULT_AT", "export_member_summary")
     extract = write_extract(tmp_path / "later", **qualifying_extract(eligibility=[member("M1"), member("M2")],
                                                                      pharmacy_claim=monthly_regimen("M1")
                                                                      + monthly_regimen("M2")))
     ctx = RunContext.create(home=home, extract_dirs=[extract], as_of=D1)
-    with pytest.raises(RuntimeError, match="disk full"):
-        steps.run_all(ctx, with_quality_docs=False)
+    with pytest.raises(RunFailed, match="injected fault at export_member_summary"):
+        run_pipeline(ctx)
     assert ledger(home) == before
     assert (home / "runs" / str(D1) / "member_summary.csv").read_bytes() == published
     failed = list((home / "failed").iterdir())
@@ -140,7 +137,8 @@ def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(tmp_path
 
 KILL_SCRIPT = """
 import os, signal, sys
-from pipelines import publish, steps
+from dagster_project.run import run_pipeline
+from pipelines import publish
 from pipelines.run_context import RunContext
 
 where = sys.argv[3]
@@ -154,11 +152,11 @@ def delete_then_die(ctx, con):
     die()
 
 if where == "before_publish":
-    steps.outputs = die
+    os.environ["MTM_FAULT_AT"], os.environ["MTM_FAULT"] = "export_outreach_list", "kill"
 else:
     publish.commit_ledger = delete_then_die
 ctx = RunContext.create(home=sys.argv[1], extract_dirs=[sys.argv[2]], as_of="2025-09-30")
-steps.run_all(ctx, with_quality_docs=False)
+run_pipeline(ctx)
 """
 
 

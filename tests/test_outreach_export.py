@@ -9,7 +9,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from pipelines.exports.outreach import COLUMNS, SERVICES
+from pipelines.exports.outreach import SERVICES
+from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
 from tests.extract_builder import fill, member
 from tests.targeting_harness import NDC, run_extract
 

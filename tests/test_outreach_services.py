@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from pipelines.exports.outreach import outreach_checks
-from pipelines.steps import LEDGER_DDL
+from pipelines.models import create_declared
 from tests.extract_builder import fill, member
 from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
 
@@ -194,7 +194,7 @@ def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     con = duckdb.connect(str(home / "warehouse.duckdb"))
-    con.execute(LEDGER_DDL)
+    create_declared(con, "mtm_enrollment_ledger")
     con.execute("INSERT INTO mtm_enrollment_ledger VALUES ('OLD', 'H1234', 2025, DATE '2024-06-01', "
                 "DATE '2024-06-01'), ('RECENT', 'H1234', 2025, DATE '2024-06-01', DATE '2024-06-01')")
     con.close()

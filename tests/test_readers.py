@@ -129,13 +129,7 @@ def test_a_later_delivery_corrects_an_earlier_one(tmp_path):
                         pharmacy_claim=[fill("M1", "2025-09-01", claim_id="C1", cost=10)])
     feb = write_extract(tmp_path / "feb", eligibility=[member("M1")],
                         pharmacy_claim=[fill("M1", "2025-09-01", claim_id="C1", cost=12)])
-    from pipelines import steps
-    from pipelines.run_context import RunContext
-
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[jan, feb], as_of="2025-09-30")
-    con = ctx.connect()
-    steps.ingest(ctx, con)
-    steps.stage(ctx, con)
+    con = stage_extract(tmp_path, extract=[jan, feb])
     assert con.execute("SELECT gross_drug_cost::DOUBLE FROM stg_pharmacy_claim").fetchall() == [(12.0,)]
 
 

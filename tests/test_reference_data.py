@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.reference import DATA_DIR, normalise_generic_name, reference_versions
+from tests.shared_data import shared
 
-SPEC_REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "spec" / "reference"
 SYNTH_CATALOG = Path(__file__).resolve().parents[1] / "pipelines" / "synth" / "drug_catalog.csv"
 DRUG_COLUMNS = [
     "drug_key",
@@ -200,13 +200,12 @@ def test_icd_code_sets():
     assert {"25000", "4019", "V5861"} <= icd9
 
 
-@pytest.mark.skipif(not SPEC_REFERENCE.exists(), reason="shared spec folder not present")
 @pytest.mark.parametrize(
     "name",
     ["drug_condition_rules.csv", "core_condition_icd10.csv", "core_condition_icd9.csv", "cms_mtm_parameters.csv"],
 )
 def test_spec_reference_copies_identical(name):
-    assert filecmp.cmp(DATA_DIR / name, SPEC_REFERENCE / name, shallow=False)
+    assert filecmp.cmp(DATA_DIR / name, shared("spec", "reference", name), shallow=False)
 
 
 def test_reference_versions():
@@ -215,7 +214,6 @@ def test_reference_versions():
     assert all(len(v) == 12 for v in versions.values())
 
 
-@pytest.mark.skipif(not SYNTH_CATALOG.exists(), reason="synthetic generator catalog not present")
 def test_synthetic_catalog_resolves():
     with SYNTH_CATALOG.open(newline="") as fh:
         rows = list(csv.DictReader(fh))

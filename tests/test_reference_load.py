@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.reference.dump import dump_reference
 from pipelines.reference.imports import import_crosswalk, import_fda_ndc_directory
-from pipelines.reference.load import REFERENCE_TABLES, load_reference_tables
+from pipelines.reference.load import build_reference_tables, reference_tables
 
 FDA_FIXTURE = Path(__file__).parent / "fixtures" / "fda_ndc"
 
@@ -15,7 +15,7 @@ FDA_FIXTURE = Path(__file__).parent / "fixtures" / "fda_ndc"
 @pytest.fixture(scope="module")
 def con():
     c = duckdb.connect()
-    load_reference_tables(c)
+    build_reference_tables(c)
     yield c
     c.close()
 
@@ -160,9 +160,8 @@ def test_fda_import_and_precedence(tmp_path):
         "NULL, 'test', now())"
     )
     c.close()
-    c = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
     run = duckdb.connect()
-    load_reference_tables(run, imports_con=c)
+    build_reference_tables(run, imports_from=tmp_path / "warehouse.duckdb")
     assert run.execute("SELECT drug_key FROM ref_ndc WHERE ndc11 = '00071015523'").fetchone() == ("rosuvastatin",)
     assert run.execute("SELECT count(*) FROM ref_ndc WHERE ndc11 = '61958070101'").fetchone() == (1,)
 
@@ -188,13 +187,13 @@ def test_crosswalk_import_reports_bad_rows(tmp_path):
         "00078065920": "sacubitril / valsartan",
         "12345678901": "amlodipine / benazepril",
     }
-    load_reference_tables(c)
+    build_reference_tables(c)
     assert c.execute("SELECT source FROM ref_ndc WHERE ndc11 = '00078065920'").fetchone() == ("plan_crosswalk",)
 
 
 def test_dump(tmp_path, con):
     written = dump_reference(con, tmp_path / "dump")
-    assert set(written) == set(REFERENCE_TABLES)
+    assert set(written) == set(reference_tables())
     text = written["ref_ndc"].read_text().splitlines()
     assert text[0] == "ndc11,drug_key,route,dosage_form,atc_code,source"
     assert any(line.startswith("0") for line in text[1:])  # leading zeros kept

@@ -3,7 +3,8 @@
 import duckdb
 import pytest
 
-from pipelines.reference import ndc_sql_macro, normalise_generic_name, normalise_ndc
+from pipelines.models import install_macros
+from pipelines.reference import normalise_generic_name, normalise_ndc
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_normalise_ndc_none():
 
 def test_sql_macro_agrees_with_python():
     con = duckdb.connect()
-    con.execute(ndc_sql_macro())
+    install_macros(con)
     cases = [t for t, _ in NDC_CASES] + [None]
     con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(cases)))

@@ -16,11 +16,9 @@ from pipelines.synth import generate, load_catalog
 from pipelines.synth import model as M
 from pipelines.synth.evaluate import evaluate
 from pipelines.synth.generator import CATALOG_PATH
+from tests.shared_data import shared
 
 AS_OF = date(2025, 9, 30)
-SHARED = Path("/work/shared")
-ICD10_ALL = SHARED / "data/ref_icd10cm/icd10cm_2026_april_all_codes.csv"
-ICD10_FY24 = SHARED / "data/ref_icd10cm/icd10cm_codes_fy2024_billable.csv"
 
 
 def _read(d: Path, name: str) -> pl.DataFrame:
@@ -136,7 +134,7 @@ def test_catalog():
     assert (real["drug_key"] == real["drug_key"].str.to_lowercase()).all()
     assert "amlodipine / benazepril" in set(cat["drug_key"])
     assert "00000000000" in set(cat["ndc11"])
-    fab = SHARED / "data/ref_ndc_fda_atc_fabkury/ndc11_rxcui_ingredient_atc_2020_06_17.csv.gz"
+    fab = shared("data", "ref_ndc_fda_atc_fabkury", "ndc11_rxcui_ingredient_atc_2020_06_17.csv.gz")
     if fab.exists():
         known = set(pl.read_csv(fab, columns=["ndc11"], infer_schema_length=0)["ndc11"])
         assert set(real["ndc11"]) <= known
@@ -148,14 +146,15 @@ def test_catalog():
     assert set(names) <= set(c.names)
 
 
-@pytest.mark.skipif(not ICD10_FY24.exists(), reason="ICD-10-CM reference not available")
 def test_icd_codes_are_real():
+    ICD10_FY24 = shared("data", "ref_icd10cm", "icd10cm_codes_fy2024_billable.csv")
+    ICD10_ALL = shared("data", "ref_icd10cm", "icd10cm_2026_april_all_codes.csv")
     billable = set(pl.read_csv(ICD10_FY24, infer_schema_length=0)["code"])
     allc = set(pl.read_csv(ICD10_ALL, infer_schema_length=0)["code"])
     used = [k for d in M.DX_CODES.values() for k in d] + list(M.NOISE_CODES) + list(M.HOSPICE_CODES)
     assert set(used) <= billable
     assert not set(M.INVALID_CODES) & allc
-    prefixes = pl.read_csv(SHARED / "spec/reference/core_condition_icd10.csv")
+    prefixes = pl.read_csv(shared("spec", "reference", "core_condition_icd10.csv"))
     for cond, codes in M.DX_CODES.items():
         pre = prefixes.filter(pl.col("core_condition") == cond)["icd10cm_prefix"].to_list()
         assert all(any(c.startswith(p) for p in pre) for c in codes), cond

@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pipelines.contract import BOOL, DATE, DECIMAL, INT, TIMESTAMP, Column, Table
+from pipelines.settings import Validation
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from great_expectations import ExpectationSuite
 
-DEFAULT_REJECT_RATE_THRESHOLD = 0.05
+DEFAULT_REJECT_RATE_THRESHOLD = Validation.model_fields["max_reject_rate"].default
 DEFAULT_MOSTLY = 1 - DEFAULT_REJECT_RATE_THRESHOLD
 
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
@@ -45,13 +46,6 @@ NDC = r"^(?:\d{11}|\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})$"
 CONTRACT_ID = r"^[A-Z]\d{4}$"
 #: boolean spellings accepted (compared lower-cased)
 BOOL_TEXT = ("true", "false", "t", "f", "1", "0", "y", "n", "yes", "no")
-#: rules on the numeric value of a column: column -> (min, max); None = unbounded
-NUMBER_RANGES: dict[str, tuple[float | None, float | None]] = {
-    "days_supply": (1, 365),
-    "gross_drug_cost": (0, None),
-    "patient_pay_amount": (0, None),
-    "plan_paid_amount": (0, None),
-}
 #: text rules on named columns (beyond the rules the column's kind implies)
 COLUMN_PATTERNS: dict[str, str] = {"ndc": NDC, "contract_id": CONTRACT_ID}
 NUMBER_SUFFIX = " (as number)"
@@ -103,8 +97,8 @@ def _column_checks(col: Column) -> list[Check]:
         )
     elif col.kind == BOOL:
         checks.append(Check("ExpectColumnValuesToBeInSet", name, {"value_set": list(BOOL_TEXT)}, source=name))
-    if name in NUMBER_RANGES:
-        low, high = NUMBER_RANGES[name]
+    if col.minimum is not None or col.maximum is not None:
+        low, high = col.minimum, col.maximum
         checks.append(
             Check(
                 "ExpectColumnValuesToBeBetween",
@@ -196,7 +190,7 @@ def prepare_frame(table: Table, frame: pd.DataFrame) -> pd.DataFrame:
         s = s.mask(s.str.strip() == "")
         if col.allowed or col.kind == BOOL:
             s = s.str.lower()
-        if col.name in NUMBER_RANGES:
+        if col.minimum is not None or col.maximum is not None:
             out[number_column(col.name)] = pd.to_numeric(s, errors="coerce")
         if col.phi:
             s = _mask(s)

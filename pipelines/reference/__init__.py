@@ -6,11 +6,10 @@ modules only read it, normalise identifiers the same way everywhere, and load it
 
 from pipelines.reference.files import DATA_DIR, reference_versions
 from pipelines.reference.names import normalise_generic_name
-from pipelines.reference.ndc import ndc_sql_macro, normalise_ndc
+from pipelines.reference.ndc import normalise_ndc
 
 __all__ = [
     "DATA_DIR",
-    "ndc_sql_macro",
     "normalise_generic_name",
     "normalise_ndc",
     "reference_versions",

@@ -6,21 +6,19 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.reference.load import REFERENCE_TABLES, load_reference_tables
+from pipelines.reference.load import build_reference_tables, reference_tables
 
 
-def dump_reference(con: duckdb.DuckDBPyConnection, out_dir: str | Path, *, reload: bool = False) -> dict[str, Path]:
-    """Write each ``ref_*`` table of ``con`` to ``out_dir/<table>.csv``; loads them first if absent."""
+def dump_reference(con: duckdb.DuckDBPyConnection, out_dir: str | Path, imports_from: Path | None = None
+                   ) -> dict[str, Path]:
+    """Build the reference tables in ``con`` and write each to ``out_dir/<table>.csv``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    present = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if reload or not set(REFERENCE_TABLES) <= present:
-        load_reference_tables(con)
+    build_reference_tables(con, imports_from)
     written = {}
-    for table in REFERENCE_TABLES:
+    for table in reference_tables():
         path = out / f"{table}.csv"
         target = str(path).replace("'", "''")
-        order = "ALL"
-        con.execute(f"COPY (SELECT * FROM {table} ORDER BY {order}) TO '{target}' (HEADER, DELIMITER ',')")
+        con.execute(f"COPY (SELECT * FROM {table} ORDER BY ALL) TO '{target}' (HEADER, DELIMITER ',')")
         written[table] = path
     return written

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.models import create_declared
 from pipelines.reference.files import data_path
-from pipelines.reference.load import IMPORT_TABLE, ensure_import_table
+from pipelines.reference.load import IMPORT_TABLE
 from pipelines.reference.names import normalise_generic_name
 from pipelines.reference.ndc import normalise_ndc
 
@@ -53,7 +54,7 @@ def _known_drugs(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    ensure_import_table(con)
+    create_declared(con, IMPORT_TABLE)
     if not rows:
         return
     con.execute(

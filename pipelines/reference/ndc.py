@@ -2,8 +2,8 @@
 
 The FDA publishes 10-digit NDCs in three hyphenated shapes; each becomes 11 digits by padding the
 short segment with a leading zero.  An unhyphenated 10-digit string is ambiguous (which segment is
-short?) and is refused rather than guessed.  The same rule exists as a DuckDB macro so staging can
-normalise millions of rows in SQL; a test keeps the two in agreement.
+short?) and is refused rather than guessed.  The same rule is the DuckDB macro ``normalise_ndc`` of
+``sql/_macros.sql`` (staging normalises millions of rows in SQL); a test keeps the two in agreement.
 """
 
 from __future__ import annotations
@@ -35,23 +35,3 @@ def normalise_ndc(text: object) -> str | None:
     if pad is not None:
         parts[pad] = "0" + parts[pad]
     return "".join(parts)
-
-
-def ndc_sql_macro(name: str = "normalise_ndc") -> str:
-    """DuckDB ``CREATE OR REPLACE MACRO`` text implementing :func:`normalise_ndc` in SQL."""
-    t = "trim(CAST(x AS VARCHAR), ' \t\r\n')"
-    return f"""CREATE OR REPLACE MACRO {name}(x) AS (
-    CASE
-        WHEN x IS NULL THEN NULL
-        WHEN regexp_full_match({t}, '[0-9]{{11}}') THEN {t}
-        WHEN regexp_full_match({t}, '[0-9]{{4}}-[0-9]{{4}}-[0-9]{{2}}')
-            THEN '0' || replace({t}, '-', '')
-        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{3}}-[0-9]{{2}}')
-            THEN substr({t}, 1, 5) || '0' || substr({t}, 7, 3) || substr({t}, 11, 2)
-        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{4}}-[0-9]{{1}}')
-            THEN substr({t}, 1, 5) || substr({t}, 7, 4) || '0' || substr({t}, 12, 1)
-        WHEN regexp_full_match({t}, '[0-9]{{5}}-[0-9]{{4}}-[0-9]{{2}}')
-            THEN replace({t}, '-', '')
-        ELSE NULL
-    END
-)"""

@@ -1,0 +1,197 @@
+"""Every table the pipeline builds is one asset: key = table name, group = layer, dependencies as read.
+
+Assets are made by factories from the project's declarations, never listed by hand:
+* seeds          one per shipped reference file (``pipelines.seeds``)
+* SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.models``)
+* Python steps   readers, run parameters, generic names, row checks (``pipelines.steps``)
+* exports        one per run-folder file group (``pipelines.exports.files``)
+* published_run  the ledger commit and the rename into place
+Tables that persist across runs and are written outside the graph (the enrollment ledger, the plan's
+NDC imports) are external assets, so their readers show them in the lineage.
+A model that reads a table nothing builds stops the definitions from loading, naming the file.
+"""
+
+
+import time
+from collections.abc import Iterable
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from dagster_project.defs.resources import MtmRunResource
+from pipelines import faults, run_report
+from pipelines.contract import TABLES
+from pipelines.exports.files import EXPORTS, Export
+from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared, install_macros
+from pipelines.publish import publish
+from pipelines.seeds import Seed, load_seed, seeds
+from pipelines.steps import STEPS, Step
+
+#: persistent tables written outside the asset graph (by publishing, or `mtm reference import`)
+EXTERNAL_TABLES = {
+    "mtm_enrollment_ledger": "The MTM enrollment ledger (member x contract x year), committed when a run publishes",
+    "ref_ndc_import": "The plan's own NDC facts (`mtm reference import`), which override the shipped NDC map",
+}
+
+
+def known_tables() -> set[str]:
+    produced = {t for step in STEPS for t in step.produces}
+    return set(catalog()) | set(seeds()) | produced | set(EXTERNAL_TABLES)
+
+
+def _check_reads(where: str, reads: Iterable[str], known: set[str]) -> None:
+    unknown = sorted(set(reads) - known)
+    if unknown:
+        raise ValueError(f"{where} reads {', '.join(unknown)}, which no model, seed or step builds "
+                         "(a misspelt table, or a model missing from sql/)")
+
+
+def validate_graph() -> None:
+    """Every table read is built by someone, and data flows one way through the layers."""
+    known = known_tables()
+    for model in catalog().values():
+        _check_reads(str(model.path), model.reads, known)
+    for step in STEPS:
+        _check_reads(f"step {step.name}", step.reads, known)
+    for export in EXPORTS:
+        _check_reads(f"export {export.asset}", export.reads, known)
+    problems = check_layers(catalog())
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def _prepare(con, reads: Iterable[str]) -> None:
+    """Macros, and the persistent declared tables a model reads (created empty on a fresh warehouse)."""
+    install_macros(con)
+    for name in reads:
+        if name in declared() and declared()[name].persistent:
+            create_declared(con, name)
+
+
+def _timed(con, run_id: str, step: str, started: float) -> float:
+    seconds = round(time.perf_counter() - started, 3)
+    run_report.record(con, run_id, step, "seconds", seconds)
+    return seconds
+
+
+def seed_asset(seed: Seed) -> dg.AssetsDefinition:
+    @dg.asset(name=seed.table, group_name="reference", kinds={"duckdb", "csv"},
+              description=f"The shipped reference file {seed.path.name}, as delivered (text); "
+                          "provenance in pipelines/reference/data/PROVENANCE.md")
+    def _seed(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        faults.at(seed.table)
+        run_id = mtm.effective_run_id(context.run_id)
+        with duckdb.get_connection() as con:
+            started = time.perf_counter()
+            rows = load_seed(con, seed)
+            seconds = _timed(con, run_id, seed.table, started)
+        return dg.MaterializeResult(metadata={"rows": rows, "file": seed.path.name, "seconds": seconds})
+
+    return _seed
+
+
+def model_asset(model: Model) -> dg.AssetsDefinition:
+    @dg.asset(name=model.name, group_name=model.layer, kinds={"duckdb"}, deps=sorted(model.reads),
+              description=model.description or None)
+    def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        faults.at(model.name)
+        run_id = mtm.effective_run_id(context.run_id)
+        with duckdb.get_connection() as con:
+            _prepare(con, model.reads)
+            info = build_model(con, model)
+            run_report.record(con, run_id, model.name, "seconds", info["seconds"])
+        return dg.MaterializeResult(metadata={
+            "rows": info["rows"], "seconds": info["seconds"],
+            "sql": dg.MetadataValue.path(f"sql/{model.layer}/{model.path.name}"),
+        })
+
+    return _model
+
+
+def step_asset(step: Step) -> dg.AssetsDefinition:
+    """A Python step; the reader also carries the Great Expectations suite of each input table."""
+    is_ingest = step.name == "ingest"
+    specs = [dg.AssetSpec(table, group_name=step.layer, kinds=set(step.kinds), deps=list(step.reads),
+                          description=step.description) for table in step.produces]
+    check_specs = [
+        dg.AssetCheckSpec("contract_expectations", asset=f"raw_{name}",
+                          description="Great Expectations suite of the input contract (Data Docs in the run folder)")
+        for name in TABLES
+    ] if is_ingest else []
+
+    @dg.multi_asset(name=step.name, specs=specs, check_specs=check_specs)
+    def _step(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        faults.at(step.name)
+        ctx = mtm.run_context(context.run_id)
+        with duckdb.get_connection() as con:
+            install_macros(con)
+            started = time.perf_counter()
+            rows = step.run(ctx, con)
+            if is_ingest:
+                from pipelines.quality.run import quality_docs
+
+                expectations = quality_docs(ctx, con) if ctx.settings["validation"]["gx_sample_rows"] else {}
+            _timed(con, ctx.run_id, step.name, started)
+        for table in step.produces:
+            yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows.get(table, 0)})
+        if is_ingest:
+            yield from _expectation_results(expectations, ctx)
+
+    return _step
+
+
+def _expectation_results(expectations: dict, ctx) -> Iterable[dg.AssetCheckResult]:
+    """One WARN check per input table; with ``gx_sample_rows = 0`` the suites were not run (passed, said so)."""
+    tables = expectations.get("tables", {})
+    for name in TABLES:
+        result = tables.get(name)
+        yield dg.AssetCheckResult(
+            asset_key=f"raw_{name}", check_name="contract_expectations",
+            passed=bool(result["success"]) if result else True, severity=dg.AssetCheckSeverity.WARN,
+            metadata={"evaluated": result.get("evaluated", 0) if result else 0,
+                      "failed": result.get("failed", 0) if result else 0,
+                      "validated": result is not None},
+        )
+
+
+def export_asset(export: Export) -> dg.AssetsDefinition:
+    formats = {f.rsplit(".", 1)[-1] for f in export.files}
+    kinds = {"duckdb"} | {"csv" if f == "csv" else "parquet" if f == "parquet" else "excel" for f in formats}
+
+    @dg.asset(name=export.asset, group_name="outputs", kinds=kinds, deps=list(export.reads),
+              description=export.description)
+    def _export(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+        faults.at(export.asset)
+        ctx = mtm.run_context(context.run_id)
+        with duckdb.get_connection() as con:
+            started = time.perf_counter()
+            metadata = export.write(ctx, con, ctx.staging_dir)
+            _timed(con, ctx.run_id, export.asset, started)
+        return dg.MaterializeResult(metadata={**metadata, "files": ", ".join(export.files)})
+
+    return _export
+
+
+@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), "tgt_ledger_next", "mtm_enrollment_ledger"],
+          description="Commit the ledger, write run_manifest.json, rename the run folder into place")
+def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+    faults.at("published_run")
+    ctx = mtm.run_context(context.run_id)
+    with duckdb.get_connection() as con:
+        create_declared(con, "mtm_enrollment_ledger")
+        folder = publish(ctx, con)
+    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), "as_of": ctx.as_of.isoformat()})
+
+
+def all_assets() -> list:
+    validate_graph()
+    externals = [dg.AssetSpec(name, group_name="state", kinds={"duckdb"}, description=text)
+                 for name, text in EXTERNAL_TABLES.items()]
+    return [
+        *externals,
+        *(seed_asset(s) for s in seeds().values()),
+        *(step_asset(s) for s in STEPS),
+        *(model_asset(m) for m in catalog().values()),
+        *(export_asset(e) for e in EXPORTS),
+        published_run,
+    ]

@@ -1,0 +1,28 @@
+"""The outreach list's gates: blocking checks on the ``outreach_list`` table, so a list that breaks one
+is never exported or published. Every check reads the warehouse; none returns or logs a member's PHI."""
+
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.exports.outreach import CHECK_QUERIES
+
+
+def _gate(name: str, description: str):
+    @dg.asset_check(asset="outreach_list", name=f"outreach_{name}", blocking=True, description=description)
+    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        with duckdb.get_connection() as con:
+            offending = con.execute(CHECK_QUERIES[name]).fetchone()[0]
+        return dg.AssetCheckResult(passed=offending == 0, metadata={"offending": offending})
+
+    return _check
+
+
+GATES = {
+    "no_excluded_members": "No opted-out, dead or disenrolled member is listed",
+    "all_mtm_enrolled": "Every listed member is enrolled in MTM in the listed contract",
+    "ranks_dense": "Priority ranks are 1..n without gaps or ties in each contract x service list",
+    "hospice_at_bottom": "Hospice members rank after all others (and are absent when the plan excludes them)",
+    "one_row_per_member_service": "One row per member x contract x service",
+}
+OUTREACH_CHECKS = [_gate(name, text) for name, text in GATES.items()]

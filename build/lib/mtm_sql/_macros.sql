@@ -1,0 +1,70 @@
+-- Macros every model may use. Each one states a rule of the specification in one place.
+
+
+-- NDCs (input-contract.md): 11 digits kept; the hyphenated 10-digit shapes 4-4-2, 5-3-2, 5-4-1 are padded
+-- to 5-4-2 by a leading zero in the short segment; anything else (an unhyphenated 10-digit string is
+-- ambiguous) is NULL. pipelines/reference/ndc.py holds the same rule for the Python importers; a test
+-- keeps the two in agreement.
+CREATE OR REPLACE MACRO ndc_trimmed(x) AS trim(CAST(x AS VARCHAR), ' ' || chr(9) || chr(10) || chr(13));
+CREATE OR REPLACE MACRO normalise_ndc(x) AS (
+    CASE
+        WHEN regexp_full_match(ndc_trimmed(x), '[0-9]{11}') THEN ndc_trimmed(x)
+        WHEN regexp_full_match(ndc_trimmed(x), '[0-9]{4}-[0-9]{4}-[0-9]{2}')                 -- 4-4-2
+            THEN '0' || replace(ndc_trimmed(x), '-', '')
+        WHEN regexp_full_match(ndc_trimmed(x), '[0-9]{5}-[0-9]{3}-[0-9]{2}')                 -- 5-3-2
+            THEN substr(ndc_trimmed(x), 1, 5) || '0' || substr(ndc_trimmed(x), 7, 3) || substr(ndc_trimmed(x), 11, 2)
+        WHEN regexp_full_match(ndc_trimmed(x), '[0-9]{5}-[0-9]{4}-[0-9]{1}')                 -- 5-4-1
+            THEN substr(ndc_trimmed(x), 1, 5) || substr(ndc_trimmed(x), 7, 4) || '0' || substr(ndc_trimmed(x), 12, 1)
+        WHEN regexp_full_match(ndc_trimmed(x), '[0-9]{5}-[0-9]{4}-[0-9]{2}')                 -- 5-4-2
+            THEN replace(ndc_trimmed(x), '-', '')
+    END
+);
+
+-- ICD codes: dots removed, upper case ("E11.9" = "E119").
+CREATE OR REPLACE MACRO normalise_icd(x) AS nullif(upper(replace(trim(x), '.', '')), '');
+
+-- Dates are ISO YYYY-MM-DD and must be real calendar dates.
+CREATE OR REPLACE MACRO parse_date(x) AS (
+    CASE WHEN regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(x AS DATE) END
+);
+
+CREATE OR REPLACE MACRO parse_bool(x) AS (
+    CASE
+        WHEN lower(x) IN ('true', 't', '1', 'y', 'yes') THEN true
+        WHEN lower(x) IN ('false', 'f', '0', 'n', 'no') THEN false
+    END
+);
+
+CREATE OR REPLACE MACRO parse_int(x) AS (
+    CASE WHEN regexp_full_match(x, '[+-]?[0-9]+') THEN try_cast(x AS BIGINT) END
+);
+
+CREATE OR REPLACE MACRO parse_amount(x) AS try_cast(x AS DECIMAL(18, 4));
+
+-- The claim-version rule (input-contract.md "Versions"), written once for every versioned table:
+-- rows that passed the row checks, then per claim_id the version with the latest processed_at
+-- (no processed_at sorts before any timestamp; ties keep row order, last wins). Whether the winning
+-- version is a reversal is left to the caller.
+CREATE OR REPLACE MACRO current_versions(raw_table, table_label) AS TABLE
+    WITH valid AS (
+        SELECT *
+        FROM query_table(raw_table)
+        WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = table_label)
+    ),
+    winning_version AS (
+        SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq
+        FROM valid
+        GROUP BY claim_id
+    )
+    SELECT * FROM valid WHERE _seq IN (SELECT _seq FROM winning_version);
+
+-- Arithmetic that must be exact for audit: money is never rounded through floating point.
+
+-- a / b rounded half-up to a whole number, for a >= 0 and b > 0 (integers).
+CREATE OR REPLACE MACRO div_round_half_up(a, b) AS (2 * a + b) // (2 * b);
+
+-- Age in whole years on day d.
+CREATE OR REPLACE MACRO age_on(birth, d) AS (
+    year(d) - year(birth)
+    - CASE WHEN month(d) < month(birth) OR (month(d) = month(birth) AND day(d) < day(birth)) THEN 1 ELSE 0 END
+);

@@ -1,0 +1,10 @@
+-- The MTM enrollment ledger (targeting-rules.md section 6): member x contract x contract year, kept across
+-- runs. Written only when a run publishes, in one transaction (pipelines/publish.py); every run reads it
+-- through tgt_ledger_next. Enrollment dates never change once written.
+CREATE TABLE IF NOT EXISTS mtm_enrollment_ledger (
+    member_id           VARCHAR NOT NULL,
+    contract_id         VARCHAR NOT NULL,
+    contract_year       INTEGER NOT NULL,
+    mtm_enrollment_date DATE NOT NULL,
+    date_met_criteria   DATE
+)

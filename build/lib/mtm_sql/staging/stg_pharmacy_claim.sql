@@ -1,0 +1,25 @@
+-- Prescription fills: one row per fill (claim_id), typed, after the version rule of input-contract.md:
+-- the version with the latest processed_at wins (no processed_at sorts first; ties keep row order,
+-- last wins); a winning 'reversed' version means the fill does not exist.
+SELECT
+    _file, _row, _seq,
+    claim_id,
+    member_id,
+    parse_date(fill_date)                        AS fill_date,
+    normalise_ndc(ndc)                           AS ndc,
+    parse_int(days_supply)::INTEGER              AS days_supply,
+    parse_amount(quantity)                       AS quantity,
+    parse_amount(gross_drug_cost)                AS gross_drug_cost,
+    parse_amount(patient_pay_amount)             AS patient_pay_amount,
+    parse_amount(plan_paid_amount)               AS plan_paid_amount,
+    generic_name,
+    drug_name,
+    prescriber_npi,
+    pharmacy_npi,
+    parse_int(refill_number)::INTEGER            AS refill_number,
+    coalesce(parse_bool(part_d_covered), true)   AS part_d_covered,
+    upper(drug_coverage_status_code)             AS drug_coverage_status_code,
+    lower(route)                                 AS route,
+    try_cast(processed_at AS TIMESTAMP)          AS processed_at
+FROM current_versions('raw_pharmacy_claim', 'pharmacy_claim')
+WHERE coalesce(lower(claim_status), 'paid') <> 'reversed'

@@ -1,0 +1,152 @@
+"""The `mtm` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@click.group(help="Medicare Part D MTM targeting pipeline: find, enroll and prioritise MTM members.")
+@click.version_option(package_name="mtm-targeting")
+def main() -> None:
+    pass
+
+
+@main.command(help="Run the whole pipeline once (the Dagster asset graph, in-process) and publish the run.")
+@click.option("--extract", "extracts", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Extract folder. Repeat to read several deliveries in order (later versions win). "
+                   "Default: the bundled data_samples/.")
+@click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",
+              show_default=True,
+              help="Layout of the extract: canonical (input-contract.md), CMS DE-SynPUF, Synthea CSV.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="Evaluate the population as of this date. Default: the extract's extract.toml, else today.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Plan settings TOML (outputs.md). Default: the CMS defaults of the contract year.")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the warehouse, the enrollment ledger and published runs. Default: $MTM_HOME or ./.mtm")
+@click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
+def run(extracts, source, as_of, settings_file, home, verbose) -> None:
+    from dagster_project.run import RunFailed, run_pipeline
+    from pipelines.errors import SettingsError
+    from pipelines.run_context import RunContext
+
+    try:
+        ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
+                                settings_file=settings_file, source=source)
+    except (SettingsError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
+    try:
+        folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL")
+    except RunFailed as failure:
+        click.echo(f"Run FAILED: {failure.error}", err=True)
+        click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
+        sys.exit(1)
+    _print_summary(folder)
+
+
+def _print_summary(folder: Path) -> None:
+    manifest = json.loads((folder / "run_manifest.json").read_text())
+    t = manifest.get("targeting", {})
+    click.echo(f"Published run: {folder}")
+    click.echo(f"  Part D members enrolled at {manifest['as_of_date']}: {t.get('members_enrolled_part_d')}")
+    click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
+               f"(by reason: {t.get('members_by_targeting_reason')})")
+    click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}")
+    rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())
+    dropped = sum(r["count"] for r in manifest["rejects"].get("by_reason", []) if "dropped" in r["reason"])
+    click.echo(f"  rejected input rows: {rejects}; invalid diagnosis codes dropped: {dropped} (rejects.csv)")
+    for warning in manifest.get("warnings", []):
+        click.echo(f"  WARNING: {warning}")
+    click.echo(f"Files: {', '.join(sorted(p.name for p in folder.iterdir()))}")
+    click.echo(f"Latest run: {folder.parent / 'latest'}")
+
+
+@main.command(help="Write a synthetic extract in the canonical layout (realistic drug mix, conditions, costs).")
+@click.option("--members", type=click.IntRange(1), required=True, help="Number of members.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; same seed, same files.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="Output folder.")
+@click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
+              help="As-of date the data is built around (written to extract.toml). Default: today.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="File format of the tables.")
+def generate(members, seed, out, as_of, fmt) -> None:
+    import datetime as dt
+
+    from pipelines.synth import generate as generate_extract
+
+    day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
+    counts = generate_extract(members=members, seed=seed, out_dir=out, as_of=day, fmt=fmt)
+    click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@main.group(help="Reference data: import a plan's NDC sources into the warehouse, dump the effective tables.")
+def reference() -> None:
+    pass
+
+
+@reference.command("import", help="Import NDC -> ingredient facts into the warehouse; they take precedence over "
+                                  "the shipped NDC map in every later run.")
+@click.option("--fda-ndc-dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder with the FDA NDC Directory's product.txt and package.txt (tab-separated).")
+@click.option("--crosswalk", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The plan's own CSV with columns ndc,ingredient (a combination as 'a / b').")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse. Default: $MTM_HOME or ./.mtm")
+def reference_import(fda_ndc_dir, crosswalk, home) -> None:
+    from pipelines.publish import run_lock
+    from pipelines.reference.imports import import_crosswalk, import_fda_ndc_directory
+    from pipelines.run_context import default_home
+
+    if not fda_ndc_dir and not crosswalk:
+        raise click.UsageError("give --fda-ndc-dir DIR and/or --crosswalk FILE")
+    home = (home or default_home()).resolve()
+    with run_lock(home):
+        import duckdb
+
+        con = duckdb.connect(str(home / "warehouse.duckdb"))
+        try:
+            for label, path, importer in (("FDA NDC Directory", fda_ndc_dir, import_fda_ndc_directory),
+                                          ("crosswalk", crosswalk, import_crosswalk)):
+                if path is None:
+                    continue
+                result = importer(con, path)
+                click.echo(f"{label} {path}: {result.read} rows read, {result.matched} imported, "
+                           f"{result.unmatched} not matched to an ingredient")
+                for row, reason in result.problems[:20]:
+                    click.echo(f"  row {row}: {reason}")
+                if len(result.problems) > 20:
+                    click.echo(f"  ... and {len(result.problems) - 20} more")
+        finally:
+            con.close()
+
+
+@reference.command("dump", help="Write the effective reference tables (shipped data + plan imports) as CSV.")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse (for plan imports). Default: $MTM_HOME or ./.mtm")
+def reference_dump(out_dir, home) -> None:
+    import duckdb
+
+    from pipelines.reference.dump import dump_reference
+    from pipelines.run_context import default_home
+
+    warehouse = (home or default_home()).resolve() / "warehouse.duckdb"
+    con = duckdb.connect()
+    try:
+        written = dump_reference(con, out_dir, imports_from=warehouse)
+    finally:
+        con.close()
+    click.echo(f"Wrote {len(written)} reference tables to {out_dir}: {', '.join(sorted(written))}")
+
+
+if __name__ == "__main__":
+    main()

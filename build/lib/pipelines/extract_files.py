@@ -1,0 +1,48 @@
+"""Finding the files of each canonical table in an extract folder.
+
+A table is one file or several with the same stem and a numeric suffix (``pharmacy_claim_001.parquet``),
+as CSV (plain or gzip) or Parquet.  Files are read in name order, and deliveries in the order given, so
+"row order" (the version tie-breaker) is well defined.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+SUFFIXES = (".csv.gz", ".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    table: str
+    path: Path
+    fmt: str  # "csv" or "parquet"
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        with self.path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+def _file_pattern(table: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(table)}(_\d+)?(\.csv\.gz|\.csv|\.parquet)$", re.IGNORECASE)
+
+
+def find_table_files(extract_dir: Path, table: str) -> list[SourceFile]:
+    pattern = _file_pattern(table)
+    found = []
+    for path in sorted(Path(extract_dir).iterdir()):
+        match = pattern.match(path.name)
+        if match and path.is_file():
+            fmt = "parquet" if match.group(2).lower() == ".parquet" else "csv"
+            found.append(SourceFile(table, path, fmt))
+    return found

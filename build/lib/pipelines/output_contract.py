@@ -1,0 +1,64 @@
+"""The output contracts (outputs.md) as data, beside the input contract: the columns downstream users rely on.
+
+The blocking asset checks, the exports and the tests all read these lists; the ``cond_*`` columns come
+from the reference list of core diseases (``core_diseases.csv``), the same table the SQL pivots from.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+
+from pipelines.reference.files import data_path
+
+
+@cache
+def core_disease_columns() -> tuple[str, ...]:
+    """``cond_<disease>`` for each core disease of the reference list, in its display order."""
+    with data_path("core_diseases.csv").open(newline="") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: int(r["display_order"]))
+    return tuple(f"cond_{r['core_condition']}" for r in rows)
+
+
+def member_summary_columns() -> tuple[str, ...]:
+    """outputs.md "member_summary columns", in order."""
+    return (
+        "member_id", "contract_id", "pbp_id", "as_of_date", "age", "part_d_drugs", "maintenance_drugs",
+        "projected_annual_cost", "core_conditions", *core_disease_columns(),
+        "meets_conditions", "meets_drugs", "meets_cost", "arb", "targeting_reason", "meets_criteria",
+        "mtm_enrolled", "date_met_criteria", "mtm_enrollment_date", "opt_out_date", "opt_out_reason",
+        "risk_flags", "priority_score",
+    )
+
+
+#: outreach_list.csv / .xlsx: column -> (kind, width in the workbook); kinds: text, date, int, number,
+#: money, bool. Names, phones and birth dates appear here and nowhere else.
+OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
+    "contract_id": ("text", 9),
+    "pbp_id": ("text", 6),
+    "service": ("text", 14),
+    "priority_rank": ("int", 8),
+    "priority_score": ("number", 8),
+    "due_date": ("date", 11),
+    "days_until_due": ("int", 8),
+    "member_id": ("text", 14),
+    "first_name": ("text", 14),
+    "last_name": ("text", 16),
+    "birth_date": ("date", 11),
+    "age": ("int", 5),
+    "phone": ("text", 14),
+    "preferred_language": ("text", 9),
+    "zip_code": ("text", 8),
+    "contact_note": ("text", 28),
+    "reasons": ("text", 90),
+    "part_d_drugs": ("int", 8),
+    "core_conditions": ("int", 9),
+    "projected_annual_cost": ("money", 12),
+    "risk_signal_count": ("int", 8),
+    "risk_flags": ("text", 30),
+    "hospice": ("bool", 8),
+    "ltc_resident": ("bool", 8),
+    "mtm_enrollment_date": ("date", 11),
+    "cmr_offer_date": ("date", 11),
+    "as_of_date": ("date", 11),
+}

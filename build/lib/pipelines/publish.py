@@ -1,0 +1,195 @@
+"""Publishing a run: the ledger is committed, the manifest written, the folder renamed into place.
+
+A reader never sees a half-written run: everything is written under ``runs/.incoming-*`` and renamed to
+``runs/<as_of>`` only when complete; ``runs/latest`` then points at the newest as-of date.  A failed run
+never touches what was published: its partial folder moves to ``failed/<run_id>`` with the error, so
+the analyst can read its rejects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+import pipelines
+from pipelines import run_report
+from pipelines.reference import reference_versions
+from pipelines.run_context import PROJECT_DIR, RunContext
+
+
+@contextmanager
+def run_lock(home: Path):
+    """DuckDB allows one writing process per file: runs of one home are serialised."""
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".run.lock").open("w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RuntimeError(f"another run is using {home}; wait for it to finish") from exc
+        yield
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{pipelines.__version__}+{sha}" if sha else pipelines.__version__
+
+
+def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
+    """Replace this contract year's ledger rows with the run's in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM mtm_enrollment_ledger WHERE contract_year = ?", [ctx.as_of.year])
+        con.execute(
+            "INSERT INTO mtm_enrollment_ledger "
+            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria "
+            "FROM tgt_ledger_next"
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return con.execute("SELECT count(*) FROM tgt_ledger_next").fetchone()[0]
+
+
+def drug_identity_report(con: duckdb.DuckDBPyConnection) -> dict:
+    """Fills by identity level and status, and the NDCs most often not found in any map."""
+    levels = dict(con.execute(
+        "SELECT identity_level, count(*) FROM core_fill GROUP BY 1 ORDER BY 1").fetchall())
+    top_unmapped = con.execute(
+        "SELECT ndc, count(*) AS fills FROM core_fill WHERE identity_level IN ('generic_name', 'ndc9') "
+        "GROUP BY ndc ORDER BY fills DESC, ndc LIMIT 20"
+    ).fetchall()
+    statuses = dict(con.execute("SELECT fill_status, count(*) FROM core_fill GROUP BY 1").fetchall())
+    return {
+        "fills_by_identity_level": levels,
+        "fills_by_status": statuses,
+        "top_unmapped_ndcs": [{"ndc": n, "fills": c} for n, c in top_unmapped],
+    }
+
+
+def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
+    """Counts only (no member ids): members by reason, enrolled, pending fills, services due."""
+    from pipelines.exports.outreach import service_counts
+
+    by_reason = dict(con.execute(
+        "SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall())
+    totals = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
+        "FROM member_summary").fetchone()
+    pending = con.execute("SELECT count(*) FROM core_fill WHERE fill_status = 'pending'").fetchone()[0]
+    arb_delivered = con.execute("SELECT count(*) FROM raw_dmp_arb").fetchone()[0] > 0
+    return {
+        "members_enrolled_part_d": totals[0],
+        "members_meeting_criteria": totals[1],
+        "members_mtm_enrolled": totals[2],
+        "members_by_targeting_reason": by_reason,
+        "pending_fills": pending,
+        "arb_evaluated": arb_delivered,
+        "services": service_counts(con),
+    }
+
+
+def _facts(ctx: RunContext, con: duckdb.DuckDBPyConnection | None) -> tuple[dict, dict]:
+    """The run's recorded facts and timings; none when the warehouse cannot be read (a failed run)."""
+    try:
+        if con is None:
+            with duckdb.connect(str(ctx.warehouse_path), read_only=True) as ro:
+                return run_report.facts(ro, ctx.run_id), run_report.timings(ro, ctx.run_id)
+        return run_report.facts(con, ctx.run_id), run_report.timings(con, ctx.run_id)
+    except (duckdb.Error, OSError):
+        return {}, {}
+
+
+def manifest(ctx: RunContext, status: str, error: str | None = None,
+             con: duckdb.DuckDBPyConnection | None = None, extra: dict | None = None) -> dict:
+    facts, timings = _facts(ctx, con)
+    facts.update(extra or {})
+    return {
+        "status": status,
+        "error": error,
+        "as_of_date": ctx.as_of.isoformat(),
+        "contract_year": ctx.as_of.year,
+        "run_id": ctx.run_id,
+        "source": ctx.source,
+        "extract_dirs": [str(d) for d in ctx.extract_dirs],
+        "settings_file": str(ctx.settings_file) if ctx.settings_file else None,
+        "settings": ctx.settings,
+        "input_files": facts.get("input_files", []),
+        "rows_in": facts.get("rows_in", {}),
+        "rows_out": facts.get("rows_out", {}),
+        "rejects": facts.get("rejects", {}),
+        "drug_identity": facts.get("drug_identity", {}),
+        "targeting": facts.get("targeting", {}),
+        "expectations": facts.get("expectations", {}),
+        "warnings": facts.get("warnings", []),
+        "reference_data_versions": reference_versions(),
+        "code_version": code_version(),
+        "timings_seconds": timings,
+        "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _write_manifest(folder: Path, content: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "run_manifest.json").write_text(json.dumps(content, indent=2, default=str))
+
+
+def _point_latest(runs_dir: Path) -> None:
+    dated = sorted(p.name for p in runs_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
+                   and p.name != "latest")
+    if not dated:
+        return
+    tmp = runs_dir / ".latest.tmp"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(dated[-1])
+    os.replace(tmp, runs_dir / "latest")
+
+
+def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
+    """Commit the ledger, write the manifest, rename the run folder into place, point runs/latest at it."""
+    rows_out = dict(con.execute(
+        "SELECT 'member_summary', count(*) FROM member_summary UNION ALL "
+        "SELECT 'member_drugs', count(*) FROM member_drugs UNION ALL "
+        "SELECT 'member_conditions', count(*) FROM member_conditions UNION ALL "
+        "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
+        "SELECT 'rejects', count(*) FROM rejects"
+    ).fetchall())
+    summaries = {"rows_out": rows_out, "drug_identity": drug_identity_report(con),
+                 "targeting": targeting_report(con)}
+    for key, value in summaries.items():
+        run_report.record(con, ctx.run_id, "published_run", key, value)
+    run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
+    staging = ctx.staging_dir
+    _write_manifest(staging, manifest(ctx, "complete", con=con))
+    target = ctx.publish_dir
+    retired = None
+    if target.exists():
+        retired = ctx.runs_dir / f".replaced-{target.name}-{ctx.run_id}"
+        os.replace(target, retired)
+    os.replace(staging, target)
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
+    _point_latest(ctx.runs_dir)
+    return target
+
+
+def record_failure(ctx: RunContext, error: BaseException) -> Path:
+    """Move the partial run to failed/<run_id> with a manifest that says why; published runs stay."""
+    failed = ctx.home / "failed" / f"{ctx.as_of.isoformat()}-{ctx.run_id}"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))
+    os.replace(ctx.staging_dir, failed)
+    return failed

@@ -1,0 +1,1 @@
+"""Maintainer tooling that (re)builds the shipped reference CSVs from the hand curation."""

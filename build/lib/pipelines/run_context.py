@@ -1,0 +1,115 @@
+"""What one run is about: home folder, extract, as-of date, settings, and where it is being written.
+
+Both entry points (``mtm run`` and the Dagster assets) build the same ``RunContext``; it holds no
+framework objects, so every step can be called from plain tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.settings import read_settings_file, resolve_settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SAMPLE_EXTRACT = PROJECT_DIR / "data_samples"
+DEFAULT_HOME = Path(".mtm")
+
+
+#: DuckDB's own memory cap; past it, joins and sorts spill to <home>/duckdb_tmp (env MTM_MEMORY_LIMIT)
+DEFAULT_MEMORY_LIMIT = "6GB"
+
+
+def duckdb_config(home: Path) -> dict[str, str]:
+    """Bounded memory for a nightly run on a modest machine: spill to disk instead of growing."""
+    return {
+        "memory_limit": os.environ.get("MTM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "temp_directory": str(Path(home) / "duckdb_tmp"),
+    }
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("MTM_HOME", DEFAULT_HOME))
+
+
+def extract_as_of(extract_dirs: list[Path]) -> dt.date | None:
+    """An extract may name its own as-of date in ``extract.toml`` (the bundled sample does)."""
+    for directory in reversed(extract_dirs):
+        marker = Path(directory) / "extract.toml"
+        if marker.exists():
+            with marker.open("rb") as fh:
+                value = tomllib.load(fh).get("as_of_date")
+            if value:
+                return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+    return None
+
+
+@dataclass
+class RunContext:
+    home: Path
+    extract_dirs: list[Path]
+    as_of: dt.date
+    settings: dict[str, dict[str, Any]]
+    settings_file: Path | None
+    source: str = "canonical"
+    run_id: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y%m%dT%H%M%S%f"))
+
+    @classmethod
+    def create(
+        cls,
+        home: Path | str | None = None,
+        extract_dirs: list[Path | str] | Path | str | None = None,
+        as_of: dt.date | str | None = None,
+        settings_file: Path | str | None = None,
+        source: str = "canonical",
+        run_id: str | None = None,
+    ) -> RunContext:
+        if extract_dirs is None:
+            extract_dirs = [SAMPLE_EXTRACT]
+        elif isinstance(extract_dirs, (str, Path)):
+            extract_dirs = [extract_dirs]
+        dirs = [Path(d).resolve() for d in extract_dirs]
+        if isinstance(as_of, str) and as_of:
+            as_of = dt.date.fromisoformat(as_of)
+        as_of = as_of or extract_as_of(dirs) or dt.date.today()
+        settings_path = Path(settings_file).resolve() if settings_file else None
+        settings = resolve_settings(read_settings_file(settings_path), as_of.year)
+        ctx = cls(
+            home=Path(home or default_home()).resolve(),
+            extract_dirs=dirs,
+            as_of=as_of,
+            settings=settings,
+            settings_file=settings_path,
+            source=source,
+        )
+        if run_id:
+            ctx.run_id = run_id
+        return ctx
+
+    # -- places ---------------------------------------------------------------------------------
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+    @property
+    def staging_dir(self) -> Path:
+        """The run's output folder while it is being written; renamed into place when complete."""
+        return self.runs_dir / f".incoming-{self.as_of.isoformat()}-{self.run_id}"
+
+    @property
+    def publish_dir(self) -> Path:
+        return self.runs_dir / self.as_of.isoformat()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))

@@ -1,0 +1,232 @@
+"""Plan settings: a TOML file, every key named as in targeting-rules.md, checked against CMS limits.
+
+The schema is a pydantic model (``PlanSettings``): each key has a type, a default and, where CMS or common
+sense sets one, a limit; the CMS limits that depend on the contract year are applied afterwards
+(``_apply_cms_limits``).  An unknown key, a wrong type or a value outside the limits stops the run with a
+message that names the key and quotes the limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipelines.errors import SettingsError
+
+PARAMETERS_CSV = Path(__file__).resolve().parent / "reference" / "data" / "cms_mtm_parameters.csv"
+
+
+class _Section(BaseModel):
+    #: strict: "8" is not 8 and true is not 1 to a plan analyst; unknown keys are refused
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Criteria(_Section):
+    min_core_conditions: int = Field(3, ge=2, description="CMS: 2 or 3 (a plan may not require more than 3)")
+    min_part_d_drugs: int = Field(8, ge=2, description="CMS: 2 to 8 (a plan may not require more than 8)")
+    drug_count_scope: Literal["all", "maintenance"] = "all"
+    cost_method: Literal["trailing", "ytd_annualized"] = "trailing"
+    cost_threshold: float | None = Field(None, ge=0, description="may not be set above the contract year's CMS value")
+    core_disease_set: int | None = Field(None, description="a contract year of the CMS parameter table")
+    condition_sources: list[Literal["dx", "rx"]] = Field(default_factory=lambda: ["dx", "rx"], min_length=1,
+                                                         max_length=2)
+
+    @field_validator("condition_sources")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each source may be named once")
+        return value
+
+
+class Windows(_Section):
+    drug_lookback_days: int = Field(90, ge=1, le=3660)
+    cost_lookback_days: int = Field(90, ge=1, le=3660)
+    dx_lookback_days: int = Field(730, ge=1, le=3660)
+    rx_condition_lookback_days: int = Field(365, ge=1, le=3660)
+
+
+class Enrollment(_Section):
+    rollover_enrollees: bool = False
+
+
+class Outreach(_Section):
+    outreach_include_hospice: bool = True
+
+
+class Priority(_Section):
+    urgency: float = Field(3.0, ge=0)
+    risk_signals: float = Field(2.0, ge=0)
+    core_conditions: float = Field(1.0, ge=0)
+    part_d_drugs: float = Field(0.5, ge=0)
+    projected_cost: float = Field(1.0, ge=0)
+
+
+class Validation(_Section):
+    max_reject_rate: float = Field(0.05, ge=0, le=1,
+                                   description="share of a table's rows that may be rejected before the run fails")
+    gx_sample_rows: int = Field(25_000, ge=0, description="rows sampled per table for Great Expectations; 0 = not run")
+
+
+class Sources(_Section):
+    synpuf_contract_id: str = "SYNPUF"
+    synthea_contract_id: str = "SYNTHEA"
+
+
+class PlanSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    criteria: Criteria = Field(default_factory=Criteria)
+    windows: Windows = Field(default_factory=Windows)
+    enrollment: Enrollment = Field(default_factory=Enrollment)
+    outreach: Outreach = Field(default_factory=Outreach)
+    priority: Priority = Field(default_factory=Priority)
+    validation: Validation = Field(default_factory=Validation)
+    sources: Sources = Field(default_factory=Sources)
+
+
+def _message(error: dict, raw: dict[str, Any]) -> str:
+    """One pydantic error in the words of the settings file: section, key, the limit and its reason."""
+    loc = [str(part) for part in error["loc"]]
+    kind, value = error["type"], error.get("input")
+    if len(loc) == 1:
+        if kind == "extra_forbidden":
+            return f"unknown settings section [{loc[0]}]; known: {', '.join(PlanSettings.model_fields)}"
+        return f"[{loc[0]}] must be a table of keys"
+    section, key = loc[0], loc[1]
+    where = f"[{section}] {key}"
+    model = PlanSettings.model_fields[section].annotation
+    if kind == "extra_forbidden":
+        return f"unknown key {where}; known: {', '.join(model.model_fields)}"
+    field = model.model_fields[key]
+    note = f" {field.description}" if field.description else ""
+    limit = (error.get("ctx") or {})
+    if kind == "greater_than_equal":
+        return f"{where}: {value} is below the minimum {limit['ge']}.{note}"
+    if kind == "less_than_equal":
+        return f"{where}: {value} is above the maximum {limit['le']}.{note}"
+    if kind == "literal_error":
+        return f"{where}: {value!r} is not allowed; choose one of {limit.get('expected', '')}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        expected = kind.split("_")[0]
+        got = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else value
+        return f"{where}: expected {expected}, got {got!r}"
+    return f"{where}: {error['msg']}"
+
+
+@dataclass(frozen=True)
+class CmsParameters:
+    contract_year: int
+    core_diseases: int
+    max_required_conditions: int
+    max_required_drugs: int
+    cost_threshold: float
+
+
+def cms_parameters() -> dict[int, CmsParameters]:
+    with PARAMETERS_CSV.open(newline="") as fh:
+        return {
+            int(r["contract_year"]): CmsParameters(
+                int(r["contract_year"]), int(r["core_diseases"]), int(r["max_required_conditions"]),
+                int(r["max_required_drugs"]), float(r["cost_threshold"]),
+            )
+            for r in csv.DictReader(fh)
+        }
+
+
+def read_settings_file(path: Path | None) -> dict[str, dict[str, Any]]:
+    if path is None:
+        return {}
+    try:
+        with Path(path).open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"settings file {path} not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"settings file {path} is not valid TOML: {exc}") from exc
+
+
+def resolve_settings(raw: dict[str, Any], contract_year: int) -> dict[str, dict[str, Any]]:
+    """Defaults + the file's values, checked; CY-dependent CMS limits applied; thresholds filled in."""
+    try:
+        settings = PlanSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(_message(exc.errors()[0], raw)) from None
+    resolved = settings.model_dump()
+    _apply_cms_limits(resolved["criteria"], contract_year)
+    return resolved
+
+
+def _apply_cms_limits(criteria: dict[str, Any], contract_year: int) -> None:
+    params = cms_parameters()
+    cms = params.get(contract_year)
+    max_conditions = cms.max_required_conditions if cms else 3
+    max_drugs = cms.max_required_drugs if cms else 8
+    if criteria["min_core_conditions"] > max_conditions:
+        raise SettingsError(
+            f"[criteria] min_core_conditions: {criteria['min_core_conditions']} is above the CMS limit: "
+            f"a plan may not require more than {max_conditions} core chronic diseases (CY{contract_year})"
+        )
+    if criteria["min_part_d_drugs"] > max_drugs:
+        raise SettingsError(
+            f"[criteria] min_part_d_drugs: {criteria['min_part_d_drugs']} is above the CMS limit: "
+            f"a plan may not require more than {max_drugs} Part D drugs (CY{contract_year})"
+        )
+    threshold = criteria["cost_threshold"]
+    if cms is None and threshold is None:
+        raise SettingsError(
+            f"[criteria] cost_threshold: contract year {contract_year} is not in the CMS parameter table "
+            f"(years {min(params)}-{max(params)}); the settings file must name the cost threshold"
+        )
+    if cms is not None and threshold is not None and threshold > cms.cost_threshold:
+        raise SettingsError(
+            f"[criteria] cost_threshold: {threshold:.2f} is above the CMS limit: it may not be set above "
+            f"CY{contract_year}'s ${cms.cost_threshold:.2f}"
+        )
+    if threshold is None:
+        criteria["cost_threshold"] = cms.cost_threshold
+    disease_year = criteria["core_disease_set"]
+    if disease_year is None:
+        disease_year = contract_year if cms else (2025 if contract_year >= 2025 else min(params))
+        criteria["core_disease_set"] = disease_year
+    if disease_year not in params:
+        raise SettingsError(
+            f"[criteria] core_disease_set: {disease_year} is not a contract year of the CMS parameter "
+            f"table ({min(params)}-{max(params)})"
+        )
+    criteria["core_disease_count"] = params[disease_year].core_diseases
+
+
+def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status_delivered: bool) -> dict:
+    """The one-row ``run_parameters`` table the SQL models read."""
+    c, w = settings["criteria"], settings["windows"]
+    return {
+        "as_of_date": as_of,
+        "contract_year": as_of.year,
+        "min_core_conditions": c["min_core_conditions"],
+        "min_part_d_drugs": c["min_part_d_drugs"],
+        "drug_count_scope": c["drug_count_scope"],
+        "cost_method": c["cost_method"],
+        "cost_threshold": round(float(c["cost_threshold"]), 2),
+        "core_disease_set": c["core_disease_set"],
+        "core_disease_count": c["core_disease_count"],
+        "use_dx_evidence": "dx" in c["condition_sources"],
+        "use_rx_evidence": "rx" in c["condition_sources"],
+        "drug_lookback_days": w["drug_lookback_days"],
+        "cost_lookback_days": w["cost_lookback_days"],
+        "dx_lookback_days": w["dx_lookback_days"],
+        "rx_condition_lookback_days": w["rx_condition_lookback_days"],
+        "rollover_enrollees": settings["enrollment"]["rollover_enrollees"],
+        "outreach_include_hospice": settings["outreach"]["outreach_include_hospice"],
+        "priority_urgency": float(settings["priority"]["urgency"]),
+        "priority_risk_signals": float(settings["priority"]["risk_signals"]),
+        "priority_core_conditions": float(settings["priority"]["core_conditions"]),
+        "priority_part_d_drugs": float(settings["priority"]["part_d_drugs"]),
+        "priority_projected_cost": float(settings["priority"]["projected_cost"]),
+        "member_status_delivered": member_status_delivered,
+    }

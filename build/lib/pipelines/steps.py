@@ -1,0 +1,108 @@
+"""The steps of the pipeline that are Python rather than SQL, declared as data with what they read.
+
+Everything else is a SQL model (``pipelines.models``).  Each step here takes the run's context and a
+DuckDB connection, builds the tables it ``produces`` and returns their row counts; the Dagster layer
+turns each into an asset whose dependencies are ``reads``, so the lineage in the UI is the real one:
+
+* ``ingest``           extract files (canonical reader or a source adapter) -> ``raw_<table>``
+* ``run_parameters``   the plan settings and the as-of date -> the one-row ``run_parameters`` table
+* ``ref_generic_name`` each distinct generic name -> its normalised drug key (the rule lives in Python)
+* ``row_rejects``      the input contract's row checks over the raw tables
+* exports              the run folder's files (``pipelines.exports.files``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines import run_report
+from pipelines.contract import TABLES
+from pipelines.models import create_declared
+from pipelines.readers import ingest_extract
+from pipelines.row_checks import build_row_rejects
+from pipelines.run_context import RunContext
+from pipelines.settings import run_parameters_row
+
+RAW_TABLES = tuple(f"raw_{name}" for name in TABLES) + ("raw_known_member",)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    layer: str
+    produces: tuple[str, ...]
+    reads: tuple[str, ...]
+    run: Callable[[RunContext, duckdb.DuckDBPyConnection], dict[str, int]]
+    description: str
+    kinds: frozenset[str] = field(default_factory=lambda: frozenset({"duckdb"}))
+
+
+def ingest(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Read the extract into raw_<table> (every column as text) through the source's reader."""
+    from pipelines.adapters import read_source
+
+    report = read_source(ctx, con) if ctx.source != "canonical" else ingest_extract(con, ctx.extract_dirs)
+    for key, value in (("input_files", report.files), ("rows_in", report.rows_in),
+                       ("absent_tables", report.absent_tables), ("warnings", ingest_warnings(ctx, report))):
+        run_report.record(con, ctx.run_id, "ingest", key, value)
+    rows = {f"raw_{name}": report.rows_in.get(name, 0) for name in TABLES}
+    rows["raw_known_member"] = con.execute("SELECT count(*) FROM raw_known_member").fetchone()[0]
+    return rows
+
+
+def ingest_warnings(ctx: RunContext, report) -> list[str]:
+    """What the run could not evaluate, said plainly in the manifest and on the console."""
+    warnings = list(getattr(report, "notes", []))
+    if "dmp_arb" in report.absent_tables and ctx.as_of.year >= 2022:
+        warnings.append(
+            "no dmp_arb file was delivered: at-risk beneficiaries of the Drug Management Program "
+            "(targeting reason 02) were NOT evaluated"
+        )
+    if "medical_claim" in report.absent_tables:
+        warnings.append("no medical_claim file was delivered: chronic conditions come from drugs "
+                        "(and ESRD status) only, as for a standalone PDP")
+    return warnings
+
+
+def write_run_parameters(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The declared one-row table the SQL models read D and the settings from."""
+    absent = run_report.facts(con, ctx.run_id).get("absent_tables", [])
+    row = run_parameters_row(ctx.settings, ctx.as_of, member_status_delivered="member_status" not in absent)
+    create_declared(con, "run_parameters")
+    columns = ", ".join(row)
+    con.execute(f"INSERT INTO run_parameters ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+    return {"run_parameters": 1}
+
+
+def load_generic_names(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Normalise each distinct generic_name once (in Python, the one definition of the rule)."""
+    from pipelines.reference import normalise_generic_name
+
+    names = [r[0] for r in con.execute(
+        "SELECT DISTINCT generic_name FROM raw_pharmacy_claim WHERE generic_name IS NOT NULL").fetchall()]
+    con.execute("CREATE OR REPLACE TABLE ref_generic_name (generic_name VARCHAR, drug_key VARCHAR)")
+    rows = [(n, key) for n in names if (key := normalise_generic_name(n))]
+    if rows:
+        con.executemany("INSERT INTO ref_generic_name VALUES (?, ?)", rows)
+    return {"ref_generic_name": len(rows)}
+
+
+def row_rejects(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    build_row_rejects(con)
+    return {"row_rejects": con.execute("SELECT count(*) FROM row_rejects").fetchone()[0]}
+
+
+STEPS: tuple[Step, ...] = (
+    Step("ingest", "ingest", RAW_TABLES, (), ingest,
+         "The extract file(s) as delivered (canonical, DE-SynPUF or Synthea layout), every column as text, "
+         "with file name and row number; raw_known_member lists members a source knows without a span."),
+    Step("run_parameters", "reference", ("run_parameters",), ("raw_member_status",), write_run_parameters,
+         "The as-of date D and the plan settings in force (sql/declared/run_parameters.sql)."),
+    Step("ref_generic_name", "reference", ("ref_generic_name",), ("raw_pharmacy_claim",), load_generic_names,
+         "Each distinct generic_name of the fills -> its drug key (targeting-rules.md section 2 name rule)."),
+    Step("row_rejects", "staging", ("row_rejects",), (*RAW_TABLES[:-1], "stg_known_member"), row_rejects,
+         "Every bad input row: the input contract's checks (pipelines/row_checks.py) over the raw tables."),
+)
