@@ -7,8 +7,8 @@ carries the same files as the package ``mtm_sql`` (``pyproject.toml`` maps ``sql
 
 from __future__ import annotations
 
-from functools import cache
 import importlib.util
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
