@@ -65,6 +65,6 @@ def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
             raise RunFailed(error, record_failure(ctx, error)) from error
         if not result.success or not ctx.publish_dir.exists():
             failed = ", ".join(_failed_checks(result)) or "see the Dagster run log"
-            error = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
-            raise RunFailed(error, record_failure(ctx, error))
+            blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+            raise RunFailed(blocked, record_failure(ctx, blocked))
     return ctx.publish_dir

@@ -63,6 +63,7 @@ def measure(cmd: list[str], env: dict | None = None) -> dict:
     """Run a child process; wall, CPU (user+sys) and peak RSS from its own rusage."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=PROJECT)
+    assert proc.stdout is not None  # stdout=PIPE
     output = proc.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started

@@ -22,6 +22,7 @@ import duckdb
 import sqlglot
 import sqlglot.expressions as exp
 
+from pipelines.db import scalar
 from pipelines.package_files import sql_dir
 
 #: the flow of the data, in order; a model may read its own layer and the layers before it
@@ -79,7 +80,7 @@ def _split_sql(text: str) -> list[str]:
     return [part for part in re.split(r";\s*(?:\n|$)", re.sub(r"--[^\n]*", "", text)) if part.strip()]
 
 
-def _tables_read(tree: exp.Expression, macros: dict[str, Macro]) -> set[str]:
+def _tables_read(tree: exp.Expr, macros: dict[str, Macro]) -> set[str]:
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     found = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
     for call in tree.find_all(exp.Anonymous):
@@ -93,7 +94,7 @@ def _tables_read(tree: exp.Expression, macros: dict[str, Macro]) -> set[str]:
     return found
 
 
-def _parse(sql: str, where: Path) -> exp.Expression:
+def _parse(sql: str, where: Path) -> exp.Expr:
     try:
         return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:  # a model the parser cannot read has no known lineage
@@ -166,7 +167,7 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
     """Build one table from its file; returns its row count and build time."""
     started = time.perf_counter()
     con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
-    rows = con.execute(f"SELECT count(*) FROM {model.name}").fetchone()[0]
+    rows = scalar(con, f"SELECT count(*) FROM {model.name}")
     return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -21,6 +21,7 @@ import duckdb
 
 import pipelines
 from pipelines import run_report
+from pipelines.db import one_row, scalar
 from pipelines.reference import reference_versions
 from pipelines.run_context import PROJECT_DIR, RunContext
 
@@ -60,7 +61,7 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return con.execute("SELECT count(*) FROM tgt_ledger_next").fetchone()[0]
+    return scalar(con, "SELECT count(*) FROM tgt_ledger_next")
 
 
 def drug_identity_report(con: duckdb.DuckDBPyConnection) -> dict:
@@ -85,11 +86,12 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
 
     by_reason = dict(con.execute(
         "SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall())
-    totals = con.execute(
+    totals = one_row(
+        con,
         "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
-        "FROM member_summary").fetchone()
-    pending = con.execute("SELECT count(*) FROM core_fill WHERE fill_status = 'pending'").fetchone()[0]
-    arb_delivered = con.execute("SELECT count(*) FROM raw_dmp_arb").fetchone()[0] > 0
+        "FROM member_summary")
+    pending = scalar(con, "SELECT count(*) FROM core_fill WHERE fill_status = 'pending'")
+    arb_delivered = scalar(con, "SELECT count(*) FROM raw_dmp_arb") > 0
     return {
         "members_enrolled_part_d": totals[0],
         "members_meeting_criteria": totals[1],

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import DATE, TABLES, TIMESTAMP, Table
+from pipelines.db import scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import SourceFile, find_table_files
 
@@ -65,7 +66,7 @@ def first_line(exc: Exception) -> str:
 
 def _column_map(source: SourceFile, names: Sequence[str], table: Table) -> dict[str, str]:
     """Map contract column -> column name in the file (case and surrounding spaces ignored)."""
-    by_key = {}
+    by_key: dict[str, str] = {}
     for name in names:
         by_key.setdefault(name.strip().lower(), name)
     missing = [c for c in table.required_columns if c not in by_key]
@@ -167,7 +168,7 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
                 f"CREATE VIEW {part} AS SELECT {name} AS _file, rowid + 1 AS _row, "
                 f"{ordinal} * {FILE_STRIDE} + rowid + 1 AS _seq, * FROM {part}__data"
             )
-        rows = con.execute(f"SELECT count(*) FROM {part}").fetchone()[0]
+        rows = scalar(con, f"SELECT count(*) FROM {part}")
     except duckdb.Error as exc:
         raise InputFileError(source.path.name, f"cannot be parsed ({first_line(exc)})") from exc
     return part, rows

@@ -26,7 +26,7 @@ DEFAULT_HOME = Path(".mtm")
 DEFAULT_MEMORY_LIMIT = "6GB"
 
 
-def duckdb_config(home: Path) -> dict[str, str]:
+def duckdb_config(home: Path) -> dict[str, str | bool | int | float | list[str]]:
     """Bounded memory for a nightly run on a modest machine: spill to disk instead of growing."""
     return {
         "memory_limit": os.environ.get("MTM_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
@@ -64,7 +64,7 @@ class RunContext:
     def create(
         cls,
         home: Path | str | None = None,
-        extract_dirs: list[Path | str] | Path | str | None = None,
+        extract_dirs: list[Path] | list[str] | list[Path | str] | Path | str | None = None,
         as_of: dt.date | str | None = None,
         settings_file: Path | str | None = None,
         source: str = "canonical",

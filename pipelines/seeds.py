@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import scalar
 from pipelines.reference.files import DATA_DIR
 
 SEED_SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -52,4 +53,4 @@ def seeds() -> dict[str, Seed]:
 
 def load_seed(con: duckdb.DuckDBPyConnection, seed: Seed) -> int:
     con.execute(f"CREATE OR REPLACE TABLE {seed.table} AS SELECT * FROM {seed.relation}")
-    return con.execute(f"SELECT count(*) FROM {seed.table}").fetchone()[0]
+    return scalar(con, f"SELECT count(*) FROM {seed.table}")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import csv
 import tomllib
 from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -26,6 +27,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+Source = Literal["dx", "rx"]
+SOURCES: tuple[Source, ...] = ("dx", "rx")
+
+
 class Criteria(_Section):
     min_core_conditions: int = Field(3, ge=2, description="CMS: 2 or 3 (a plan may not require more than 3)")
     min_part_d_drugs: int = Field(8, ge=2, description="CMS: 2 to 8 (a plan may not require more than 8)")
@@ -33,8 +38,7 @@ class Criteria(_Section):
     cost_method: Literal["trailing", "ytd_annualized"] = "trailing"
     cost_threshold: float | None = Field(None, ge=0, description="may not be set above the contract year's CMS value")
     core_disease_set: int | None = Field(None, description="a contract year of the CMS parameter table")
-    condition_sources: list[Literal["dx", "rx"]] = Field(default_factory=lambda: ["dx", "rx"], min_length=1,
-                                                         max_length=2)
+    condition_sources: list[Source] = Field(default_factory=lambda: list(SOURCES), min_length=1, max_length=2)
 
     @field_validator("condition_sources")
     @classmethod
@@ -90,7 +94,7 @@ class PlanSettings(BaseModel):
     sources: Sources = Field(default_factory=Sources)
 
 
-def _message(error: dict, raw: dict[str, Any]) -> str:
+def _message(error: Mapping[str, Any], raw: dict[str, Any]) -> str:
     """One pydantic error in the words of the settings file: section, key, the limit and its reason."""
     loc = [str(part) for part in error["loc"]]
     kind, value = error["type"], error.get("input")
@@ -100,7 +104,7 @@ def _message(error: dict, raw: dict[str, Any]) -> str:
         return f"[{loc[0]}] must be a table of keys"
     section, key = loc[0], loc[1]
     where = f"[{section}] {key}"
-    model = PlanSettings.model_fields[section].annotation
+    model = cast(type[BaseModel], PlanSettings.model_fields[section].annotation)
     if kind == "extra_forbidden":
         return f"unknown key {where}; known: {', '.join(model.model_fields)}"
     field = model.model_fields[key]
@@ -188,7 +192,7 @@ def _apply_cms_limits(criteria: dict[str, Any], contract_year: int) -> None:
             f"[criteria] cost_threshold: {threshold:.2f} is above the CMS limit: it may not be set above "
             f"CY{contract_year}'s ${cms.cost_threshold:.2f}"
         )
-    if threshold is None:
+    if threshold is None and cms is not None:
         criteria["cost_threshold"] = cms.cost_threshold
     disease_year = criteria["core_disease_set"]
     if disease_year is None:

@@ -20,6 +20,7 @@ import duckdb
 
 from pipelines import run_report
 from pipelines.contract import TABLES
+from pipelines.db import scalar
 from pipelines.models import create_declared
 from pipelines.readers import ingest_extract
 from pipelines.row_checks import build_row_rejects
@@ -49,7 +50,7 @@ def ingest(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                        ("absent_tables", report.absent_tables), ("warnings", ingest_warnings(ctx, report))):
         run_report.record(con, ctx.run_id, "ingest", key, value)
     rows = {f"raw_{name}": report.rows_in.get(name, 0) for name in TABLES}
-    rows["raw_known_member"] = con.execute("SELECT count(*) FROM raw_known_member").fetchone()[0]
+    rows["raw_known_member"] = scalar(con, "SELECT count(*) FROM raw_known_member")
     return rows
 
 
@@ -92,7 +93,7 @@ def load_generic_names(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[
 
 def row_rejects(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     build_row_rejects(con)
-    return {"row_rejects": con.execute("SELECT count(*) FROM row_rejects").fetchone()[0]}
+    return {"row_rejects": scalar(con, "SELECT count(*) FROM row_rejects")}
 
 
 STEPS: tuple[Step, ...] = (

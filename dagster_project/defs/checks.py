@@ -4,6 +4,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.db import scalar
 from pipelines.output_contract import member_summary_columns
 
 
@@ -13,8 +14,8 @@ def member_summary_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     expected = list(member_summary_columns())
     with duckdb.get_connection() as con:
         columns = [r[0] for r in con.execute("DESCRIBE member_summary").fetchall()]
-        dupes = con.execute(
-            "SELECT count(*) - count(DISTINCT member_id) FROM member_summary").fetchone()[0]
+        dupes = scalar(con,
+            "SELECT count(*) - count(DISTINCT member_id) FROM member_summary")
     return dg.AssetCheckResult(
         passed=columns == expected and dupes == 0,
         metadata={"columns_match": columns == expected, "duplicate_members": dupes,
@@ -27,10 +28,10 @@ def member_summary_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
                 description="Targeting reason agrees with the criteria flags")
 def targeting_reason_consistent(duckdb: DuckDBResource) -> dg.AssetCheckResult:
     with duckdb.get_connection() as con:
-        bad = con.execute(
+        bad = scalar(con,
             "SELECT count(*) FROM member_summary WHERE meets_criteria <> (targeting_reason <> '04') "
             "OR (targeting_reason IN ('02', '03')) <> arb"
-        ).fetchone()[0]
+        )
     return dg.AssetCheckResult(passed=bad == 0, metadata={"inconsistent_rows": bad})
 
 

@@ -5,6 +5,7 @@ is never exported or published. Every check reads the warehouse; none returns or
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines.db import scalar
 from pipelines.exports.outreach import CHECK_QUERIES
 
 
@@ -12,7 +13,7 @@ def _gate(name: str, description: str):
     @dg.asset_check(asset="outreach_list", name=f"outreach_{name}", blocking=True, description=description)
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
-            offending = con.execute(CHECK_QUERIES[name]).fetchone()[0]
+            offending = scalar(con, CHECK_QUERIES[name])
         return dg.AssetCheckResult(passed=offending == 0, metadata={"offending": offending})
 
     return _check

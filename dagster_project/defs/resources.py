@@ -27,7 +27,7 @@ class MtmRunResource(dg.ConfigurableResource):
     def run_context(self, run_id: str) -> RunContext:
         return RunContext.create(
             home=self.home or None,
-            extract_dirs=self.extract_dirs or None,
+            extract_dirs=[Path(d) for d in self.extract_dirs] or None,
             as_of=self.as_of or None,
             settings_file=self.settings_file or None,
             source=self.source,

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import TABLES
+from pipelines.db import scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import SourceFile
 from pipelines.readers import (
@@ -99,7 +100,7 @@ def load_source_csv(
         con.execute(f"DROP TABLE {temp}_load")
     except duckdb.Error as exc:
         raise InputFileError(path.name, f"cannot be parsed as CSV ({first_line(exc)})") from exc
-    rows = con.execute(f"SELECT count(*) FROM {temp}").fetchone()[0]
+    rows = scalar(con, f"SELECT count(*) FROM {temp}")
     return LoadedFile(path, temp, ordinal, rows, by_upper)
 
 
@@ -119,7 +120,7 @@ def record_file(report: IngestReport, table: str, loaded: LoadedFile, rows_out: 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str, file: str | None = None) -> int:
     where = f" WHERE _file = {sql_str(file)}" if file else ""
-    return con.execute(f"SELECT count(*) FROM raw_{table}{where}").fetchone()[0]
+    return scalar(con, f"SELECT count(*) FROM raw_{table}{where}")
 
 
 def finish_report(con: duckdb.DuckDBPyConnection, report: IngestReport, absent: Iterable[str]) -> IngestReport:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import one_row, scalar
 from pipelines.errors import InputFileError
 from pipelines.readers import IngestReport, sql_str
 from pipelines.reference.files import data_path
@@ -259,18 +260,18 @@ def _load_claims(con: duckdb.DuckDBPyConnection, f: LoadedFile, claim_type: str,
         WHERE len(dx) > 0
         ORDER BY _row
     """)
-    skipped = con.execute("SELECT count(*) FROM synpuf_claims WHERE len(dx) = 0").fetchone()[0]
+    skipped = scalar(con, "SELECT count(*) FROM synpuf_claims WHERE len(dx) = 0")
     con.execute("DROP TABLE synpuf_claims")
     return skipped
 
 
 def _ndc_note(con: duckdb.DuckDBPyConnection) -> str:
     ndc_map = sql_str(str(data_path("ndc_map.csv")))
-    total, mapped = con.execute(f"""
+    total, mapped = one_row(con, f"""
         SELECT count(*), count(*) FILTER (WHERE ndc IN (
             SELECT ndc11 FROM read_csv({ndc_map}, header=true, all_varchar=true)))
         FROM raw_pharmacy_claim
-    """).fetchone()
+    """)
     share = f"{mapped / total:.1%}" if total else "n/a"
     return (
         f"DE-SynPUF drug codes (PROD_SRVC_ID) are largely synthetic: only {mapped} of {total} drug events "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import one_row, scalar
 from pipelines.errors import InputFileError
 from pipelines.readers import IngestReport, sql_str
 
@@ -212,8 +213,8 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, LoadedFi
     """)
     con.execute("CREATE OR REPLACE TEMP TABLE synthea_part_d_patient AS "
                 "SELECT DISTINCT member_id FROM raw_eligibility WHERE member_id IS NOT NULL")
-    return con.execute(f"SELECT count(*) FROM {pat.temp} WHERE {pat.col('Id')} NOT IN "
-                       "(SELECT member_id FROM synthea_part_d_patient)").fetchone()[0]
+    return scalar(con, f"SELECT count(*) FROM {pat.temp} WHERE {pat.col('Id')} NOT IN "
+                       "(SELECT member_id FROM synthea_part_d_patient)")
 
 
 def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int]:
@@ -243,7 +244,7 @@ def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int
                m.{f.col('PATIENT')} IN (SELECT member_id FROM synthea_part_d_patient) AS in_part_d
         FROM {f.temp} AS m
     """)
-    skipped = con.execute("SELECT count(*) FROM synthea_med WHERE NOT in_part_d").fetchone()[0]
+    skipped = scalar(con, "SELECT count(*) FROM synthea_med WHERE NOT in_part_d")
     con.execute(f"""
         INSERT INTO raw_pharmacy_claim (_file, _row, _seq, claim_id, member_id, fill_date, ndc, days_supply,
                                         gross_drug_cost, generic_name, drug_name, route)
@@ -337,8 +338,9 @@ def _load_medical(
         WHERE in_part_d AND len(dx) > 0
         ORDER BY _row
     """)
-    kept, no_code, outside = con.execute(
+    kept, no_code, outside = one_row(
+        con,
         "SELECT count(*) FILTER (WHERE in_part_d AND len(dx) > 0), count(*) FILTER (WHERE len(dx) = 0), "
-        "count(*) FILTER (WHERE NOT in_part_d AND len(dx) > 0) FROM synthea_dx").fetchone()
+        "count(*) FILTER (WHERE NOT in_part_d AND len(dx) > 0) FROM synthea_dx")
     con.execute("DROP TABLE synthea_dx")
     return kept, no_code, outside

@@ -15,6 +15,7 @@ import duckdb
 
 from pipelines import run_report
 from pipelines.contract import TABLES
+from pipelines.db import scalar
 from pipelines.errors import RejectRateError
 from pipelines.run_context import RunContext
 
@@ -46,7 +47,7 @@ def table_files(table: str, *formats: str, query: str | None = None) -> Writer:
         select = query or f"SELECT * FROM {table}"
         for fmt in formats:
             copy_to(con, select, folder / f"{table}.{fmt}")
-        return {"rows": con.execute(f"SELECT count(*) FROM ({select})").fetchone()[0]}
+        return {"rows": scalar(con, f"SELECT count(*) FROM ({select})")}
 
     return write
 

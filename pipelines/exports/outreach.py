@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
+from pipelines.db import scalar
 from pipelines.output_contract import OUTREACH_COLUMNS
 
 SERVICES = ("cmr_initial", "cmr_annual", "cmr_follow_up", "tmr")
@@ -142,4 +143,4 @@ CHECK_QUERIES = {
 
 def outreach_checks(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Number of offending rows (or lists) per gate; 0 everywhere means the list may be published."""
-    return {name: con.execute(query).fetchone()[0] for name, query in CHECK_QUERIES.items()}
+    return {name: scalar(con, query) for name, query in CHECK_QUERIES.items()}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import scalar
 from pipelines.models import build_model, build_order, catalog, create_declared, install_macros
 from pipelines.seeds import load_seed, seeds
 
@@ -30,8 +31,8 @@ def build_reference_tables(con: duckdb.DuckDBPyConnection, imports_from: Path | 
     if imports_from is not None and Path(imports_from).exists():
         con.execute(f"ATTACH '{str(imports_from).replace(chr(39), chr(39) * 2)}' AS warehouse (READ_ONLY)")
         try:
-            has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'warehouse' "
-                              f"AND table_name = '{IMPORT_TABLE}'").fetchone()[0]
+            has = scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'warehouse' "
+                              f"AND table_name = '{IMPORT_TABLE}'")
             if has:
                 con.execute(f"INSERT INTO {IMPORT_TABLE} SELECT * FROM warehouse.{IMPORT_TABLE}")
         finally:

@@ -1,0 +1,24 @@
+"""Small DuckDB helpers shared by the steps (typed, so the callers stay simple)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    """The single value a query returns (a count, a flag); a query that returns no row is a bug here."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise ValueError(f"query returned no row: {sql[:80]}")
+    return row[0]
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> tuple[Any, ...]:
+    """The one row an aggregate query returns (several counts at once)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise ValueError(f"query returned no row: {sql[:80]}")
+    return row
