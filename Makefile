@@ -25,9 +25,10 @@ run: $(STAMP)
 browsers:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-## Lint, check the Dagster definitions load, run every test.
+## Lint, type-check, check the Dagster definitions load, run every test.
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: $(STAMP)

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SUFFIXES = (".csv.gz", ".csv", ".parquet")
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,0 @@
-"""The Dagster layer: assets, checks, schedule, sensor and resources over the framework-free core."""
