@@ -61,6 +61,8 @@ class Enrollment(_Section):
 
 class Outreach(_Section):
     outreach_include_hospice: bool = True
+    ddi_min_overlap_days: int = Field(7, ge=1, le=90, description="days of the last 90 on which both drugs of "
+                                      "an interaction are covered together (targeting-rules.md section 8)")
 
 
 class Priority(_Section):
@@ -69,6 +71,7 @@ class Priority(_Section):
     core_conditions: float = Field(1.0, ge=0)
     part_d_drugs: float = Field(0.5, ge=0)
     projected_cost: float = Field(1.0, ge=0)
+    drug_interaction: float = Field(2.0, ge=0, description="weight of a drug-drug interaction, x its severity_factor")
 
 
 class Validation(_Section):
@@ -227,10 +230,12 @@ def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status
         "rx_condition_lookback_days": w["rx_condition_lookback_days"],
         "rollover_enrollees": settings["enrollment"]["rollover_enrollees"],
         "outreach_include_hospice": settings["outreach"]["outreach_include_hospice"],
+        "ddi_min_overlap_days": settings["outreach"]["ddi_min_overlap_days"],
         "priority_urgency": float(settings["priority"]["urgency"]),
         "priority_risk_signals": float(settings["priority"]["risk_signals"]),
         "priority_core_conditions": float(settings["priority"]["core_conditions"]),
         "priority_part_d_drugs": float(settings["priority"]["part_d_drugs"]),
         "priority_projected_cost": float(settings["priority"]["projected_cost"]),
+        "priority_drug_interaction": float(settings["priority"]["drug_interaction"]),
         "member_status_delivered": member_status_delivered,
     }

@@ -23,6 +23,7 @@ VERSIONED_FILES = (
     "core_condition_icd10.csv",
     "core_condition_icd9.csv",
     "cms_mtm_parameters.csv",
+    "drug_interactions.csv",
     "icd10cm_codes.csv.gz",
     "icd9cm_codes.csv.gz",
 )

@@ -4,6 +4,7 @@
 --                    Compounds (NDC 00000000000) are never looked up: by generic_name, else one drug.
 --   identity_level   which of those rules found it (reported every run)
 --   atc_codes        product-level ATC codes (a combination product has its own code)
+--   route            canonical route (route_map.csv) of the claim's route text, else of the NDC map's route
 --   local_use        a locally used product (nasal, eye, ear, skin, rectal, vaginal): never evidence
 --   fill_status      counted (Part D, inside a span) | pending (outside every span) | not_part_d
 WITH p AS (SELECT * FROM run_parameters),
@@ -28,6 +29,7 @@ identified AS (
             ELSE 'ndc9'
         END AS identity_level,
         nullif(n.atc_code, '') AS product_atc_code,
+        coalesce(claim_route.route, map_route.route)                AS route,
         coalesce(claim_route.local_use, map_route.local_use, false) AS local_use
     FROM fills AS f
     -- an equality join only (an extra condition here turns DuckDB's hash join into a nested loop)
@@ -53,6 +55,7 @@ SELECT
         WHEN i.identity_level IN ('ndc', 'generic_name', 'compound') THEN coalesce(d.atc_code_list, [])
         ELSE []
     END                                                           AS atc_codes,
+    i.route,
     i.local_use,
     CASE
         WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'

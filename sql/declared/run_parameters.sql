@@ -19,10 +19,12 @@ CREATE OR REPLACE TABLE run_parameters (
     rx_condition_lookback_days  INTEGER NOT NULL,
     rollover_enrollees          BOOLEAN NOT NULL,
     outreach_include_hospice    BOOLEAN NOT NULL,
+    ddi_min_overlap_days        INTEGER NOT NULL,
     priority_urgency            DOUBLE NOT NULL,
     priority_risk_signals       DOUBLE NOT NULL,
     priority_core_conditions    DOUBLE NOT NULL,
     priority_part_d_drugs       DOUBLE NOT NULL,
     priority_projected_cost     DOUBLE NOT NULL,
+    priority_drug_interaction   DOUBLE NOT NULL,
     member_status_delivered     BOOLEAN NOT NULL
 )

@@ -1,9 +1,10 @@
 -- Medication-risk signals (targeting-rules.md section 8), one row per member x signal x group with its
 -- evidence: which drugs, how many days, the first and last day of the evidence, and a phrase in words.
--- Drugs considered are the member's active drugs at D (core_active_drug), systemic fills only (a
--- locally used product -- eye drops, nasal spray, cream -- is not a second beta blocker, nor a high-risk
--- drug: vaginal estrogen is not systemic estrogen); a fill covers fill_date .. fill_date + days_supply - 1,
--- cut at D. Overlap is counted in days: a day counts when it
+-- Fills considered are those of tgt_signal_fill: the member's drugs active at D (core_active_drug), a fill
+-- covering fill_date .. fill_date + days_supply - 1, cut at D, local preparations left out by their ATC
+-- code (eye drops, ear drops, creams, nasal steroids, vaginal and anorectal products: timolol eye drops
+-- are not a second beta blocker) while systemic products count whatever their route (butorphanol nasal
+-- spray is an opioid, rectal diazepam a benzodiazepine). Overlap is counted in days: a day counts when it
 -- is covered by enough distinct kinds at once (several fills of one drug on one day count once).
 --   opioid_benzodiazepine  an opioid and a benzodiazepine both covered, >= 30 days of the last 365
 --   anticholinergic_burden >= 2 distinct anticholinergic drugs covered together, >= 30 days of the last 365
@@ -18,17 +19,17 @@
 --   adherence_gap          PDC < 80% year to date in a PQA class (tgt_member_pdc: measure-eligible, not
 --                          excluded by sacubitril/valsartan or insulin use; one row per class)
 --   high_risk_elderly      age >= 65 and an active drug flagged high-risk in the elderly
--- Each signal is computed with a sweep over the boundaries of the covered intervals: the segments
--- between consecutive boundaries have a constant set of covering drugs.
+--   drug_interaction       a pair of the cited interaction table (tgt_drug_interaction), one row per drug
+--                          pair (signal_group = the pair), unless the same two drugs are already
+--                          reported together by opioid_benzodiazepine or duplicate_therapy: no drug pair
+--                          is flagged twice.
+-- severity / severity_factor: the interaction's severity and its factor (contraindicated 1.0, major 0.75,
+-- moderate 0.5) for drug_interaction rows; NULL / 1.0 for the other signals.
+-- Each overlap signal is computed with a sweep over the boundaries of the covered intervals: the
+-- segments between consecutive boundaries have a constant set of covering drugs.
 WITH p AS (SELECT * FROM run_parameters),
 drug_fill AS (
-    SELECT f.member_id, f.drug_key, f.fill_date AS cover_start,
-           least(f.last_covered_day, p.as_of_date) AS cover_end, d.*
-    FROM core_fill AS f
-    JOIN core_active_drug AS a ON a.member_id = f.member_id AND a.drug_key = f.drug_key
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
-    CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND NOT f.local_use
+    SELECT * FROM tgt_signal_fill
 ),
 rules AS (
     SELECT * FROM (VALUES
@@ -111,7 +112,8 @@ overlap_signal AS (
                WHEN 'cns_polypharmacy'
                    THEN len(drug_list) || ' CNS-active drugs together ' || overlap_days || ' days'
                ELSE 'duplicate ' || replace(grp, '_', ' ') || ': ' || array_to_string(drug_list, ' + ')
-           END AS detail
+           END AS detail,
+           CAST(NULL AS VARCHAR) AS severity, 1.0 AS severity_factor
     FROM overlap
     WHERE overlap_days >= min_days
 ),
@@ -119,7 +121,8 @@ adherence AS (
     SELECT member_id, 'adherence_gap' AS signal, pqa_class AS signal_group, drugs,
            len(string_split(drugs, ' + ')) AS drug_count, NULL::INTEGER AS overlap_days,
            treatment_start AS first_day, period_end AS last_day, pdc,
-           'low adherence to ' || class_label || ' (PDC ' || floor(pdc * 100)::INTEGER || '%)' AS detail
+           'low adherence to ' || class_label || ' (PDC ' || floor(pdc * 100)::INTEGER || '%)' AS detail,
+           CAST(NULL AS VARCHAR) AS severity, 1.0 AS severity_factor
     FROM tgt_member_pdc
     WHERE measure_eligible AND NOT drug_excluded AND NOT adherent
 ),
@@ -129,17 +132,31 @@ high_risk AS (
            count(DISTINCT f.drug_key) AS drug_count, NULL::INTEGER AS overlap_days,
            min(f.cover_start) AS first_day, max(f.cover_end) AS last_day, CAST(NULL AS DOUBLE) AS pdc,
            'high-risk drug in the elderly: '
-               || string_agg(DISTINCT f.drug_key, ' + ' ORDER BY f.drug_key) AS detail
+               || string_agg(DISTINCT f.drug_key, ' + ' ORDER BY f.drug_key) AS detail,
+           CAST(NULL AS VARCHAR) AS severity, 1.0 AS severity_factor
     FROM drug_fill AS f
     JOIN core_member AS m ON m.member_id = f.member_id
     CROSS JOIN p
     WHERE f.high_risk_elderly AND m.age >= 65
       AND f.cover_end >= p.as_of_date - (p.drug_lookback_days - 1)
     GROUP BY f.member_id
+),
+drug_interaction AS (
+    SELECT i.member_id, 'drug_interaction' AS signal, i.drugs AS signal_group, i.drugs, 2 AS drug_count,
+           i.overlap_days, i.first_day, i.last_day, CAST(NULL AS DOUBLE) AS pdc, i.detail,
+           i.severity, i.severity_factor
+    FROM tgt_drug_interaction AS i
+    WHERE NOT EXISTS (
+        SELECT 1 FROM overlap_signal AS o
+        WHERE o.member_id = i.member_id AND o.signal IN ('opioid_benzodiazepine', 'duplicate_therapy')
+          AND list_contains(string_split(o.drugs, ' + '), i.object_drug)
+          AND list_contains(string_split(o.drugs, ' + '), i.precipitant_drug))
 )
 SELECT * FROM overlap_signal
 UNION ALL
 SELECT * FROM adherence
 UNION ALL
 SELECT * FROM high_risk
+UNION ALL
+SELECT * FROM drug_interaction
 ORDER BY member_id, signal, signal_group

@@ -1,0 +1,17 @@
+-- The cited drug-drug interaction table (pipelines/reference/data/drug_interactions.csv, PROVENANCE.md;
+-- targeting-rules.md section 8): one row per interaction, object and precipitant as kind + values
+-- (';' separates alternatives), risk in words, severity, the conditions it names and its source.
+SELECT
+    interaction_id,
+    object_kind,
+    object,
+    precipitant_kind,
+    precipitant,
+    risk,
+    severity,
+    CAST(nullif(min_age, '') AS INTEGER)   AS min_age,
+    coalesce(sex, '')                       AS sex,
+    coalesce(condition, '')                 AS condition,
+    signal,
+    source
+FROM seed_drug_interactions

@@ -1,0 +1,128 @@
+-- Drug-drug interactions per member (targeting-rules.md section 8, "drug-drug interaction"): one row per
+-- member x interacting drug pair, from the project's cited interaction table (ref_drug_interaction,
+-- pipelines/reference/data/drug_interactions.csv: AGS Beers Criteria 2023, ONC high-priority list,
+-- FDA labels; rows whose `signal` is another risk signal, e.g. 3+ CNS-active drugs, are reported there).
+-- A pair is flagged when
+--   one drug matches the row's object and a different drug its precipitant: `ingredient` = one of the
+--   drug's ingredients (a combination product counts for each), `drug_class` = the drug reference's
+--   class, `atc` = a product ATC code starting with the prefix (';' separates alternatives);
+--   both drugs are active at D and count for signals (tgt_signal_fill: local preparations never count);
+--   their covered days (fill_date .. fill_date + days_supply - 1, fills of one drug merged, cut at D)
+--   overlap on at least [outreach] ddi_min_overlap_days (default 7) days of the last 90 (D-89 .. D);
+--   the member meets the row's min_age and sex, when it names them.
+-- A drug pair is listed once: when it matches several rows, the most severe (then the lowest id) wins.
+-- severity_factor scales the [priority] drug_interaction weight: contraindicated 1.0, major 0.75,
+-- moderate 0.5. Program metrics count members per interaction_id from this table.
+WITH p AS (SELECT * FROM run_parameters),
+window_days AS (SELECT 90 AS n),
+severity AS (
+    SELECT * FROM (VALUES ('contraindicated', 3, 1.0), ('major', 2, 0.75), ('moderate', 1, 0.5))
+        AS t(severity, severity_rank, severity_factor)
+),
+rule AS (
+    SELECT * FROM ref_drug_interaction WHERE signal = 'drug_interaction'
+),
+rule_side AS (
+    SELECT interaction_id, 'object' AS side, object_kind AS kind, unnest(string_split(object, ';')) AS value
+    FROM rule
+    UNION ALL
+    SELECT interaction_id, 'precipitant', precipitant_kind, unnest(string_split(precipitant, ';'))
+    FROM rule
+),
+fill AS (  -- the fills that reach into the window
+    SELECT f.*, greatest(f.cover_start, p.as_of_date - (w.n - 1)) AS s, f.cover_end AS e
+    FROM tgt_signal_fill AS f
+    CROSS JOIN p
+    CROSS JOIN window_days AS w
+    WHERE f.cover_end >= p.as_of_date - (w.n - 1)
+),
+drug AS (
+    SELECT DISTINCT member_id, drug_key, drug_class, atc_codes FROM fill
+),
+drug_value AS (  -- what a drug can match: its ingredients, its class, every prefix of its ATC codes
+    SELECT member_id, drug_key, 'ingredient' AS kind, unnest(string_split(drug_key, ' / ')) AS value FROM drug
+    UNION
+    SELECT member_id, drug_key, 'drug_class', drug_class FROM drug WHERE drug_class IS NOT NULL
+    UNION
+    SELECT c.member_id, c.drug_key, 'atc', left(c.code, l.n)
+    FROM (SELECT member_id, drug_key, unnest(atc_codes) AS code FROM drug) AS c
+    CROSS JOIN (VALUES (1), (3), (4), (5), (7)) AS l(n)
+),
+side_drug AS (
+    SELECT DISTINCT v.member_id, v.drug_key, r.interaction_id, r.side
+    FROM drug_value AS v
+    JOIN rule_side AS r ON r.kind = v.kind AND r.value = v.value
+),
+island_start AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
+    SELECT member_id, drug_key, s, e,
+           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, drug_key ORDER BY s, e
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                THEN 0 ELSE 1 END AS new_island
+    FROM fill
+),
+island AS (
+    SELECT member_id, drug_key, min(s) AS s, max(e) AS e
+    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, drug_key ORDER BY s, e) AS island_no
+          FROM island_start)
+    GROUP BY member_id, drug_key, island_no
+),
+last_fill AS (
+    SELECT member_id, drug_key, max(fill_date) AS last_fill_date FROM tgt_signal_fill GROUP BY ALL
+),
+pair AS (
+    SELECT o.member_id, o.interaction_id, o.drug_key AS object_drug, q.drug_key AS precipitant_drug
+    FROM side_drug AS o
+    JOIN side_drug AS q
+      ON q.member_id = o.member_id AND q.interaction_id = o.interaction_id
+     AND o.side = 'object' AND q.side = 'precipitant' AND q.drug_key <> o.drug_key
+),
+overlap AS (
+    SELECT x.member_id, x.interaction_id, x.object_drug, x.precipitant_drug,
+           sum(date_diff('day', greatest(a.s, b.s), least(a.e, b.e)) + 1)::INTEGER AS overlap_days,
+           min(greatest(a.s, b.s)) AS first_day,
+           max(least(a.e, b.e)) AS last_day
+    FROM pair AS x
+    JOIN island AS a ON a.member_id = x.member_id AND a.drug_key = x.object_drug
+    JOIN island AS b ON b.member_id = x.member_id AND b.drug_key = x.precipitant_drug
+    WHERE greatest(a.s, b.s) <= least(a.e, b.e)
+    GROUP BY ALL
+),
+flagged AS (
+    SELECT o.*, r.risk, r.severity, v.severity_rank, v.severity_factor, r.condition, r.source,
+           row_number() OVER (
+               PARTITION BY o.member_id, least(o.object_drug, o.precipitant_drug),
+                            greatest(o.object_drug, o.precipitant_drug)
+               ORDER BY v.severity_rank DESC, o.interaction_id, o.object_drug) AS pair_rank
+    FROM overlap AS o
+    CROSS JOIN p
+    JOIN rule AS r ON r.interaction_id = o.interaction_id
+    JOIN severity AS v ON v.severity = r.severity
+    JOIN core_member AS m ON m.member_id = o.member_id
+    WHERE o.overlap_days >= p.ddi_min_overlap_days
+      AND (r.min_age IS NULL OR m.age >= r.min_age)
+      AND (r.sex = '' OR m.sex = r.sex)
+)
+SELECT
+    f.member_id,
+    f.interaction_id,
+    f.object_drug,
+    f.precipitant_drug,
+    f.object_drug || ' + ' || f.precipitant_drug                                  AS drugs,
+    f.risk,
+    f.severity,
+    f.severity_factor,
+    f.overlap_days,
+    f.first_day,
+    f.last_day,
+    lo.last_fill_date                                                             AS object_last_fill,
+    lp.last_fill_date                                                             AS precipitant_last_fill,
+    f.condition,
+    f.source,
+    f.object_drug || ' + ' || f.precipitant_drug || ': ' || f.risk || ' risk, '
+        || f.overlap_days || ' days together, last fills '
+        || strftime(lo.last_fill_date, '%Y-%m-%d') || ' / ' || strftime(lp.last_fill_date, '%Y-%m-%d') AS detail
+FROM flagged AS f
+JOIN last_fill AS lo ON lo.member_id = f.member_id AND lo.drug_key = f.object_drug
+JOIN last_fill AS lp ON lp.member_id = f.member_id AND lp.drug_key = f.precipitant_drug
+WHERE f.pair_rank = 1
+ORDER BY f.member_id, f.interaction_id, f.object_drug, f.precipitant_drug
