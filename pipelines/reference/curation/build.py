@@ -187,9 +187,11 @@ NO_NDC = {
     "cabotegravir",
     "hydrocortisone",
     "bimatoprost",
+    "butorphanol",  # nasal spray and injection under the same labelers
+    "sufentanil",  # sublingual tablet and injection
 }
 #: US-only ingredients that WHO has not classified: shipped with no ATC code
-NO_ATC = {"metaxalone"}
+NO_ATC = {"metaxalone", "levorphanol"}
 #: route -> ATC prefixes that a product of that route carries (to pick the product's own code)
 ROUTE_ATC_PREFIX = {
     "ophthalmic": ("S01",),
