@@ -100,6 +100,8 @@ FILLS += [
     on("EYESKIN", "timolol eye drops", 20, 30), on("EYESKIN", "metoprolol", 20, 30),
     on("EYESKIN", "erythromycin", 20, 30, route="ophthalmic"), on("EYESKIN", "warfarin sodium", 20, 30),
     on("EYESKIN", "lovastatin", 20, 30), on("EYESKIN", "ketoconazole", 20, 30, ndc=KETOCONAZOLE_CREAM),
+    # a compounded cream has no ATC code: its topical route decides
+    on("EYESKIN", "ketoconazole / lidocaine", 20, 30, ndc="00000000000", route="topical"),
     # systemic products by ATC whatever their route: butorphanol nasal spray, rectal diazepam gel, 40 days
     # with a benzodiazepine / an opioid; midazolam nasal spray 10 days with an opioid; promethazine
     # suppositories are an anticholinergic drug

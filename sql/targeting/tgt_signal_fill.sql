@@ -10,6 +10,8 @@
 --   every one of those codes is a local preparation (latanoprost: S01 only), or
 --   the fill's route is local and the ingredient has a local code of that route (fluticasone, route
 --   nasal: R01AD08) -- a rectal promethazine fill is not local, its only local code is skin (D04AA10).
+-- A product without any ATC code (a compound, a drug the reference does not know) has only its route to
+-- go by: it is local when its route is (core_fill.local_use: a compounded cream does not count).
 -- No route and no local-only code: the fill counts (as systemic), as in section 2.
 -- (Condition evidence keeps its own route rule, section 2: core_fill.local_use.)
 WITH p AS (SELECT * FROM run_parameters),
@@ -56,3 +58,4 @@ CROSS JOIN p
 LEFT JOIN ref_drug AS d ON d.drug_key = f.drug_key
 LEFT JOIN local_fill AS l ON l.claim_id = f.claim_id
 WHERE l.claim_id IS NULL
+  AND NOT (len(f.atc_codes) = 0 AND f.local_use)
