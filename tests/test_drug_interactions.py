@@ -139,7 +139,10 @@ def run(tmp_path_factory):
                           "severity_factor FROM tgt_risk_signal").fetchall()
     signal_fills = con.execute("SELECT member_id, drug_key, route FROM tgt_signal_fill").fetchall()
     con.close()
-    return {"summary": summary, "ddi": ddi, "signals": signals, "signal_fills": signal_fills}
+    published = tmp / "home" / "runs" / D.isoformat() / "member_risk_signals.parquet"
+    evidence = duckdb.sql(f"SELECT member_id, signal, severity, detail FROM '{published}'").fetchall()
+    return {"summary": summary, "ddi": ddi, "signals": signals, "signal_fills": signal_fills,
+            "evidence": evidence}
 
 
 def ddi_of(run, member_id: str) -> list[dict]:
@@ -184,6 +187,7 @@ def test_evidence_in_words(run):
     (signal,) = signals_of(run, "DDI07")["drug_interaction"]
     assert signal[2:6] == ("warfarin + ciprofloxacin", "warfarin + ciprofloxacin", 20, row["detail"])
     assert signal[6:] == ("major", 0.75)
+    assert ("DDI07", "drug_interaction", "major", row["detail"]) in run["evidence"]  # member_risk_signals
     (row,) = ddi_of(run, "DDI22")
     assert (row["severity"], row["severity_factor"]) == ("contraindicated", 1.0)
 
