@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import csv
 import gzip
-from pathlib import Path
 
 import pytest
 
 from pipelines.reference import DATA_DIR, normalise_generic_name
+from tests.shared_data import shared
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-FDA_PRODUCTS = SHARED / "ref_ndc_fda_directory" / "product_2019-04-29.txt.gz"
+FDA_PRODUCTS = ("data", "ref_ndc_fda_directory", "product_2019-04-29.txt.gz")
 APPROVED = {"NDA", "ANDA", "NDA AUTHORIZED GENERIC", "BLA"}
 SCHEDULES = {"CII", "CIII", "CIV", "CV"}
 OPIOID_CLASSES = (
@@ -36,14 +35,9 @@ BENZODIAZEPINE_CLASS = "Benzodiazepine [EPC]"
 
 def market() -> dict[str, dict[str, set[str]]]:
     """flag -> drug key -> the FDA substance names that make it (for the failure message)."""
-    if not FDA_PRODUCTS.exists():
-        pytest.fail(
-            f"the FDA NDC Directory snapshot is missing: expected {FDA_PRODUCTS.resolve()} "
-            "(the shared public data next to the project, ../shared/data/ref_ndc_fda_directory); "
-            "this test needs it to list the opioid and benzodiazepine products of the market"
-        )
+    path = shared(*FDA_PRODUCTS)  # fails, naming the path, when ../shared/data is missing: never skips
     found: dict[str, dict[str, set[str]]] = {"opioid": {}, "benzodiazepine": {}}
-    with gzip.open(FDA_PRODUCTS, "rt", encoding="cp1252", newline="") as fh:
+    with gzip.open(path, "rt", encoding="cp1252", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
             if row["PRODUCTTYPENAME"] != "HUMAN PRESCRIPTION DRUG" or row["MARKETINGCATEGORYNAME"] not in APPROVED:
                 continue
