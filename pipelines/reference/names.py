@@ -1,19 +1,25 @@
 """Generic-name normalisation (targeting-rules.md section 2, "Drug identity").
 
 Fills whose NDC is unknown are grouped by their normalised ``generic_name``, in the same key space as
-the NDC map's ``drug_key``: so atorvastatin under an unknown NDC is the same drug as atorvastatin
-found by NDC.  The rule:
+the NDC maps' ``drug_key`` (the FDA-derived map runs every SUBSTANCENAME through this same function):
+so atorvastatin under an unknown NDC is the same drug as atorvastatin found by NDC.  The rule:
 
-* lower case; commas dropped; runs of whitespace folded to one space;
-* ``/`` (with or without spaces) separates the parts of a combination;
-* in each part, salt words after the first word are dropped -- unless the first word is itself a salt
-  word (``potassium chloride``, ``calcium acetate``, ``sodium bicarbonate`` are drugs of their own);
+* lower case; commas and bracketed text (``(as besylate)``, ``[Norvasc]``) dropped; whitespace folded;
+* strengths dropped (``500 mg``, ``5-325 mg``, ``10 mg/ml``, ``0.05%``, ``24 hr``), *before* the parts are
+  split, so ``mg/ml`` does not read as a combination;
+* the parts of a combination are separated by ``/``, `` and `` and `` with ``; a hyphen separates parts only
+  when every part it makes is a known ingredient of the drug reference (``lisinopril-hydrochlorothiazide``
+  splits, ``omega-3-acid ethyl esters`` and ``pegfilgrastim-jmdb`` do not);
+* in each part, dosage-form words (``dose_form_words.csv``: ``er``, ``tab``, ``capsule``, ...) and salt
+  words (``salt_words.csv``: the spec's list plus the documented additions) after the first word are
+  dropped -- unless the first word is itself a salt word, in which case the part stays whole
+  (``potassium chloride``, ``calcium acetate``, ``sodium bicarbonate`` are drugs of their own); the first
+  word is never dropped;
 * a part is then looked up in ``name_aliases.csv`` (WHO spellings, esters and salts the spec's list
   does not name, e.g. ``fluticasone propionate`` -> ``fluticasone``);
-* the distinct parts are sorted and joined with `` / ``.
+* the distinct parts are sorted and joined with `` / `` (the drug reference's combination keys).
 
-Dosage-form words (``er``, ``extended release``, ``tablet``) are *not* removed: names arriving with
-them simply stay distinct keys, which is visible in the run's mapping report, not silently merged.
+A part that is already a drug key of the reference (``polyethylene glycol 3350``) is kept as it is.
 """
 
 from __future__ import annotations
@@ -25,13 +31,30 @@ from functools import cache
 from pipelines.reference.files import data_path
 
 _SPACES = re.compile(r"\s+")
-_PART_SEP = re.compile(r"\s*/\s*")
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_UNIT = r"(?:mg|mcg|µg|g|gm|gram|grams|ml|l|%|units?|iu|meq|mmol|hrs?|h|hour|actuation|act|spray|puffs?|dose)"
+_NUMBER = r"\d[\d.,]*"
+#: a strength: number(s), optional unit, optional "/ number unit" (10 mg/ml, 5-325 mg, 100 units/ml, 24 hr)
+_STRENGTH = re.compile(
+    rf"(?<![\w-]){_NUMBER}(?:\s*-\s*{_NUMBER})*\s*{_UNIT}?(?:\s*/\s*(?:{_NUMBER})?\s*{_UNIT})*(?![\w-])"
+)
+_INSULIN_U = re.compile(r"(?<![\w-])u-?\d+(?![\w-])")  # insulin concentration u-100 / u100
+_PART_SEP = re.compile(r"\s*/\s*|\s+and\s+|\s+with\s+")
+
+
+def _read_column(name: str, column: str) -> frozenset[str]:
+    with data_path(name).open(newline="", encoding="utf-8") as fh:
+        return frozenset(row[column].strip().lower() for row in csv.DictReader(fh))
 
 
 @cache
 def salt_words() -> frozenset[str]:
-    with data_path("salt_words.csv").open(newline="", encoding="utf-8") as fh:
-        return frozenset(row["salt_word"].strip().lower() for row in csv.DictReader(fh))
+    return _read_column("salt_words.csv", "salt_word")
+
+
+@cache
+def dose_form_words() -> frozenset[str]:
+    return _read_column("dose_form_words.csv", "word")
 
 
 @cache
@@ -40,23 +63,52 @@ def name_aliases() -> dict[str, str]:
         return {row["name"].strip(): row["drug_key"].strip() for row in csv.DictReader(fh)}
 
 
-def _normalise_part(part: str, salts: frozenset[str], aliases: dict[str, str]) -> str:
+@cache
+def known_ingredients() -> frozenset[str]:
+    """Every drug key of the reference and every single ingredient of its combination keys."""
+    keys = _read_column("drug_reference.csv", "drug_key")
+    return frozenset(keys | {p for k in keys for p in k.split(" / ")} | set(name_aliases().values()))
+
+
+def _normalise_part(part: str) -> str:
+    aliases, known = name_aliases(), known_ingredients()
     if part in aliases:
         return aliases[part]
+    if part in known:
+        return part
+    salts, forms = salt_words(), dose_form_words()
     words = part.split(" ")
     if words[0] not in salts:
-        words = [words[0]] + [w for w in words[1:] if w not in salts]
+        words = [words[0]] + [w for w in words[1:] if w not in salts and w not in forms]
     stripped = " ".join(words)
     return aliases.get(stripped, stripped)
+
+
+def _split_hyphenated(part: str) -> list[str]:
+    """``lisinopril-hydrochlorothiazide`` -> both parts, only when every part is a known ingredient."""
+    if "-" not in part or part in known_ingredients() or part in name_aliases():
+        return [_normalise_part(part)]
+    pieces = [p.strip() for p in part.split("-")]
+    keys = [_normalise_part(p) for p in pieces if p]
+    if len(keys) > 1 and all(k in known_ingredients() for k in keys):
+        return keys
+    return [_normalise_part(part)]
 
 
 def normalise_generic_name(name: str | None) -> str | None:
     """Return the drug key for a generic (ingredient) name, or None when there is no name."""
     if name is None:
         return None
-    text = _SPACES.sub(" ", str(name).lower().replace(",", " ")).strip()
-    if not text:
+    text = _BRACKETS.sub(" ", str(name).lower().replace(",", " "))
+    if not _SPACES.sub("", text):
         return None
-    salts, aliases = salt_words(), name_aliases()
-    parts = {_normalise_part(p.strip(), salts, aliases) for p in _PART_SEP.split(text) if p.strip()}
+    if _SPACES.sub(" ", text).strip() in known_ingredients():
+        return _SPACES.sub(" ", text).strip()
+    text = _INSULIN_U.sub(" ", _STRENGTH.sub(" ", text))
+    text = _SPACES.sub(" ", text).strip()
+    parts: set[str] = set()
+    for raw in _PART_SEP.split(text):
+        raw = raw.strip(" -")
+        if raw:
+            parts.update(k for k in _split_hyphenated(raw) if k)
     return " / ".join(sorted(parts)) or None
