@@ -12,7 +12,7 @@ from pipelines.reference import normalise_generic_name, normalise_ndc
     [
         ("atorvastatin calcium", "atorvastatin"),
         ("ATORVASTATIN CALCIUM TRIHYDRATE", "atorvastatin"),
-        ("Metoprolol  Succinate ER", "metoprolol er"),  # only salt words drop; form words stay
+        ("Metoprolol  Succinate ER", "metoprolol"),  # salt and dosage-form words drop (issue 11)
         ("metoprolol tartrate", "metoprolol"),
         ("potassium chloride", "potassium chloride"),
         ("calcium acetate", "calcium acetate"),

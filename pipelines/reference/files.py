@@ -16,6 +16,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 VERSIONED_FILES = (
     "drug_reference.csv",
     "ndc_map.csv",
+    "fda_ndc_map.parquet",
+    "weight_management_products.csv",
+    "dose_form_words.csv",
     "route_map.csv",
     "salt_words.csv",
     "name_aliases.csv",

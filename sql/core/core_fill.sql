@@ -1,11 +1,19 @@
 -- Every current fill of a known member dated on or before D, with what it is:
---   drug_key         the drug it belongs to (targeting-rules.md section 2): NDC -> drug reference;
---                    unknown NDC -> normalised generic_name; neither -> the NDC's first nine digits.
---                    Compounds (NDC 00000000000) are never looked up: by generic_name, else one drug.
---   identity_level   which of those rules found it (reported every run)
+--   drug_key         the drug it belongs to (targeting-rules.md section 2): NDC -> ingredient set through
+--                    the NDC maps (ref_ndc_identity: plan imports > curated > FDA NDC Directory);
+--                    an NDC in no map whose product (first nine digits) is known -> that product's
+--                    ingredients (ref_ndc_product); else the normalised generic_name; else the NDC's
+--                    first nine digits. Compounds (NDC 00000000000) are never looked up: by
+--                    generic_name, else one drug.
+--   identity_level   which of those rules found it: ndc | ndc_product | generic_name | ndc9 | compound
+--                    (reported every run)
+--   ndc_map          the map that identified the NDC or its product (plan_import, curated,
+--                    fda_ndc_directory, weight_management_products)
 --   atc_codes        product-level ATC codes (a combination product has its own code)
 --   route            canonical route (route_map.csv) of the claim's route text, else of the NDC map's route
 --   local_use        a locally used product (nasal, eye, ear, skin, rectal, vaginal): never evidence
+--   weight_management  a GLP-1 product marketed for weight management (section 9: not a diabetes drug
+--                    for the quality measures); false when unknown
 --   fill_status      counted (Part D, inside a span) | pending (outside every span) | not_part_d
 WITH p AS (SELECT * FROM run_parameters),
 fills AS (
@@ -19,24 +27,40 @@ identified AS (
         CASE
             WHEN f.ndc = '00000000000' THEN coalesce(g.drug_key, 'compound')
             WHEN n.ndc11 IS NOT NULL THEN n.drug_key
+            WHEN pr.product_ndc9 IS NOT NULL THEN pr.drug_key
             WHEN g.drug_key IS NOT NULL THEN g.drug_key
             ELSE 'ndc9:' || left(f.ndc, 9)
         END AS drug_key,
         CASE
             WHEN f.ndc = '00000000000' THEN 'compound'
             WHEN n.ndc11 IS NOT NULL THEN 'ndc'
+            WHEN pr.product_ndc9 IS NOT NULL THEN 'ndc_product'
             WHEN g.drug_key IS NOT NULL THEN 'generic_name'
             ELSE 'ndc9'
         END AS identity_level,
-        nullif(n.atc_code, '') AS product_atc_code,
+        -- the map row that identified the fill: the NDC's own, else its product's
+        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.ndc_map ELSE pr.ndc_map END
+            AS ndc_map,
+        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.atc_code ELSE pr.atc_code END
+            AS product_atc_code,
+        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.route ELSE pr.route END
+            AS map_route,
+        wm.product_ndc9 IS NOT NULL AS weight_management
+    FROM fills AS f
+    -- equality joins only (an extra condition here turns DuckDB's hash join into a nested loop)
+    LEFT JOIN ref_ndc_identity AS n ON n.ndc11 = f.ndc
+    LEFT JOIN ref_ndc_product AS pr ON pr.product_ndc9 = left(f.ndc, 9)
+    LEFT JOIN ref_weight_management_product AS wm ON wm.product_ndc9 = left(f.ndc, 9)
+    LEFT JOIN ref_generic_name AS g ON g.generic_name = f.generic_name
+),
+routed AS (
+    SELECT
+        i.* EXCLUDE (route),
         coalesce(claim_route.route, map_route.route)                AS route,
         coalesce(claim_route.local_use, map_route.local_use, false) AS local_use
-    FROM fills AS f
-    -- an equality join only (an extra condition here turns DuckDB's hash join into a nested loop)
-    LEFT JOIN (SELECT * FROM ref_ndc WHERE ndc11 <> '00000000000') AS n ON n.ndc11 = f.ndc
-    LEFT JOIN ref_generic_name AS g ON g.generic_name = f.generic_name
-    LEFT JOIN ref_route AS claim_route ON claim_route.route_text = f.route
-    LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(n.route)
+    FROM identified AS i
+    LEFT JOIN ref_route AS claim_route ON claim_route.route_text = i.route
+    LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(i.map_route)
 )
 SELECT
     i.claim_id,
@@ -50,19 +74,22 @@ SELECT
     i.prescriber_npi,
     i.drug_key,
     i.identity_level,
+    i.ndc_map,
     CASE
         WHEN i.product_atc_code IS NOT NULL THEN [i.product_atc_code]
-        WHEN i.identity_level IN ('ndc', 'generic_name', 'compound') THEN coalesce(d.atc_code_list, [])
+        WHEN i.identity_level IN ('ndc', 'ndc_product', 'generic_name', 'compound')
+            THEN coalesce(d.atc_code_list, [])
         ELSE []
     END                                                           AS atc_codes,
     i.route,
     i.local_use,
+    i.weight_management,
     CASE
         WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
         WHEN c.member_id IS NOT NULL THEN 'counted'
         ELSE 'pending'
     END                                                           AS fill_status
-FROM identified AS i
+FROM routed AS i
 LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
 -- coverage islands of one member never overlap, so a fill matches at most one
 LEFT JOIN core_member_coverage AS c
