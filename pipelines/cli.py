@@ -78,13 +78,15 @@ def _print_summary(folder: Path) -> None:
               help="As-of date the data is built around (written to extract.toml). Default: today.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
               help="File format of the tables.")
-def generate(members, seed, out, as_of, fmt) -> None:
+@click.option("--ndc-only", is_flag=True, help="Pharmacy claims without generic_name/drug_name (NDC alone, as in "
+                                               "most Part D data), NDCs also from FDA-directory products.")
+def generate(members, seed, out, as_of, fmt, ndc_only) -> None:
     import datetime as dt
 
     from pipelines.synth import generate as generate_extract
 
     day = dt.date.fromisoformat(as_of) if as_of else dt.date.today()
-    counts = generate_extract(members=members, seed=seed, out_dir=out, as_of=day, fmt=fmt)
+    counts = generate_extract(members=members, seed=seed, out_dir=out, as_of=day, fmt=fmt, ndc_only=ndc_only)
     click.echo(f"Wrote {out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -402,11 +402,12 @@ def _fills(c: Ctx, m: dict, s: dict, rm: np.ndarray, rp: np.ndarray) -> pl.DataF
     F = len(mem)
     # NDC: one per regimen mostly, sometimes the other package / labeler
     n_ndc = np.array([len(x) for x in cat.ndc])
-    ndc_flat = pl.Series([x for p in cat.ndc for x in (p + [p[0]] * (3 - len(p)))])
+    width = max(3, int(n_ndc.max()))  # slots per product (3 unless --ndc-only widened the pools)
+    ndc_flat = pl.Series([x for p in cat.ndc for x in (p + [p[0]] * (width - len(p)))])
     slot_i = (mem * 7 + prod) % n_ndc[prod]
     swap = rng.random(F) < 0.08
     slot_i = np.where(swap, rng.integers(0, 3, F) % n_ndc[prod], slot_i)
-    ndc = _gather(ndc_flat, prod * 3 + slot_i)
+    ndc = _gather(ndc_flat, prod * width + slot_i)
     # quantity
     upd = cat.upd[prod]
     qty = np.where(upd > 0, np.round(dsup * upd, 0), np.ceil(dsup / 30.0))
@@ -892,6 +893,8 @@ def _finish(name: str, df: pl.DataFrame, rng: np.random.Generator, counter: dict
         df = df.with_columns(claim_id=_ids("MC", ids, 12))
         df = _versions(rng, df, ())
     cols = [col.name for col in TABLES[name].columns]
+    # contract columns the generator does not model yet (e.g. mtm_event contract_id) are written empty
+    df = df.with_columns(pl.lit(None, pl.String).alias(c) for c in cols if c not in df.columns)
     df = df.select(cols)
     casts = {}
     for col in TABLES[name].columns:
@@ -949,10 +952,13 @@ def generate(
     as_of: date,
     fmt: str = "csv",
     history_days: int = 548,
+    ndc_only: bool = False,
 ) -> dict:
     """Write a synthetic canonical extract of `members` members into `out_dir`.
 
     Returns the number of rows written per table.  Same arguments → byte-identical files.
+    ``ndc_only``: pharmacy claims without generic_name and drug_name, NDCs also from FDA-directory
+    products beyond the curated ones (:mod:`pipelines.synth.ndc_only`).
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"format must be 'csv' or 'parquet', not {fmt!r}")
@@ -963,6 +969,10 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     cat = load_catalog()
+    if ndc_only:
+        from pipelines.synth.ndc_only import widen_ndc_pools
+
+        cat = widen_ndc_pools(cat)
     pool_rng = np.random.default_rng([seed, 0xD06])
     prescribers = _npi(pool_rng, max(200, min(20_000, members // 20)), 1)
     pharmacies = _npi(pool_rng, max(50, min(4_000, members // 150)), 1)
@@ -978,7 +988,10 @@ def generate(
                       pharmacies=pharmacies, mail_pharmacies=mail)  # fmt: skip
             frames = _chunk(ctx)
             for name in TABLE_ORDER:
-                writers[name].write(_finish(name, frames[name], rng, counter))
+                frame = _finish(name, frames[name], rng, counter)
+                if ndc_only and name == "pharmacy_claim":
+                    frame = frame.drop("generic_name", "drug_name")
+                writers[name].write(frame)
             del frames
     finally:
         for w in writers.values():
