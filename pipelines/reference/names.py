@@ -10,9 +10,9 @@ so atorvastatin under an unknown NDC is the same drug as atorvastatin found by N
 * the parts of a combination are separated by ``/``, `` and `` and `` with ``; a hyphen separates parts only
   when every part it makes is a known ingredient of the drug reference (``lisinopril-hydrochlorothiazide``
   splits, ``omega-3-acid ethyl esters`` and ``pegfilgrastim-jmdb`` do not);
-* in each part, dosage-form words (``dose_form_words.csv``: ``er``, ``tab``, ``capsule``, ...) and salt
-  words (``salt_words.csv``: the spec's list plus the documented additions) after the first word are
-  dropped -- unless the first word is itself a salt word, in which case the part stays whole
+* in each part, dosage-form words (``dose_form_words.csv``: ``er``, ``tab``, ``capsule``, ...) after the
+  first word are dropped, and so are salt words (``salt_words.csv``: the spec's list plus the documented
+  additions) -- unless the first word is itself a salt word, in which case the salt words stay
   (``potassium chloride``, ``calcium acetate``, ``sodium bicarbonate`` are drugs of their own); the first
   word is never dropped;
 * a part is then looked up in ``name_aliases.csv`` (WHO spellings, esters and salts the spec's list
@@ -77,10 +77,11 @@ def _normalise_part(part: str) -> str:
     if part in known:
         return part
     salts, forms = salt_words(), dose_form_words()
-    words = part.split(" ")
-    if words[0] not in salts:
-        words = [words[0]] + [w for w in words[1:] if w not in salts and w not in forms]
-    stripped = " ".join(words)
+    first, *rest = part.split(" ")
+    rest = [w for w in rest if w not in forms]
+    if first not in salts:
+        rest = [w for w in rest if w not in salts]
+    stripped = " ".join([first, *rest])
     return aliases.get(stripped, stripped)
 
 
