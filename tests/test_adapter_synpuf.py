@@ -123,7 +123,8 @@ def test_fixture_raw_rows_point_at_the_source_files(tmp_path):
     carrier = con.execute("SELECT claim_type, diagnosis_code_1, diagnosis_code_4 FROM raw_medical_claim "
                           "WHERE claim_id = '436313306961904'").fetchone()
     assert carrier == ("professional", "36632", "37921")  # the line diagnosis 36616 is not read
-    assert any("largely synthetic" in note and "0 of 2" in note for note in report.notes)
+    # 53746022010 is in the FDA-derived map (issue 11); 61392018345 is in no map
+    assert any("largely synthetic" in note and "1 of 2" in note for note in report.notes)
 
 
 # -- clear errors ---------------------------------------------------------------------------------

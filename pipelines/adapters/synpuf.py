@@ -267,15 +267,18 @@ def _load_claims(con: duckdb.DuckDBPyConnection, f: LoadedFile, claim_type: str,
 
 def _ndc_note(con: duckdb.DuckDBPyConnection) -> str:
     ndc_map = sql_str(str(data_path("ndc_map.csv")))
+    fda_map = sql_str(str(data_path("fda_ndc_map.parquet")))
     total, mapped = one_row(con, f"""
         SELECT count(*), count(*) FILTER (WHERE ndc IN (
-            SELECT ndc11 FROM read_csv({ndc_map}, header=true, all_varchar=true)))
+            SELECT ndc11 FROM read_csv({ndc_map}, header=true, all_varchar=true)
+            UNION SELECT ndc11 FROM read_parquet({fda_map})))
         FROM raw_pharmacy_claim
     """)
     share = f"{mapped / total:.1%}" if total else "n/a"
     return (
         f"DE-SynPUF drug codes (PROD_SRVC_ID) are largely synthetic: only {mapped} of {total} drug events "
-        f"({share}) carry an NDC found in the shipped NDC map. The others fall back to the nine-digit "
-        "rule (labeler + product code), so each counts as a drug of its own but is never evidence of a "
+        f"({share}) carry an NDC found in the shipped NDC maps (curated and FDA NDC Directory 2019). The "
+        "others fall back to a known product's ingredients or else to the nine-digit rule (labeler + "
+        "product code): each such code counts as a drug of its own but is never evidence of a "
         "chronic condition; drug counts and drug-based conditions on DE-SynPUF are not clinically meaningful."
     )
