@@ -23,6 +23,7 @@ import pipelines
 from pipelines import run_report
 from pipelines.db import one_row, scalar
 from pipelines.reference import reference_versions
+from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.run_context import PROJECT_DIR, RunContext
 
 
@@ -62,22 +63,6 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
         con.execute("ROLLBACK")
         raise
     return scalar(con, "SELECT count(*) FROM tgt_ledger_next")
-
-
-def drug_identity_report(con: duckdb.DuckDBPyConnection) -> dict:
-    """Fills by identity level and status, and the NDCs most often not found in any map."""
-    levels = dict(con.execute(
-        "SELECT identity_level, count(*) FROM core_fill GROUP BY 1 ORDER BY 1").fetchall())
-    top_unmapped = con.execute(
-        "SELECT ndc, count(*) AS fills FROM core_fill WHERE identity_level IN ('generic_name', 'ndc9') "
-        "GROUP BY ndc ORDER BY fills DESC, ndc LIMIT 20"
-    ).fetchall()
-    statuses = dict(con.execute("SELECT fill_status, count(*) FROM core_fill GROUP BY 1").fetchall())
-    return {
-        "fills_by_identity_level": levels,
-        "fills_by_status": statuses,
-        "top_unmapped_ndcs": [{"ndc": n, "fills": c} for n, c in top_unmapped],
-    }
 
 
 def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
@@ -169,8 +154,10 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
-    summaries = {"rows_out": rows_out, "drug_identity": drug_identity_report(con),
-                 "targeting": targeting_report(con)}
+    identity = drug_identity_report(con)
+    warnings = run_report.facts(con, ctx.run_id).get("warnings", []) + identity_warnings(identity)
+    summaries = {"rows_out": rows_out, "drug_identity": identity, "targeting": targeting_report(con),
+                 "warnings": warnings}
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
     run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))

@@ -12,25 +12,52 @@ import polars as pl
 import pytest
 
 from pipelines import steps
+from pipelines.models import build_model, catalog, create_declared, declared, install_macros
 from pipelines.reference.files import data_path
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
-from pipelines.reference.load import ensure_import_table, load_reference_tables
 from pipelines.reference.names import normalise_generic_name
-from pipelines.sql_runner import build_models
-from tests.extract_builder import fill, member
-from tests.staging_harness import stage_extract
-from tests.targeting_harness import AS_OF, run_extract
+from pipelines.run_context import RunContext
+from pipelines.seeds import load_seed, seeds
+from tests.extract_builder import fill, member, write_extract
 
-D = AS_OF
+D = dt.date(2025, 9, 30)
 DATES = (D - dt.timedelta(days=60), D - dt.timedelta(days=20))
 CURATED_ATORVASTATIN = "00071015523"  # ndc_map.csv
 FDA_ATORVASTATIN = "53808095101"  # only in the FDA-derived map (another labeler)
 UNLISTED = "99990000101"  # labeler 9999x: in no map, no known product
 
 
-def core(tmp_path, claims, members=("M1",)):
-    con = stage_extract(tmp_path, eligibility=[member(m) for m in members], pharmacy_claim=claims)
-    build_models(con, "core", steps.CORE_MODELS)
+def build(con, ctx, name: str, done: set[str]) -> None:
+    """Build table ``name`` and what it reads, as the asset graph does: seeds, declared tables, Python
+    steps and SQL models (a test needs only the few tables it inspects, not a whole run)."""
+    if name in done:
+        return
+    producers = {table: step for step in steps.STEPS for table in step.produces}
+    models = catalog()
+    if name in models:
+        for dep in sorted(models[name].reads):
+            build(con, ctx, dep, done)
+        build_model(con, models[name])
+    elif name in producers:
+        for dep in producers[name].reads:
+            build(con, ctx, dep, done)
+        producers[name].run(ctx, con)
+        done.update(producers[name].produces)
+    elif name in seeds():
+        load_seed(con, seeds()[name])
+    elif name in declared():
+        create_declared(con, name)
+    done.add(name)
+
+
+def core(tmp_path, claims, members=("M1",), tables=("core_fill", "core_active_drug"), con=None):
+    extract = write_extract(tmp_path / "extract", eligibility=[member(m) for m in members], pharmacy_claim=claims)
+    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=D)
+    con = con or ctx.connect()
+    install_macros(con)
+    done: set[str] = set()
+    for table in tables:
+        build(con, ctx, table, done)
     return con
 
 
@@ -83,11 +110,10 @@ def test_one_drug_by_fda_ndc_curated_ndc_and_generic_name_is_one_key(tmp_path):
 
 def test_precedence_plan_import_then_curated_then_fda(tmp_path):
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_import_table(con)
+    create_declared(con, "ref_ndc_import")
     con.execute("INSERT INTO ref_ndc_import VALUES (?, 'rosuvastatin', 'oral', NULL, NULL, 'plan_crosswalk', "
                 "now())", [FDA_ATORVASTATIN])
-    load_reference_tables(con)
-    build_models(con, "reference", steps.REFERENCE_MODELS)
+    core(tmp_path, [], tables=("ref_ndc_identity",), con=con)
     got = dict(con.execute("SELECT ndc11, (drug_key, ndc_map) FROM ref_ndc_identity WHERE ndc11 IN (?, ?, ?)",
                            [FDA_ATORVASTATIN, CURATED_ATORVASTATIN, "53808095901"]).fetchall())
     assert got == {FDA_ATORVASTATIN: ("rosuvastatin", "plan_import"),
@@ -103,12 +129,11 @@ def test_precedence_plan_import_then_curated_then_fda(tmp_path):
     ("valsartan-hydrochlorothiazide", "hydrochlorothiazide / valsartan", "C09DA03"),
 ])
 def test_hyphenated_combination_names_get_the_combination_and_its_evidence(tmp_path, name, key, atc):
-    rows = run_extract(tmp_path, eligibility=[member("M1")], pharmacy_claim=[
-        fill("M1", d, UNLISTED, generic_name=name) for d in DATES])
-    assert rows["M1"]["cond_hypertension"] == "1"
-    assert rows["M1"]["part_d_drugs"] == "1"
-    con = duckdb.connect(str(next((tmp_path / "home").rglob("warehouse.duckdb"))), read_only=True)
+    con = core(tmp_path, [fill("M1", d, UNLISTED, generic_name=name) for d in DATES],
+               tables=("core_fill", "core_active_drug", "core_member_condition"))
     assert con.execute("SELECT DISTINCT drug_key, atc_codes FROM core_fill").fetchall() == [(key, [atc])]
+    assert con.execute("SELECT count(*) FROM core_active_drug").fetchone() == (1,)
+    assert con.execute("SELECT cond_hypertension FROM core_member_condition").fetchall() == [(1,)]
 
 
 def test_carbidopa_levodopa_and_pramipexole_dihydrochloride_are_matched(tmp_path):

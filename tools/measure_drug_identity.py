@@ -9,7 +9,7 @@ DE-SynPUF fixture's PDE file, and any canonical extract given with ``--extract``
 as in a run.  "Members with an unidentified drug": members with at least one fill known only by the
 nine-digit rule (over all their fills; there is no as-of window here).
 
-Run it from another checkout (``python OTHER/tools/measure_drug_identity.py``) to measure that code.
+Runs on the asset-graph layout (seeds, ``sql/reference`` models).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ import duckdb  # noqa: E402
 import polars as pl  # noqa: E402
 
 from pipelines import steps  # noqa: E402
-from pipelines.reference.load import load_reference_tables  # noqa: E402
+from pipelines.models import build_model, build_order, catalog, create_declared, declared, install_macros  # noqa: E402
 from pipelines.reference.ndc import normalise_ndc  # noqa: E402
-from pipelines.sql_runner import build_model, build_models, run_macros  # noqa: E402
+from pipelines.seeds import load_seed, seeds  # noqa: E402
 
 LEVELS = ("ndc", "ndc_product", "generic_name", "ndc9", "compound")
 
@@ -59,10 +59,15 @@ def _rows_extract(folder: Path) -> list[tuple[str, str, str | None]]:
 def measure(rows: list[tuple[str, str, str | None]]) -> dict:
     """Identity levels of ``(member, ndc, generic_name)`` rows through the pipeline's own SQL."""
     con = duckdb.connect()
-    run_macros(con, "staging")
-    run_macros(con, "core")
-    load_reference_tables(con)
-    build_models(con, "reference", getattr(steps, "REFERENCE_MODELS", []))
+    install_macros(con)
+    for seed in seeds().values():
+        load_seed(con, seed)
+    for name, table in declared().items():
+        if table.persistent:
+            create_declared(con, name)  # ref_ndc_import: empty (no plan imports)
+    for model in build_order(catalog()):
+        if model.layer == "reference":
+            build_model(con, model)
     claims = pl.DataFrame(
         {
             "member_id": [m for m, _, _ in rows],
@@ -73,7 +78,7 @@ def measure(rows: list[tuple[str, str, str | None]]) -> dict:
     )
     con.register("claims", claims)
     con.execute("CREATE TABLE raw_pharmacy_claim AS SELECT generic_name FROM claims")
-    steps.load_generic_names(con)
+    steps.load_generic_names(None, con)
     con.execute("CREATE TABLE run_parameters AS SELECT DATE '2100-01-01' AS as_of_date")
     con.execute("""CREATE TABLE stg_pharmacy_claim AS
         SELECT CAST(row_number() OVER () AS VARCHAR) AS claim_id, member_id, DATE '2020-01-01' AS fill_date,
@@ -83,7 +88,7 @@ def measure(rows: list[tuple[str, str, str | None]]) -> dict:
         FROM claims""")
     con.execute("""CREATE TABLE core_member_coverage AS SELECT DISTINCT member_id,
         DATE '1900-01-01' AS island_start, DATE '2100-01-01' AS island_end FROM stg_pharmacy_claim""")
-    build_model(con, "core", "core_fill")
+    build_model(con, catalog()["core_fill"])
     fills = dict(con.execute("SELECT identity_level, count(*) FROM core_fill GROUP BY 1").fetchall())
     total = sum(fills.values())
     members, unidentified = con.execute(
