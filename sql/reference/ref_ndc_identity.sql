@@ -13,7 +13,7 @@ SELECT
     route,
     dosage_form,
     nullif(atc_code, '')                                   AS atc_code,
-    CASE WHEN source IN ('fda_ndc_directory', 'plan_crosswalk') THEN 'plan_import'
+    CASE WHEN ndc11 IN (SELECT ndc11 FROM ref_ndc_import) THEN 'plan_import'
          ELSE 'curated' END                                AS ndc_map
 FROM ref_ndc
 WHERE ndc11 <> '00000000000'
