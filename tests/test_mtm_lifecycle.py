@@ -59,6 +59,16 @@ def ledger_cli(*args: str) -> object:
     return CliRunner().invoke(main, ["ledger", *args], catch_exceptions=False)
 
 
+def seeded_home(tmp_path: Path, enrollment_dates: dict[str, str]) -> Path:
+    """A home whose ledger is seeded (mtm ledger import) with these H1234 enrollment dates of 2025."""
+    home = tmp_path / "home"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
+                      + "".join(f"{m},H1234,2025,{d}\n" for m, d in enrollment_dates.items()))
+    assert ledger_cli("import", str(roster), "--home", str(home)).exit_code == 0
+    return home
+
+
 # -- going live in July ----------------------------------------------------------------------------------
 
 def test_going_live_in_july_with_february_cmrs(tmp_path):
@@ -231,12 +241,7 @@ def test_attempts_are_counted_since_the_last_offer(tmp_path):
 def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(tmp_path, settings, due_in_q3):
     """Q3 ends when 1 October begins: enrolled 31 days before (31 August) -> TMR due in Q3; enrolled 30 days
     before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4."""
-    home = tmp_path / "home"
-    home.mkdir()
-    roster = tmp_path / "roster.csv"
-    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
-                      "G31,H1234,2025,2025-08-31\nG30,H1234,2025,2025-09-01\n")
-    assert ledger_cli("import", str(roster), "--home", str(home)).exit_code == 0
+    home = seeded_home(tmp_path, {"G31": "2025-08-31", "G30": "2025-09-01"})
     tables = {"eligibility": [member("G31"), member("G30")],
               "pharmacy_claim": [fill("G31", "2025-09-01"), fill("G30", "2025-09-01")]}
     run_extract(tmp_path, home=home, settings=settings, **tables)
@@ -313,12 +318,7 @@ def test_a_drug_in_several_signals_adds_its_heaviest_weight_once_and_new_signals
 
 
 def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    roster = tmp_path / "roster.csv"
-    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
-                      "LATE,H1234,2025,2025-05-01\nRECENT,H1234,2025,2025-07-15\nARB,H1234,2025,2025-07-15\n")
-    assert ledger_cli("import", str(roster), "--home", str(home)).exit_code == 0
+    home = seeded_home(tmp_path, {"LATE": "2025-05-01", "RECENT": "2025-07-15", "ARB": "2025-07-15"})
     members = ["LATE", "RECENT", "ARB"]
     run_extract(tmp_path, home=home, eligibility=[member(m) for m in members],
                 pharmacy_claim=[fill(m, "2025-09-01", NDC["atorvastatin"]) for m in members], dmp_arb=arb("ARB"))
