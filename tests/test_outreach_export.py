@@ -97,7 +97,10 @@ def test_dagster_registers_the_outreach_asset_and_its_gates():
 
     graph = defs.get_repository_def().asset_graph
     assert "outreach_list" in {k.to_user_string() for k in graph.get_all_asset_keys()}
-    checks = {c.name for c in graph.asset_check_keys if c.asset_key.to_user_string() == "outreach_list"}
-    assert checks == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled", "outreach_ranks_dense",
-                      "outreach_hospice_at_bottom", "outreach_one_row_per_member_service",
-                      "outreach_no_tmr_on_call_list", "outreach_tmr_worklist_enrolled_once"}
+    def checks(asset: str) -> set[str]:
+        return {c.name for c in graph.asset_check_keys if c.asset_key.to_user_string() == asset}
+
+    assert checks("outreach_list") == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled",
+                                       "outreach_ranks_dense", "outreach_hospice_at_bottom",
+                                       "outreach_one_row_per_member_service", "outreach_no_tmr_on_call_list"}
+    assert checks("tmr_worklist") == {"outreach_tmr_worklist_enrolled_once"}
