@@ -298,23 +298,24 @@ def _signal_points(con, risk_rows: list[tuple], settings: dict) -> dict[str, flo
     create_declared(con, "run_signal_weight")
     con.executemany("INSERT INTO run_signal_weight VALUES (?, ?)", signal_weight_rows(resolve_settings(settings, 2025)))
     con.execute("CREATE OR REPLACE TABLE tgt_risk_signal (member_id VARCHAR, signal VARCHAR, signal_group VARCHAR, "
-                "drugs VARCHAR)")
-    con.executemany("INSERT INTO tgt_risk_signal VALUES (?, ?, '', ?)", risk_rows)
+                "drugs VARCHAR, severity_factor DOUBLE)")
+    con.executemany("INSERT INTO tgt_risk_signal VALUES (?, ?, '', ?, ?)", risk_rows)
     build_model(con, catalog()["tgt_member_signal_points"])
     return dict(con.execute("SELECT member_id, signal_points FROM tgt_member_signal_points").fetchall())
 
 
 def test_a_drug_in_several_signals_adds_its_heaviest_weight_once_and_new_signals_plug_in():
     con = duckdb.connect()
-    rows = [("M1", "opioid_benzodiazepine", "oxycodone + alprazolam"),
-            ("M1", "cns_polypharmacy", "alprazolam + oxycodone + zolpidem"),
-            ("M1", "high_risk_elderly", "zolpidem"),
-            ("M2", "drug_interaction", "warfarin + ibuprofen")]  # a signal without a weight of its own
+    rows = [("M1", "opioid_benzodiazepine", "oxycodone + alprazolam", 1.0),
+            ("M1", "cns_polypharmacy", "alprazolam + oxycodone + zolpidem", 1.0),
+            ("M1", "high_risk_elderly", "zolpidem", 1.0),
+            ("M2", "drug_interaction", "warfarin + ibuprofen", 0.75),  # a major interaction
+            ("M3", "new_signal", "lithium", 1.0)]  # a signal without a weight of its own
     points = _signal_points(con, rows, {})
     # oxycodone 3 + alprazolam 3 (opioid + benzodiazepine) + zolpidem 2 (CNS, heavier than high-risk 1.5)
-    assert points == {"M1": 8.0, "M2": 2.0}
+    assert points == {"M1": 8.0, "M2": 2 * 2.0 * 0.75, "M3": 1.0}
     points = _signal_points(con, rows, {"priority": {"opioid_benzodiazepine": 0.5, "other_signal": 4.0}})
-    assert points == {"M1": 2 + 2 + 2, "M2": 8.0}
+    assert points == {"M1": 2 + 2 + 2, "M2": 3.0, "M3": 4.0}
 
 
 def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(tmp_path):
