@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run test lint bench clean dagster browsers
+.PHONY: install run run-rollover test lint bench clean dagster browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ install: $(STAMP)
 ## Run the whole pipeline on the bundled sample extract and say where the outputs are.
 run: $(STAMP)
 	$(BIN)/mtm run
+
+## The sample across a year end (home .mtm-rollover): a 2024-12-31 backfill, then 2025-09-30 with
+## rollover_enrollees = true, so rolled-over members get their annual CMR offer (every service appears).
+run-rollover: $(STAMP)
+	$(BIN)/mtm run --as-of 2024-12-31 --settings data_samples/rollover.toml --home .mtm-rollover
+	$(BIN)/mtm run --settings data_samples/rollover.toml --home .mtm-rollover
 
 ## Debian's Chromium for the browser tests (dashboard, portal, Dagster UI); a no-op when present.
 browsers:
@@ -42,9 +48,9 @@ bench: $(STAMP)
 dagster: $(STAMP)
 	$(BIN)/dagster dev -m dagster_project.definitions
 
-## Regenerate the committed sample extract.
+## Regenerate the committed sample extract (data_samples/rollover.toml, hand-written, is kept).
 samples: $(STAMP)
-	rm -rf data_samples && $(BIN)/mtm generate --members 3000 --seed 20251 --out data_samples --as-of 2025-09-30 && gzip -9 data_samples/*.csv
+	rm -f data_samples/*.csv.gz data_samples/*.csv data_samples/extract.toml && $(BIN)/mtm generate --members 3000 --seed 20251 --out data_samples --as-of 2025-09-30 && gzip -9 data_samples/*.csv
 
 clean:
-	rm -rf .mtm .pytest_cache
+	rm -rf .mtm .mtm-rollover .pytest_cache

@@ -61,6 +61,8 @@ def _print_summary(folder: Path) -> None:
     click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
                f"(by reason: {t.get('members_by_targeting_reason')})")
     click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}")
+    click.echo(f"  MTM ledger rows by enrollment_source: {t.get('ledger_rows_by_enrollment_source')}")
+    click.echo(f"  services due: {t.get('services')}")
     rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())
     dropped = sum(r["count"] for r in manifest["rejects"].get("by_reason", []) if "dropped" in r["reason"])
     click.echo(f"  rejected input rows: {rejects}; invalid diagnosis codes dropped: {dropped} (rejects.csv)")
@@ -148,6 +150,65 @@ def reference_dump(out_dir, home) -> None:
     finally:
         con.close()
     click.echo(f"Wrote {len(written)} reference tables to {out_dir}: {', '.join(sorted(written))}")
+
+
+@main.group(help="The MTM enrollment ledger: seed it from an authoritative roster, show what it holds.")
+def ledger() -> None:
+    pass
+
+
+@ledger.command("import", help="Seed the ledger from a roster (CSV or Parquet, input-contract.md "
+                               "mtm_enrollment_seed). Seeded rows are never changed by a run; importing the "
+                               "same file again changes nothing; a row contradicting the ledger is refused.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite ledger rows the roster contradicts (they are listed).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse. Default: $MTM_HOME or ./.mtm")
+def ledger_import(file, replace, home) -> None:
+    import duckdb
+
+    from pipelines.ledger import SeedError, import_seed
+    from pipelines.publish import run_lock
+    from pipelines.run_context import default_home
+
+    home = (home or default_home()).resolve()
+    with run_lock(home):
+        con = duckdb.connect(str(home / "warehouse.duckdb"))
+        try:
+            result = import_seed(con, file, replace=replace)
+        except SeedError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            con.close()
+    click.echo(f"{file}: {result.read} roster rows; {result.inserted} added, {result.unchanged} already in the "
+               f"ledger, {result.confirmed} run rows confirmed as seeded, {result.replaced} replaced")
+    for line in result.contradictions[:20]:
+        click.echo(f"  replaced: {line}")
+
+
+@ledger.command("show", help="Ledger rows by contract, contract year and enrollment_source (counts only).")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder holding the warehouse. Default: $MTM_HOME or ./.mtm")
+def ledger_show(home) -> None:
+    import duckdb
+
+    from pipelines.ledger import ledger_counts
+    from pipelines.run_context import default_home
+
+    warehouse = (home or default_home()).resolve() / "warehouse.duckdb"
+    if not warehouse.exists():
+        raise click.ClickException(f"no warehouse at {warehouse}: nothing has been run or imported yet")
+    con = duckdb.connect(str(warehouse))
+    try:
+        rows = ledger_counts(con)
+    finally:
+        con.close()
+    click.echo(f"{'contract':<9} {'year':>4} {'enrollment_source':<21} {'rows':>7} {'seeded opt-outs':>15} "
+               "enrollment dates")
+    for contract, year, source, n, opt_outs, first, last in rows:
+        click.echo(f"{contract:<9} {year:>4} {source:<21} {n:>7} {opt_outs:>15} {first} .. {last}")
+    if not rows:
+        click.echo("(the ledger is empty)")
 
 
 if __name__ == "__main__":

@@ -203,3 +203,20 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (ELIGIBILITY, PHARMACY_CLAIM, MEDICAL_CLAIM, MTM_EVENT, DMP_ARB, MEMBER_STATUS)
 }
 
+#: Not part of an extract: the authoritative MTM roster that `mtm ledger import FILE` seeds the ledger with
+#: (input-contract.md ``mtm_enrollment_seed``; pipelines/ledger.py).
+MTM_ENROLLMENT_SEED = Table(
+    "mtm_enrollment_seed",
+    "one row per member x contract x contract year of an authoritative MTM roster",
+    (
+        Column("member_id", required=True),
+        Column("contract_id", required=True),
+        Column("contract_year", INT, required=True),
+        Column("mtm_enrollment_date", DATE, required=True),
+        Column("date_met_criteria", DATE),
+        Column("targeting_reason", allowed=("01", "02", "03")),
+        Column("opt_out_date", DATE),
+        Column("opt_out_reason", allowed=OPT_OUT_REASONS),
+    ),
+)
+

@@ -160,7 +160,18 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def create_declared(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.execute(declared()[name].ddl)
+    table = declared()[name]
+    con.execute(table.ddl)
+    if table.persistent:
+        _add_new_columns(con, table)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: Declared) -> None:
+    """A persistent table written by an older version gains the columns its DDL has since added (empty)."""
+    present = {r[0].lower() for r in con.execute(f"DESCRIBE {table.name}").fetchall()}
+    for column in _parse(table.ddl, table.path).find_all(exp.ColumnDef):
+        if column.name.lower() not in present:
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.args['kind'].sql('duckdb')}")
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:

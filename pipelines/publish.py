@@ -22,6 +22,7 @@ import duckdb
 import pipelines
 from pipelines import run_report
 from pipelines.db import one_row, scalar
+from pipelines.ledger import ENROLLMENT_SOURCES
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.run_context import PROJECT_DIR, RunContext
@@ -54,9 +55,10 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
     try:
         con.execute("DELETE FROM mtm_enrollment_ledger WHERE contract_year = ?", [ctx.as_of.year])
         con.execute(
-            "INSERT INTO mtm_enrollment_ledger "
-            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria "
-            "FROM tgt_ledger_next"
+            "INSERT INTO mtm_enrollment_ledger (member_id, contract_id, contract_year, mtm_enrollment_date, "
+            "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason) "
+            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria, "
+            "enrollment_source, targeting_reason, opt_out_date, opt_out_reason FROM tgt_ledger_next"
         )
         con.execute("COMMIT")
     except Exception:
@@ -66,7 +68,7 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
 
 
 def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
-    """Counts only (no member ids): members by reason, enrolled, pending fills, services due."""
+    """Counts only (no member ids): members by reason, enrolled, pending fills, services due, ledger sources."""
     from pipelines.exports.outreach import service_counts
 
     by_reason = dict(con.execute(
@@ -77,6 +79,11 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         "FROM member_summary")
     pending = scalar(con, "SELECT count(*) FROM core_fill WHERE fill_status = 'pending'")
     arb_delivered = scalar(con, "SELECT count(*) FROM raw_dmp_arb") > 0
+    by_source = {source: [0, 0] for source in ENROLLMENT_SOURCES}
+    for source, rows, enrolled in con.execute(
+            "SELECT enrollment_source, count(*), count(*) FILTER (WHERE mtm_enrolled) FROM tgt_mtm_enrollment "
+            "GROUP BY 1").fetchall():
+        by_source[source] = [rows, enrolled]
     return {
         "members_enrolled_part_d": totals[0],
         "members_meeting_criteria": totals[1],
@@ -85,6 +92,9 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         "pending_fills": pending,
         "arb_evaluated": arb_delivered,
         "services": service_counts(con),
+        # targeting-rules.md section 6: ledger rows of the contract year by where the enrollment date came from
+        "ledger_rows_by_enrollment_source": {k: v[0] for k, v in by_source.items()},
+        "mtm_enrolled_by_enrollment_source": {k: v[1] for k, v in by_source.items()},
     }
 
 
@@ -152,6 +162,7 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'member_drugs', count(*) FROM member_drugs UNION ALL "
         "SELECT 'member_conditions', count(*) FROM member_conditions UNION ALL "
         "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
+        "SELECT 'tmr_worklist', count(*) FROM tmr_worklist UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
     identity = drug_identity_report(con)

@@ -63,15 +63,35 @@ class Outreach(_Section):
     outreach_include_hospice: bool = True
     ddi_min_overlap_days: int = Field(7, ge=1, le=90, description="days of the last 90 on which both drugs of "
                                       "an interaction are covered together (targeting-rules.md section 8)")
+    tmr_grace_days: int = Field(30, ge=0, le=92, description="a member enrolled in the last N days of a quarter "
+                                                             "has the first TMR due in the next quarter")
 
 
 class Priority(_Section):
+    """Weights of the priority score (targeting-rules.md section 8): the score's components, then one
+    severity weight per medication-risk signal of tgt_risk_signal. A new signal plugs in by adding its
+    weight here; a signal without one weighs ``other_signal``."""
+
     urgency: float = Field(3.0, ge=0)
     risk_signals: float = Field(2.0, ge=0)
+    dmp_at_risk: float = Field(1.0, ge=0)
     core_conditions: float = Field(1.0, ge=0)
     part_d_drugs: float = Field(0.5, ge=0)
     projected_cost: float = Field(1.0, ge=0)
     drug_interaction: float = Field(2.0, ge=0, description="weight of a drug-drug interaction, x its severity_factor")
+    opioid_benzodiazepine: float = Field(3.0, ge=0, description="weight of one medication-risk signal")
+    cns_polypharmacy: float = Field(2.0, ge=0, description="weight of one medication-risk signal")
+    anticholinergic_burden: float = Field(1.5, ge=0, description="weight of one medication-risk signal")
+    high_risk_elderly: float = Field(1.5, ge=0, description="weight of one medication-risk signal")
+    duplicate_therapy: float = Field(1.0, ge=0, description="weight of one medication-risk signal")
+    adherence_gap: float = Field(1.0, ge=0, description="weight of one medication-risk signal")
+    other_signal: float = Field(1.0, ge=0, description="weight of a signal without a key of its own")
+
+
+#: the priority score's components; every other [priority] key is a signal weight (run_signal_weight)
+PRIORITY_COMPONENTS = ("urgency", "risk_signals", "dmp_at_risk", "core_conditions", "part_d_drugs", "projected_cost")
+SIGNAL_WEIGHTS: dict[str, float] = {name: field.default for name, field in Priority.model_fields.items()
+                                    if name not in PRIORITY_COMPONENTS}
 
 
 class Validation(_Section):
@@ -231,11 +251,18 @@ def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status
         "rollover_enrollees": settings["enrollment"]["rollover_enrollees"],
         "outreach_include_hospice": settings["outreach"]["outreach_include_hospice"],
         "ddi_min_overlap_days": settings["outreach"]["ddi_min_overlap_days"],
+        "tmr_grace_days": settings["outreach"]["tmr_grace_days"],
         "priority_urgency": float(settings["priority"]["urgency"]),
         "priority_risk_signals": float(settings["priority"]["risk_signals"]),
+        "priority_dmp_at_risk": float(settings["priority"]["dmp_at_risk"]),
         "priority_core_conditions": float(settings["priority"]["core_conditions"]),
         "priority_part_d_drugs": float(settings["priority"]["part_d_drugs"]),
         "priority_projected_cost": float(settings["priority"]["projected_cost"]),
         "priority_drug_interaction": float(settings["priority"]["drug_interaction"]),
         "member_status_delivered": member_status_delivered,
     }
+
+
+def signal_weight_rows(settings: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
+    """The ``run_signal_weight`` table: (signal, weight) for every medication-risk signal weight in force."""
+    return [(name, float(settings["priority"][name])) for name in SIGNAL_WEIGHTS]

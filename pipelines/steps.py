@@ -25,7 +25,7 @@ from pipelines.models import create_declared
 from pipelines.readers import ingest_extract
 from pipelines.row_checks import build_row_rejects
 from pipelines.run_context import RunContext
-from pipelines.settings import run_parameters_row
+from pipelines.settings import run_parameters_row, signal_weight_rows
 
 RAW_TABLES = tuple(f"raw_{name}" for name in TABLES) + ("raw_known_member",)
 
@@ -75,7 +75,10 @@ def write_run_parameters(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dic
     create_declared(con, "run_parameters")
     columns = ", ".join(row)
     con.execute(f"INSERT INTO run_parameters ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
-    return {"run_parameters": 1}
+    create_declared(con, "run_signal_weight")
+    weights = signal_weight_rows(ctx.settings)
+    con.executemany("INSERT INTO run_signal_weight (signal, weight) VALUES (?, ?)", weights)
+    return {"run_parameters": 1, "run_signal_weight": len(weights)}
 
 
 def load_generic_names(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -100,8 +103,10 @@ STEPS: tuple[Step, ...] = (
     Step("ingest", "ingest", RAW_TABLES, (), ingest,
          "The extract file(s) as delivered (canonical, DE-SynPUF or Synthea layout), every column as text, "
          "with file name and row number; raw_known_member lists members a source knows without a span."),
-    Step("run_parameters", "reference", ("run_parameters",), ("raw_member_status",), write_run_parameters,
-         "The as-of date D and the plan settings in force (sql/declared/run_parameters.sql)."),
+    Step("run_parameters", "reference", ("run_parameters", "run_signal_weight"), ("raw_member_status",),
+         write_run_parameters,
+         "The as-of date D and the plan settings in force (sql/declared/run_parameters.sql), and the weight of "
+         "each medication-risk signal (sql/declared/run_signal_weight.sql)."),
     Step("ref_generic_name", "reference", ("ref_generic_name",), ("raw_pharmacy_claim",), load_generic_names,
          "Each distinct generic_name of the fills -> its drug key (targeting-rules.md section 2 name rule)."),
     Step("row_rejects", "staging", ("row_rejects",), (*RAW_TABLES[:-1], "stg_known_member"), row_rejects,

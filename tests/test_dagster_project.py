@@ -70,7 +70,7 @@ def test_mtm_run_materialises_the_graph_and_publishes(tmp_path):
         "cond_heart_failure", "cond_diabetes", "cond_dyslipidemia", "cond_esrd", "cond_hiv_aids",
         "cond_hypertension", "cond_mental_health", "cond_respiratory", "meets_conditions", "meets_drugs",
         "meets_cost", "arb", "targeting_reason", "meets_criteria", "mtm_enrolled", "date_met_criteria",
-        "mtm_enrollment_date", "opt_out_date", "opt_out_reason", "risk_flags", "priority_score"]
+        "mtm_enrollment_date", "enrollment_source", "opt_out_date", "opt_out_reason", "risk_flags", "priority_score"]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {"stg_eligibility", "stg_pharmacy_claim", "stg_medical_claim", "rejects", "member_summary",

@@ -9,8 +9,9 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from pipelines.exports.outreach import SERVICES
+from pipelines.exports.outreach import CALL_SERVICES, SHEETS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
+from pipelines.output_contract import TMR_COLUMNS
 from tests.extract_builder import fill, member
 from tests.targeting_harness import NDC, run_extract
 
@@ -35,13 +36,15 @@ def folder(tmp_path_factory):
 
 def test_workbook_has_one_sheet_per_service_frozen_header_filters_and_widths(folder):
     wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
-    assert wb.sheetnames == list(SERVICES)
+    assert wb.sheetnames == list(SHEETS) == [*CALL_SERVICES, "tmr_worklist"]
     for ws in wb.worksheets:
+        columns = TMR_COLUMNS if ws.title == "tmr_worklist" else COLUMNS
+        wide = "active_drugs" if ws.title == "tmr_worklist" else "reasons"
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
-        assert [c.value for c in ws[1]] == list(COLUMNS)
-        reasons_col = openpyxl.utils.get_column_letter(list(COLUMNS).index("reasons") + 1)
-        assert ws.column_dimensions[reasons_col].width > 50
+        assert [c.value for c in ws[1]] == list(columns)
+        wide_col = openpyxl.utils.get_column_letter(list(columns).index(wide) + 1)
+        assert ws.column_dimensions[wide_col].width > 50
     assert wb["cmr_annual"].max_row == 1  # header only: nothing due
 
 
@@ -72,9 +75,13 @@ def test_csv_holds_the_same_rows_as_the_workbook(folder):
     with (folder / "outreach_list.csv").open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(COLUMNS)
+    with (folder / "tmr_worklist.csv").open(newline="") as fh:
+        tmr = list(csv.DictReader(fh))
+    assert list(tmr[0]) == list(TMR_COLUMNS)
     wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
-    assert len(rows) == sum(ws.max_row - 1 for ws in wb.worksheets)
-    assert {r["service"] for r in rows} == {"cmr_initial", "cmr_follow_up", "tmr"}
+    assert len(rows) == sum(wb[s].max_row - 1 for s in CALL_SERVICES)
+    assert len(tmr) == wb["tmr_worklist"].max_row - 1 == 3
+    assert {r["service"] for r in rows} == {"cmr_initial", "cmr_follow_up"}  # TMRs are not on the call list
 
 
 def test_manifest_reports_service_counts_without_member_ids(folder):
@@ -90,6 +97,10 @@ def test_dagster_registers_the_outreach_asset_and_its_gates():
 
     graph = defs.get_repository_def().asset_graph
     assert "outreach_list" in {k.to_user_string() for k in graph.get_all_asset_keys()}
-    checks = {c.name for c in graph.asset_check_keys if c.asset_key.to_user_string() == "outreach_list"}
-    assert checks == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled", "outreach_ranks_dense",
-                      "outreach_hospice_at_bottom", "outreach_one_row_per_member_service"}
+    def checks(asset: str) -> set[str]:
+        return {c.name for c in graph.asset_check_keys if c.asset_key.to_user_string() == asset}
+
+    assert checks("outreach_list") == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled",
+                                       "outreach_ranks_dense", "outreach_hospice_at_bottom",
+                                       "outreach_one_row_per_member_service", "outreach_no_tmr_on_call_list"}
+    assert checks("tmr_worklist") == {"outreach_tmr_worklist_enrolled_once"}

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from pipelines.exports.outreach import outreach_checks
-from pipelines.models import create_declared
+from pipelines.ledger import import_seed
 from tests.extract_builder import fill, member
 from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
 
@@ -37,8 +37,11 @@ def event(member_id: str, date, event_type: str, **extra) -> dict:
 
 
 def outreach_rows(folder: Path) -> list[dict]:
+    """The call list's rows plus the pharmacist TMR worklist's rows (as service 'tmr')."""
     with (folder / "outreach_list.csv").open(newline="") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    with (folder / "tmr_worklist.csv").open(newline="") as fh:
+        return rows + [{**r, "service": "tmr"} for r in csv.DictReader(fh)]
 
 
 def by_member(rows: list[dict]) -> dict[str, dict[str, dict]]:
@@ -104,8 +107,14 @@ def test_new_enrollee_gets_the_initial_cmr_offer_due_sixty_days_after_enrollment
     assert new["tmr"]["due_date"] == "2025-09-30"  # last day of the quarter of D
 
 
-def test_offer_before_the_enrollment_date_does_not_count(scenario):
-    assert set(by_member(scenario["rows"])["OFFER_BEFORE_ENROLLMENT"]) == {"cmr_initial", "tmr"}
+def test_an_offer_before_the_first_run_dates_the_enrollment_and_counts(scenario):
+    """Section 6 (inferred from events): the offer of 1 May means an earlier program, so the enrollment
+    date is 1 May (not the first run's date) and the unanswered offer asks for a follow-up."""
+    rows = by_member(scenario["rows"])["OFFER_BEFORE_ENROLLMENT"]
+    assert set(rows) == {"cmr_follow_up", "tmr"}
+    assert (rows["cmr_follow_up"]["mtm_enrollment_date"], rows["cmr_follow_up"]["enrollment_source"]) == (
+        "2025-05-01", "inferred_from_events")
+    assert scenario["summary"]["OFFER_BEFORE_ENROLLMENT"]["enrollment_source"] == "inferred_from_events"
 
 
 def test_follow_up_after_thirty_days_without_a_completed_cmr_thirty_is_not_yet(scenario):
@@ -133,9 +142,9 @@ def test_opted_out_dead_and_disenrolled_members_are_not_listed(scenario, member_
 
 
 def test_member_who_moved_contract_is_listed_once_in_the_new_contract_with_a_new_clock(scenario):
+    """Enrolled in S5678 on D, the last day of the quarter: within the TMR grace days, no TMR this quarter."""
     moved = [r for r in scenario["rows"] if r["member_id"] == "MOVED"]
-    assert {(r["contract_id"], r["pbp_id"], r["service"]) for r in moved} == {
-        ("S5678", "002", "cmr_initial"), ("S5678", "002", "tmr")}
+    assert {(r["contract_id"], r["pbp_id"], r["service"]) for r in moved} == {("S5678", "002", "cmr_initial")}
     initial = next(r for r in moved if r["service"] == "cmr_initial")
     assert (initial["mtm_enrollment_date"], initial["due_date"]) == ("2025-09-30", "2025-11-29")
 
@@ -173,7 +182,8 @@ def test_gates_pass_on_the_scenario(scenario):
     con = duckdb.connect(str(scenario["home"] / "warehouse.duckdb"), read_only=True)
     try:
         assert outreach_checks(con) == {"no_excluded_members": 0, "all_mtm_enrolled": 0, "ranks_dense": 0,
-                                        "hospice_at_bottom": 0, "one_row_per_member_service": 0}
+                                        "hospice_at_bottom": 0, "one_row_per_member_service": 0,
+                                        "no_tmr_on_call_list": 0, "tmr_worklist_enrolled_once": 0}
     finally:
         con.close()
 
@@ -189,14 +199,15 @@ def test_no_phi_outside_the_outreach_list(scenario):
 # -- separate small runs ----------------------------------------------------------------------------
 
 def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(tmp_path):
-    """Only a ledger whose enrollment date is over a year old can get here (e.g. one carried over by the
-    plan); the row is seeded in the warehouse before the run."""
+    """Only a ledger whose enrollment date is over a year old can get here (a seeded roster that keeps the
+    prior vendor's original enrollment dates); the roster is imported before the run."""
     home = tmp_path / "home"
     home.mkdir()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
+                      "OLD,H1234,2025,2024-06-01\nRECENT,H1234,2025,2024-06-01\n")
     con = duckdb.connect(str(home / "warehouse.duckdb"))
-    create_declared(con, "mtm_enrollment_ledger")
-    con.execute("INSERT INTO mtm_enrollment_ledger VALUES ('OLD', 'H1234', 2025, DATE '2024-06-01', "
-                "DATE '2024-06-01'), ('RECENT', 'H1234', 2025, DATE '2024-06-01', DATE '2024-06-01')")
+    import_seed(con, roster)
     con.close()
     run_extract(tmp_path, home=home, eligibility=[member("OLD"), member("RECENT")],
                 pharmacy_claim=[fill("OLD", days_before(10)), fill("RECENT", days_before(10))],

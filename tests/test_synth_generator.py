@@ -349,6 +349,17 @@ def test_mtm_events_dmp_and_statuses(pop):
     d = ev["event_date"].str.to_date()
     assert d.max() <= AS_OF and (d >= date(2025, 1, 1)).mean() > 0.8
     assert (ev["cognitively_impaired"] == "true").sum() > 0
+    # issue 12: attempts carry channel and outcome (nothing else does); events name their contract
+    att = ev.filter(pl.col("event_type") == "outreach_attempt")
+    assert att["channel"].null_count() == 0 and att["outcome"].null_count() == 0
+    assert set(att["channel"]) <= set(TABLES["mtm_event"].column("channel").allowed)
+    assert ev.filter(pl.col("event_type") != "outreach_attempt")["channel"].null_count() == ev.height - att.height
+    assert 0.8 < ev["contract_id"].is_not_null().mean() < 1.0
+    # a decline is never followed by a CMR of the same member; last year's CMRs exist (annual re-offers)
+    declined = set(ev.filter(pl.col("event_type") == "cmr_declined")["member_id"])
+    done = set(ev.filter((pl.col("event_type") == "cmr_completed") & (d >= date(2025, 1, 1)))["member_id"])
+    assert declined and not declined & done
+    assert ev.filter((pl.col("event_type") == "cmr_offered") & (d < date(2025, 1, 1))).height > 0
     arb = _read(pop, "dmp_arb")
     assert 3 <= arb.height <= 60
     assert arb["arb_end_date"].null_count() > 0 and arb["arb_end_date"].drop_nulls().len() > 0

@@ -9,8 +9,8 @@ from pipelines.db import scalar
 from pipelines.exports.outreach import CHECK_QUERIES
 
 
-def _gate(name: str, description: str):
-    @dg.asset_check(asset="outreach_list", name=f"outreach_{name}", blocking=True, description=description)
+def _gate(name: str, description: str, asset: str = "outreach_list"):
+    @dg.asset_check(asset=asset, name=f"outreach_{name}", blocking=True, description=description)
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
             offending = scalar(con, CHECK_QUERIES[name])
@@ -25,5 +25,11 @@ GATES = {
     "ranks_dense": "Priority ranks are 1..n without gaps or ties in each contract x service list",
     "hospice_at_bottom": "Hospice members rank after all others (and are absent when the plan excludes them)",
     "one_row_per_member_service": "One row per member x contract x service",
+    "no_tmr_on_call_list": "The call list holds CMR services only; TMRs are on the pharmacist worklist",
 }
-OUTREACH_CHECKS = [_gate(name, text) for name, text in GATES.items()]
+#: gates of the pharmacist's TMR worklist (targeting-rules.md section 7)
+TMR_GATES = {
+    "tmr_worklist_enrolled_once": "TMR worklist: each member once per contract, enrolled in MTM and Part D there",
+}
+OUTREACH_CHECKS = [*(_gate(name, text) for name, text in GATES.items()),
+                   *(_gate(name, text, asset="tmr_worklist") for name, text in TMR_GATES.items())]

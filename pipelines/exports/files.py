@@ -87,7 +87,7 @@ def write_rejects(ctx: RunContext, con: duckdb.DuckDBPyConnection, folder: Path)
 def write_outreach(ctx: RunContext, con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
     from pipelines.exports.outreach import write_outreach_files
 
-    return write_outreach_files(con, folder)  # the only files with PHI (names, phones, birth dates)
+    return write_outreach_files(con, folder)  # with the TMR worklist, the only files with PHI
 
 
 PENDING_FILLS = ("SELECT claim_id, member_id, fill_date, ndc, drug_key FROM core_fill "
@@ -111,6 +111,8 @@ EXPORTS: tuple[Export, ...] = (
     Export("pending_fills", ("core_fill",), ("pending_fills.csv",),
            table_files("pending_fills", "csv", query=PENDING_FILLS),
            "pending_fills.csv: fills of known members outside every Part D span (held, not counted)"),
-    Export("outreach_list", ("outreach_list",), ("outreach_list.csv", "outreach_list.xlsx"), write_outreach,
-           "outreach_list.csv and .xlsx: member x service due, with priority, reasons and contact details (PHI)"),
+    Export("outreach_list", ("outreach_list", "tmr_worklist"),
+           ("outreach_list.csv", "outreach_list.xlsx", "tmr_worklist.csv"), write_outreach,
+           "outreach_list.csv and .xlsx: member x CMR service due, with priority, reasons and contact details "
+           "(PHI); tmr_worklist.csv (and its sheet): the pharmacist's TMR desk-review list"),
 )

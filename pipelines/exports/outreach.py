@@ -1,7 +1,9 @@
-"""The outreach list as outreach staff open it: ``outreach_list.csv`` and ``outreach_list.xlsx``.
+"""The outreach files as staff open them: ``outreach_list.csv``, ``tmr_worklist.csv`` and ``outreach_list.xlsx``.
 
-The list is built in SQL (``sql/outputs/outreach_list.sql``); this module only writes it.  The workbook
-has one sheet per service (always all four, header only when none is due), a frozen header row, filters,
+The lists are built in SQL (``sql/outputs/outreach_list.sql``, ``sql/outputs/tmr_worklist.sql``); this
+module only writes them.  The call list holds the CMR services; TMRs are pharmacist desk reviews with their
+own list (targeting-rules.md section 7).  The workbook has one sheet per CMR service and a ``tmr_worklist``
+sheet (always all four, header only when nothing is due), a frozen header row, filters,
 dates as real Excel dates, member ids, phone numbers and ZIP codes as text (leading zeros survive, no
 "5.55E+09"), and column widths set.  Cells are written with explicit types, so a name that starts with
 ``=`` is text, never a formula.  PHI lives only in these two files: nothing here logs a row.
@@ -18,37 +20,40 @@ import duckdb
 import xlsxwriter
 
 from pipelines.db import scalar
-from pipelines.output_contract import OUTREACH_COLUMNS
+from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
 
-SERVICES = ("cmr_initial", "cmr_annual", "cmr_follow_up", "tmr")
+#: the call list's services (outreach_list); every service due adds the quarterly TMR (tmr_worklist)
+CALL_SERVICES = ("cmr_initial", "cmr_annual", "cmr_follow_up")
+SERVICES = (*CALL_SERVICES, "tmr")
+TMR_SHEET = "tmr_worklist"
+SHEETS = (*CALL_SERVICES, TMR_SHEET)
 SERVICE_TITLES = {
     "cmr_initial": "Initial CMR offer",
     "cmr_annual": "Annual CMR offer",
     "cmr_follow_up": "CMR follow-up",
-    "tmr": "Quarterly TMR",
+    TMR_SHEET: "Quarterly TMR: pharmacist worklist",
 }
 
 
-
-
 def write_outreach_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
-    """Write outreach_list.csv and outreach_list.xlsx into ``folder``; returns rows per service."""
+    """Write outreach_list.csv, tmr_worklist.csv and outreach_list.xlsx into ``folder``; rows per service."""
     folder.mkdir(parents=True, exist_ok=True)
-    columns = ", ".join(OUTREACH_COLUMNS)
+    columns, tmr_columns = ", ".join(OUTREACH_COLUMNS), ", ".join(TMR_COLUMNS)
     con.execute(f"COPY (SELECT {columns} FROM outreach_list) TO '{folder / 'outreach_list.csv'}' "
                 "(HEADER, DELIMITER ',')")
+    con.execute(f"COPY (SELECT {tmr_columns} FROM tmr_worklist) TO '{folder / 'tmr_worklist.csv'}' "
+                "(HEADER, DELIMITER ',')")
     rows = con.execute(f"SELECT {columns} FROM outreach_list").fetchall()
-    write_outreach_xlsx(rows, folder / "outreach_list.xlsx")
-    counts = {service: 0 for service in SERVICES}
+    tmr_rows = con.execute(f"SELECT {tmr_columns} FROM tmr_worklist").fetchall()
     service_at = list(OUTREACH_COLUMNS).index("service")
-    for row in rows:
-        counts[row[service_at]] = counts.get(row[service_at], 0) + 1
-    return counts
+    sheets = {service: (OUTREACH_COLUMNS, [r for r in rows if r[service_at] == service]) for service in CALL_SERVICES}
+    sheets[TMR_SHEET] = (TMR_COLUMNS, tmr_rows)
+    write_outreach_xlsx(sheets, folder / "outreach_list.xlsx")
+    return {**{service: len(sheets[service][1]) for service in CALL_SERVICES}, "tmr": len(tmr_rows)}
 
 
-def write_outreach_xlsx(rows: list[tuple], path: Path) -> None:
-    names = list(OUTREACH_COLUMNS)
-    service_at = names.index("service")
+def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path) -> None:
+    """One sheet per name, in order: its columns (name -> (kind, width)) and its rows."""
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
         "default_date_format": "yyyy-mm-dd",
@@ -64,19 +69,19 @@ def write_outreach_xlsx(rows: list[tuple], path: Path) -> None:
             "money": workbook.add_format({"num_format": "#,##0.00"}),
             "bool": workbook.add_format({}),
         }
-        for service in SERVICES:
-            sheet = workbook.add_worksheet(service)
-            sheet.set_header(f"&L{SERVICE_TITLES[service]}&RPage &P of &N")
-            for col, name in enumerate(names):
-                kind, width = OUTREACH_COLUMNS[name]
+        for name, (columns, sheet_rows) in sheets.items():
+            names = list(columns)
+            sheet = workbook.add_worksheet(name)
+            sheet.set_header(f"&L{SERVICE_TITLES[name]}&RPage &P of &N")
+            for col, column in enumerate(names):
+                kind, width = columns[column]
                 sheet.set_column(col, col, width, formats[kind])
-                sheet.write_string(0, col, name, header)
-            service_rows = [r for r in rows if r[service_at] == service]
-            for r, row in enumerate(service_rows, start=1):
-                for col, name in enumerate(names):
-                    _write_cell(sheet, r, col, OUTREACH_COLUMNS[name][0], row[col], formats)
+                sheet.write_string(0, col, column, header)
+            for r, row in enumerate(sheet_rows, start=1):
+                for col, column in enumerate(names):
+                    _write_cell(sheet, r, col, columns[column][0], row[col], formats)
             sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(service_rows), 1), len(names) - 1)
+            sheet.autofilter(0, 0, max(len(sheet_rows), 1), len(names) - 1)
             sheet.set_row(0, 30)
     finally:
         workbook.close()
@@ -96,8 +101,9 @@ def _write_cell(sheet, row: int, col: int, kind: str, value, formats: dict) -> N
 
 
 def service_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows per service (no member ids): for the run report."""
+    """Rows per service (no member ids): CMR services of the call list, TMRs of the worklist."""
     counts = dict(con.execute("SELECT service, count(*) FROM outreach_list GROUP BY 1").fetchall())
+    counts["tmr"] = scalar(con, "SELECT count(*) FROM tmr_worklist")
     return {service: counts.get(service, 0) for service in SERVICES}
 
 
@@ -138,6 +144,18 @@ CHECK_QUERIES = {
     # one row per member x service
     "one_row_per_member_service": """
         SELECT count(*) - count(DISTINCT (member_id, contract_id, service)) FROM outreach_list""",
+    # TMRs belong to the pharmacist worklist, not the call list
+    "no_tmr_on_call_list": """
+        SELECT count(*) FROM outreach_list WHERE service NOT IN ('cmr_initial', 'cmr_annual', 'cmr_follow_up')""",
+    # worklist members who opted out, died, left the contract, or are listed twice in a contract
+    "tmr_worklist_enrolled_once": """
+        SELECT count(*) - count(DISTINCT (w.member_id, w.contract_id))
+             + count(*) FILTER (WHERE e.member_id IS NULL OR NOT coalesce(m.enrolled, false)
+                                   OR m.contract_id IS DISTINCT FROM w.contract_id)
+        FROM tmr_worklist AS w
+        LEFT JOIN core_member AS m ON m.member_id = w.member_id
+        LEFT JOIN tgt_mtm_enrollment AS e
+          ON e.member_id = w.member_id AND e.contract_id = w.contract_id AND e.mtm_enrolled""",
 }
 
 

@@ -756,13 +756,17 @@ def _eligibility(c: Ctx, m: dict, s: dict, flags: dict) -> pl.DataFrame:
 
 
 def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
-    """Service-team records for members likely to be targeted, within the current CY (and some
-    CMRs of the previous year)."""
+    """Service-team records of an MTM program that ran before the extract (targeting-rules.md sections
+    6-7): members likely to be targeted were enrolled earlier in the year and contacted (outreach attempts
+    by phone or mail with their outcome), offered a CMR, then completed it (with a summary, DTPs and
+    sometimes safe-disposal information), declined it, or left it open (follow-ups); quarterly TMRs
+    follow a completed or declined CMR. Some had last year's CMR (annual re-offers after a rollover).
+    Events name the contract they were delivered under (blank for a few: the default rule applies)."""
     rng, n, as_of = c.rng, c.n, c.as_of
     cy = _d(date.fromordinal(EPOCH.toordinal() + as_of).replace(month=1, day=1))
     alive = (m["death"] < 0) | (m["death"] > as_of)
     likely = (m["ncond"] >= 3) & (n_active >= 7) & alive & (s["start"] < as_of - 20)
-    ev_m, ev_t, ev_d, ev_k = [], [], [], []  # member, type, date, sub-kind index
+    ev_m, ev_t, ev_d, ev_k = [], [], [], []  # member, type, date, sub-kind index (reason, or channel*10+outcome)
 
     def add(idx, etype, days, kind=None):
         ev_m.append(idx)
@@ -770,32 +774,54 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
         ev_d.append(days)
         ev_k.append(kind if kind is not None else np.full(len(idx), -1))
 
+    def attempts(idx, after, before, lam, outcomes):
+        """Poisson(lam) contact attempts per member between after+1 and before-1 (phone mostly)."""
+        k = rng.poisson(lam, len(idx))
+        room = before - after - 1
+        ok = room >= 1
+        k = np.where(ok, k, 0)
+        mi, lo_, rm = np.repeat(idx, k), np.repeat(after, k), np.repeat(np.maximum(room, 1), k)
+        day = lo_ + 1 + (rng.random(len(mi)) * rm).astype(np.int64)
+        add(mi, "outreach_attempt", np.minimum(day, as_of), _pick(rng, len(mi), [70, 25, 5, 0, 0]) * 10
+            + _pick(rng, len(mi), outcomes))
+
     lo = max(cy, c.hist_start)
     span = max(as_of - lo, 1)
     offered = likely & (rng.random(n) < 0.75)
     i = np.nonzero(offered)[0]
-    off_d = lo + (rng.random(len(i)) * span * 0.8).astype(np.int64)
+    off_d = lo + 20 + (rng.random(len(i)) * span * 0.8).astype(np.int64)
     off_d = np.minimum(np.maximum(off_d, s["start"][i]), as_of)
+    # contact attempts before the offer (no answer, message, wrong number), the offer's own call reaches
+    attempts(i, off_d - 25, off_d, 0.8, [5, 45, 35, 15, 0, 0])
     add(i, "cmr_offered", off_d)
-    # CMR completed for ~60% of those offered, 0-40 days later (before as_of)
-    done = rng.random(len(i)) < 0.6
+    # ~60% complete the CMR 0-40 days later, ~12% decline it; the rest stay open (follow-up attempts)
+    fate = rng.random(len(i))
     cmr_d = off_d + rng.integers(0, 41, len(i))
-    done &= cmr_d <= as_of
+    done = (fate < 0.6) & (cmr_d <= as_of)
+    dec_d = off_d + rng.integers(1, 21, len(i))
+    declined = (fate >= 0.6) & (fate < 0.72) & (dec_d <= as_of)
+    open_ = ~done & ~declined
+    attempts(i[open_], off_d[open_], np.full(open_.sum(), as_of + 1), 1.2, [0, 40, 45, 5, 5, 5])
+    add(i[declined], "cmr_declined", dec_d[declined])
     j = i[done]
     add(j, "cmr_completed", cmr_d[done], _pick(rng, len(j), [1]))
     sent = rng.random(len(j)) < 0.93
     add(j[sent], "summary_sent", np.minimum(cmr_d[done][sent] + rng.integers(1, 15, sent.sum()), as_of))
+    disposal = rng.random(len(j)) < 0.35
+    add(j[disposal], "safe_disposal_info", cmr_d[done][disposal])
     ndtp = rng.poisson(1.1, len(j))
     dj = np.repeat(j, ndtp)
     dd = np.repeat(cmr_d[done], ndtp)
     add(dj, "dtp_recommendation", dd)
     res = rng.random(len(dj)) < 0.55
     add(dj[res], "dtp_resolved", np.minimum(dd[res] + rng.integers(7, 60, res.sum()), as_of))
-    # quarterly TMRs after the CMR
-    tq = rng.random(len(j)) < 0.7
-    t_d = cmr_d[done] + rng.integers(60, 100, len(j))
-    ok = tq & (t_d <= as_of)
-    add(j[ok], "tmr_completed", t_d[ok])
+    # quarterly TMRs after a completed CMR, and after a declined one (declining the CMR keeps the TMRs)
+    reviewed = np.concatenate([j, i[declined]])
+    base = np.concatenate([cmr_d[done], dec_d[declined]])
+    for q in (1, 2, 3):
+        t_d = base + 90 * (q - 1) + rng.integers(60, 100, len(reviewed))
+        ok = (rng.random(len(reviewed)) < 0.7) & (t_d <= as_of)
+        add(reviewed[ok], "tmr_completed", t_d[ok])
     # opt-outs: requested / other; death / disenrolled recorded by the team for some
     oo = offered & (rng.random(n) < 0.07)
     k = np.nonzero(oo)[0]
@@ -807,30 +833,45 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     de = likely & s["disen"] & (s["end"] >= cy) & (s["end"] < as_of) & (rng.random(n) < 0.5)
     k = np.nonzero(de)[0]
     add(k, "opted_out", s["end"][k], np.ones(len(k), np.int64))
-    # last year's CMR for some (annual re-offer logic)
-    prev = likely & (rng.random(n) < 0.3) & (cy - 365 > c.hist_start) & (s["start"] < cy - 365)
+    # last year's CMR for some (annual re-offer after a rollover), and a TMR after it
+    prev_lo = max(cy - 365, c.hist_start)
+    prev = likely & (rng.random(n) < 0.3) & (cy - 90 > prev_lo) & (s["start"] < prev_lo)
     k = np.nonzero(prev)[0]
-    pd_ = cy - 365 + (rng.random(len(k)) * 330).astype(np.int64)
+    pd_ = prev_lo + (rng.random(len(k)) * (cy - 30 - prev_lo)).astype(np.int64)
     add(k, "cmr_offered", pd_)
     add(k, "cmr_completed", pd_ + rng.integers(0, 20, len(k)), np.zeros(len(k), np.int64))
+    ptmr = (rng.random(len(k)) < 0.6) & (pd_ + 110 < cy)
+    add(k[ptmr], "tmr_completed", pd_[ptmr] + rng.integers(60, 100, ptmr.sum()))
     mem = np.concatenate(ev_m).astype(np.int64)
     et = np.concatenate(ev_t)
     ed = np.concatenate(ev_d).astype(np.int64)
     kind = np.concatenate(ev_k)
     E = len(mem)
     is_cmr = et == "cmr_completed"
+    is_attempt = et == "outreach_attempt"
     deliv = _pick(rng, E, [80, 10, 8, 2])
     recip = _pick(rng, E, [90, 8, 1, 1])
     prov = _pick(rng, E, [90, 2, 3, 1, 3, 1])
     cog = m["conds"][mem, M.CONDITIONS.index("alzheimers")]
     cog_col = np.isin(et, ["cmr_offered", "cmr_completed"])
     reasons = ["death", "disenrolled", "requested", "other"]
-    has_prov = np.isin(et, ["cmr_completed", "tmr_completed", "dtp_recommendation"])
+    has_prov = np.isin(et, ["cmr_completed", "tmr_completed", "dtp_recommendation", "safe_disposal_info"])
+    # the contract on the event date (the second span's after a contract change); ~10% left blank
+    n_base = len(s["start"])
+    first_contract = s["span"]["contract"][:n_base]
+    moved = s["change"][mem] & (ed >= s["cut"][mem])
+    contract_idx = np.where(moved, s["last_contract"][mem], first_contract[mem])
+    named = rng.random(E) >= 0.1
     order = np.lexsort((et, ed, mem))
     df = pl.DataFrame({
         "member_id": _ids("M", m["gidx"][mem] + 1, 9),
         "event_date": _dates(ed),
         "event_type": pl.Series(et),
+        "contract_id": _gather([x[0] for x in M.CONTRACTS], contract_idx, named),
+        "channel": _gather(["phone", "mail", "portal", "in_person", "other"], np.maximum(kind, 0) // 10,
+                           is_attempt),
+        "outcome": _gather(["reached", "no_answer", "left_message", "wrong_number", "refused", "other"],
+                           np.maximum(kind, 0) % 10, is_attempt),
         "delivery_method": _gather(["telephone", "face_to_face", "telehealth", "other"], deliv, is_cmr),
         "recipient": _gather(["beneficiary", "caregiver", "prescriber", "other"],
                              np.where(cog, np.where(rng.random(E) < 0.6, 1, 0), recip), is_cmr),

@@ -1,10 +1,16 @@
 -- The MTM enrollment ledger (targeting-rules.md section 6): member x contract x contract year, kept across
--- runs. Written only when a run publishes, in one transaction (pipelines/publish.py); every run reads it
--- through tgt_ledger_next. Enrollment dates never change once written.
+-- runs. Written only when a run publishes, in one transaction (pipelines/publish.py), or by `mtm ledger
+-- import` (a seeded roster, pipelines/ledger.py); every run reads it through tgt_ledger_next. Enrollment
+-- dates never change once written. enrollment_source: run, seed, inferred_from_events, rollover. The
+-- targeting reason and opt-out are facts of seeded rows only (runs derive opt-outs as of D).
 CREATE TABLE IF NOT EXISTS mtm_enrollment_ledger (
     member_id           VARCHAR NOT NULL,
     contract_id         VARCHAR NOT NULL,
     contract_year       INTEGER NOT NULL,
     mtm_enrollment_date DATE NOT NULL,
-    date_met_criteria   DATE
+    date_met_criteria   DATE,
+    enrollment_source   VARCHAR,
+    targeting_reason    VARCHAR,
+    opt_out_date        DATE,
+    opt_out_reason      VARCHAR
 )

@@ -19,11 +19,12 @@ SELECT
     c.targeting_reason,
     c.meets_criteria,
     coalesce(e.mtm_enrolled, false)                      AS mtm_enrolled,
-    -- a member blocked by a requested opt-out has no ledger row, yet met the criteria on D
+    -- a member blocked by a recorded opt-out has no ledger row, yet met the criteria on D
     coalesce(e.date_met_criteria, CASE WHEN c.meets_criteria THEN p.as_of_date END) AS date_met_criteria,
     e.mtm_enrollment_date,
+    e.enrollment_source,                                 -- with the enrollment date: run, seed, inferred_from_events, rollover
     coalesce(e.opt_out_date, r.opt_out_date)             AS opt_out_date,
-    coalesce(e.opt_out_reason, CASE WHEN r.member_id IS NOT NULL THEN 'requested' END) AS opt_out_reason,
+    coalesce(e.opt_out_reason, r.opt_out_reason)         AS opt_out_reason,
     coalesce(s.risk_flags, '')                           AS risk_flags,
     s.priority_score
 FROM tgt_member_criteria AS c

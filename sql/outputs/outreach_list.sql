@@ -1,29 +1,12 @@
--- outreach_list: one row per member x service due (outputs.md), what outreach staff call from. The only
--- output besides the CMS beneficiary file that carries names, phone numbers and birth dates (PHI).
--- Contact details come from the member's eligibility span at D, each field falling back to the latest
--- span that has it. reasons = counts, DMP status and risk signals in words, then the service and its
--- due date, e.g. "9 Part D drugs, 4 chronic conditions, projected cost $5,200/yr, opioid +
+-- outreach_list: one row per member x CMR service due (outputs.md: cmr_initial, cmr_annual,
+-- cmr_follow_up), what outreach staff call or write from; TMRs are pharmacist desk reviews and go to
+-- tmr_worklist instead (targeting-rules.md section 7). With the tmr_worklist and the CMS beneficiary file,
+-- the only output that carries names, phone numbers, addresses and birth dates (PHI): contact details are
+-- member_contact's. Section 7's extra columns: mailing address, mbi, last CMR offer / completion, last
+-- TMR, attempts since the last offer, cognitively impaired, enrollment_source. reasons = counts, DMP
+-- status, risk signals and outreach attempts in words, then the service and its due date, e.g. "9 Part D drugs, 4 chronic conditions, projected cost $5,200/yr, opioid +
 -- benzodiazepine 45 days; initial CMR offer due 2025-11-29".
 WITH p AS (SELECT * FROM run_parameters),
-contact AS (
-    SELECT
-        e.member_id,
-        arg_max(e.first_name, (p.as_of_date BETWEEN e.enrollment_start_date
-                               AND coalesce(e.enrollment_end_date, DATE '9999-12-31'), e.enrollment_start_date, e._seq))
-            FILTER (WHERE e.first_name IS NOT NULL AND e.first_name <> '') AS first_name,
-        arg_max(e.last_name, (p.as_of_date BETWEEN e.enrollment_start_date
-                              AND coalesce(e.enrollment_end_date, DATE '9999-12-31'), e.enrollment_start_date, e._seq))
-            FILTER (WHERE e.last_name IS NOT NULL AND e.last_name <> '') AS last_name,
-        arg_max(e.phone, (p.as_of_date BETWEEN e.enrollment_start_date
-                          AND coalesce(e.enrollment_end_date, DATE '9999-12-31'), e.enrollment_start_date, e._seq))
-            FILTER (WHERE e.phone IS NOT NULL AND e.phone <> '') AS phone,
-        arg_max(e.zip_code, (p.as_of_date BETWEEN e.enrollment_start_date
-                             AND coalesce(e.enrollment_end_date, DATE '9999-12-31'), e.enrollment_start_date, e._seq))
-            FILTER (WHERE e.zip_code IS NOT NULL AND e.zip_code <> '') AS zip_code
-    FROM stg_eligibility AS e
-    CROSS JOIN p
-    GROUP BY e.member_id
-),
 signal_words AS (
     SELECT member_id,
            string_agg(detail, ', ' ORDER BY CASE signal
@@ -43,12 +26,16 @@ SELECT
     s.due_date,
     s.days_until_due::INTEGER                                            AS days_until_due,
     s.member_id,
+    k.mbi,
     k.first_name,
     k.last_name,
     m.birth_date,
     s.age::INTEGER                                                       AS age,
     k.phone,
     m.preferred_language,
+    k.address_line,
+    k.city,
+    k.state,
     k.zip_code,
     s.contact_note,
     concat_ws(', ',
@@ -56,11 +43,16 @@ SELECT
         s.core_conditions || ' chronic condition' || CASE WHEN s.core_conditions = 1 THEN '' ELSE 's' END,
         'projected cost $' || format('{:,}', CAST(round(s.projected_annual_cost, 0) AS BIGINT)) || '/yr',
         CASE WHEN s.arb THEN 'drug management program at-risk beneficiary' END,
-        w.words
+        w.words,
+        CASE WHEN h.attempts_since_last_offer > 0
+             THEN h.attempts_since_last_offer || ' outreach attempt' || CASE WHEN h.attempts_since_last_offer = 1
+                  THEN '' ELSE 's' END || ' since the last offer' END
     ) || '; ' ||
     CASE s.service
         WHEN 'cmr_initial' THEN 'initial CMR offer due ' || strftime(s.due_date, '%Y-%m-%d')
         WHEN 'cmr_annual' THEN 'annual CMR offer due ' || strftime(s.due_date, '%Y-%m-%d')
+                               || CASE WHEN s.offer_date IS NOT NULL
+                                       THEN ' (last offer ' || strftime(s.offer_date, '%Y-%m-%d') || ')' ELSE '' END
         WHEN 'cmr_follow_up' THEN 'CMR offered ' || strftime(s.offer_date, '%Y-%m-%d')
                                   || ', not completed: follow-up due ' || strftime(s.due_date, '%Y-%m-%d')
         ELSE 'quarterly TMR due ' || strftime(s.due_date, '%Y-%m-%d')
@@ -75,12 +67,20 @@ SELECT
     s.hospice,
     s.ltc_resident,
     s.mtm_enrollment_date,
+    s.enrollment_source,
     s.offer_date                                                         AS cmr_offer_date,
+    h.last_cmr_offer_date,
+    h.last_cmr_completed_date,
+    h.last_tmr_date,
+    h.attempts_since_last_offer,
+    coalesce(h.cognitively_impaired, false)                              AS cognitively_impaired,
     p.as_of_date
 FROM tgt_service_priority AS s
 CROSS JOIN p
 JOIN core_member AS m ON m.member_id = s.member_id
-LEFT JOIN contact AS k ON k.member_id = s.member_id
+JOIN tgt_member_service_history AS h ON h.member_id = s.member_id AND h.contract_id = s.contract_id
+LEFT JOIN member_contact AS k ON k.member_id = s.member_id
 LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
+WHERE s.service <> 'tmr'
 ORDER BY s.service_order, s.contract_id, s.priority_rank

@@ -1,46 +1,84 @@
 -- The MTM enrollment ledger for the contract year as it will stand after this run
 -- (member x contract x contract year). Rules (targeting-rules.md section 6):
---   * a member who meets the criteria in a contract with no ledger row is enrolled: the enrollment
---     date is this run's as-of date and never changes afterwards;
---   * date_met_criteria is the earliest as-of date at which the criteria held (a backfill of an
---     earlier date moves it earlier, never the enrollment date);
---   * a member who asked to opt out of that contract this year is not auto-enrolled again;
---   * with rollover_enrollees, last year's enrollees still in the same contract carry over from Jan 1.
+--   * a ledger row already written keeps its enrollment date and source for ever; a seeded row
+--     (mtm ledger import, enrollment_source = seed) is not changed at all;
+--   * rollover_enrollees = true: last year's enrollees of the contract who were still covered by it on
+--     31 December and 1 January, did not opt out (any reason, recorded or seeded), did not die and did not
+--     leave the contract last year, are carried over: enrollment date 1 January, source rollover;
+--   * a member who meets the criteria in a contract with no ledger row enters it: with service events of
+--     that contract and CY before D (tgt_enrollment_evidence) the earliest one is the enrollment date
+--     (source inferred_from_events), else this run's as-of date (source run);
+--   * a member with a recorded opt-out in that contract and CY (tgt_opt_out_request) and no service
+--     events is not auto-enrolled (member_summary lists the opt-out);
+--   * date_met_criteria is the earliest as-of date at which the criteria held (a backfill of an earlier
+--     date moves it earlier, never the enrollment date); for an inferred row, the inferred enrollment date.
 -- Re-running a date changes nothing. The table is written to the warehouse only when the run publishes.
 WITH p AS (SELECT * FROM run_parameters),
 existing AS (
-    SELECT l.member_id, l.contract_id, l.contract_year, l.mtm_enrollment_date, l.date_met_criteria
+    SELECT l.*
     FROM mtm_enrollment_ledger AS l, p
     WHERE l.contract_year = p.contract_year
 ),
 met_now AS (
-    SELECT c.member_id, c.contract_id
-    FROM tgt_member_criteria AS c
-    WHERE c.meets_criteria
-      AND NOT EXISTS (SELECT 1 FROM tgt_opt_out_request AS r
-                      WHERE r.member_id = c.member_id AND r.contract_id = c.contract_id)
+    SELECT member_id, contract_id FROM tgt_member_criteria WHERE meets_criteria
 ),
 rolled_over AS (
     SELECT l.member_id, l.contract_id
     FROM mtm_enrollment_ledger AS l
     CROSS JOIN p
-    JOIN core_member AS m ON m.member_id = l.member_id AND m.contract_id = l.contract_id AND m.enrolled
     WHERE p.rollover_enrollees AND l.contract_year = p.contract_year - 1
+      AND l.opt_out_date IS NULL
+      AND NOT EXISTS (SELECT 1 FROM tgt_mtm_event_history AS o
+                      WHERE o.member_id = l.member_id AND o.contract_id = l.contract_id
+                        AND o.contract_year = l.contract_year AND o.event_type = 'opted_out')
+      AND NOT EXISTS (SELECT 1 FROM core_member AS m
+                      WHERE m.member_id = l.member_id AND m.death_date < make_date(p.contract_year, 1, 1))
+      AND EXISTS (SELECT 1 FROM core_member_span AS s
+                  WHERE s.member_id = l.member_id AND s.contract_id = l.contract_id
+                    AND make_date(l.contract_year, 12, 31) BETWEEN s.span_start AND s.span_end)
+      AND EXISTS (SELECT 1 FROM core_member_span AS s
+                  WHERE s.member_id = l.member_id AND s.contract_id = l.contract_id
+                    AND make_date(p.contract_year, 1, 1) BETWEEN s.span_start AND s.span_end)
+),
+entrants AS (
+    SELECT n.member_id, n.contract_id, v.first_service_date
+    FROM met_now AS n
+    LEFT JOIN tgt_enrollment_evidence AS v ON v.member_id = n.member_id AND v.contract_id = n.contract_id
+    WHERE v.first_service_date IS NOT NULL
+       OR NOT EXISTS (SELECT 1 FROM tgt_opt_out_request AS r
+                      WHERE r.member_id = n.member_id AND r.contract_id = n.contract_id)
+),
+ledger_keys AS (
+    SELECT member_id, contract_id FROM existing
+    UNION SELECT member_id, contract_id FROM rolled_over
+    UNION SELECT member_id, contract_id FROM entrants
 )
 SELECT
-    coalesce(e.member_id, n.member_id, r.member_id)                      AS member_id,
-    coalesce(e.contract_id, n.contract_id, r.contract_id)                AS contract_id,
-    p.contract_year                                                      AS contract_year,
+    k.member_id,
+    k.contract_id,
+    p.contract_year                                                       AS contract_year,
     coalesce(e.mtm_enrollment_date,
              CASE WHEN r.member_id IS NOT NULL THEN make_date(p.contract_year, 1, 1) END,
-             p.as_of_date)                                               AS mtm_enrollment_date,
+             n.first_service_date,
+             p.as_of_date)                                                AS mtm_enrollment_date,
     CASE
-        WHEN n.member_id IS NULL THEN e.date_met_criteria
+        WHEN e.enrollment_source = 'seed' THEN e.date_met_criteria
+        WHEN e.member_id IS NULL AND r.member_id IS NULL AND n.first_service_date IS NOT NULL
+            THEN n.first_service_date
+        WHEN m.member_id IS NULL THEN e.date_met_criteria
         WHEN e.date_met_criteria IS NULL OR p.as_of_date < e.date_met_criteria THEN p.as_of_date
         ELSE e.date_met_criteria
-    END                                                                  AS date_met_criteria
-FROM existing AS e
-FULL JOIN met_now AS n ON n.member_id = e.member_id AND n.contract_id = e.contract_id
-FULL JOIN rolled_over AS r
-  ON r.member_id = coalesce(e.member_id, n.member_id) AND r.contract_id = coalesce(e.contract_id, n.contract_id)
+    END                                                                   AS date_met_criteria,
+    CASE WHEN e.member_id IS NOT NULL THEN coalesce(e.enrollment_source, 'run')  -- a row from before sources
+         WHEN r.member_id IS NOT NULL THEN 'rollover'
+         WHEN n.first_service_date IS NOT NULL THEN 'inferred_from_events'
+         ELSE 'run' END                                                   AS enrollment_source,
+    e.targeting_reason,
+    e.opt_out_date,
+    e.opt_out_reason
+FROM ledger_keys AS k
 CROSS JOIN p
+LEFT JOIN existing AS e ON e.member_id = k.member_id AND e.contract_id = k.contract_id
+LEFT JOIN rolled_over AS r ON r.member_id = k.member_id AND r.contract_id = k.contract_id
+LEFT JOIN entrants AS n ON n.member_id = k.member_id AND n.contract_id = k.contract_id
+LEFT JOIN met_now AS m ON m.member_id = k.member_id AND m.contract_id = k.contract_id

@@ -1,5 +1,6 @@
 -- MTM enrollment status on D for every ledger row of the contract year. Opt-outs are derived as of D:
--- the earliest of a recorded opted_out event on or after the enrollment date (with its reason),
+-- the earliest of an opt-out stated by a seeded roster (mtm ledger import; kept as the roster says it,
+-- when dated on or before D), a recorded opted_out event on or after the enrollment date (with its reason),
 -- death ('death', on the death date), and leaving the contract ('disenrolled', on the last covered
 -- day in that contract) — so re-running an earlier date shows the status as it was then.
 WITH p AS (SELECT * FROM run_parameters),
@@ -22,6 +23,11 @@ contract_cover AS (
     GROUP BY l.member_id, l.contract_id
 ),
 candidates AS (
+    SELECT l.member_id, l.contract_id, l.opt_out_date, l.opt_out_reason AS reason, 0 AS rank_order
+    FROM tgt_ledger_next AS l
+    CROSS JOIN p
+    WHERE l.opt_out_date <= p.as_of_date
+    UNION ALL
     SELECT member_id, contract_id, opt_out_date, coalesce(reason, 'other') AS reason, 1 AS rank_order
     FROM recorded
     UNION ALL
@@ -42,7 +48,7 @@ first_opt_out AS (
     QUALIFY row_number() OVER (PARTITION BY member_id, contract_id ORDER BY opt_out_date, rank_order) = 1
 )
 SELECT
-    l.*,
+    l.* EXCLUDE (opt_out_date, opt_out_reason),
     o.opt_out_date,
     o.reason                                   AS opt_out_reason,
     o.member_id IS NULL                        AS mtm_enrolled

@@ -1,18 +1,24 @@
 -- Services due at D per member enrolled in MTM (targeting-rules.md section 7): what the outreach list
--- is made of. One row per member x service. Members are taken from the MTM ledger of their contract at
--- D (tgt_mtm_enrollment.mtm_enrolled, so opted-out, dead and disenrolled members are never listed) and
--- must be enrolled in Part D in that contract on D. Events: every mtm_event of the member up to D (all
--- history, stg_mtm_event, not only the contract year).
---   cmr_initial    no CMR offer since mtm_enrollment_date; due = mtm_enrollment_date + 60 days.
---                  A recorded cmr_completed counts as an offer (a CMR that was done was offered).
---   cmr_annual     an offer since enrollment, but the last offer is more than 365 days before D;
---                  due = last offer + 365 days. (With a ledger that starts afresh every contract year
---                  an offer since enrollment is never that old: this fires only for older ledgers.)
+-- (CMR services) and the pharmacist TMR worklist are made of. One row per member x service. Members are
+-- taken from the MTM ledger of their contract at D (tgt_mtm_enrollment.mtm_enrolled, so opted-out, dead
+-- and disenrolled members are never listed) and must be enrolled in Part D in that contract on D. Their
+-- service history (events of that contract, a cmr_completed counting as an offer) is
+-- tgt_member_service_history.
+--   cmr_initial    no CMR offer since mtm_enrollment_date (not a rolled-over member);
+--                  due = mtm_enrollment_date + 60 days.
+--   cmr_annual     rolled-over member (enrollment_source = rollover) without an offer since 1 January:
+--                  due = last offer + 365 days, at the latest 31 December (no offer ever: enrollment
+--                  date + 60 days, as for a new enrollee). Other members: an offer since enrollment, but
+--                  the last offer is more than 365 days before D (a seeded enrollment date over a year
+--                  old); due = last offer + 365 days.
 --   cmr_follow_up  the last cmr_offered since enrollment has no cmr_completed on or after it, and more
 --                  than 30 days have passed (D >= offer + 31); due = offer + 30 days. Listed until a
---                  cmr_completed is recorded or the member opts out.
---   tmr            no tmr_completed or cmr_completed in the calendar quarter of D;
---                  due = the last day of that quarter.
+--                  cmr_completed is recorded, the member declines or opts out.
+--   (a cmr_declined of the contract year since enrollment stops all three CMR services for the CY)
+--   tmr            no tmr_completed or cmr_completed in the calendar quarter of D; due = the last day of
+--                  that quarter. A member enrolled in the last tmr_grace_days of the quarter of D
+--                  (enrollment date >= quarter end - (tmr_grace_days - 1), "the last N days" of section 0)
+--                  has the first TMR due in the next quarter.
 -- Hospice members are listed (ranked at the bottom of each list, tgt_service_priority) unless
 -- outreach_include_hospice = false. Contact notes: under 18 'contact a guardian', long-term-care
 -- resident 'contact through the facility', hospice 'in hospice'.
@@ -23,49 +29,46 @@ WITH p AS (
     FROM run_parameters
 ),
 enrolled AS (
-    SELECT e.member_id, e.contract_id, m.pbp_id, e.mtm_enrollment_date, m.age, m.hospice, m.ltc_resident
-    FROM tgt_mtm_enrollment AS e
-    JOIN core_member AS m ON m.member_id = e.member_id AND m.contract_id = e.contract_id
+    SELECT h.*, m.pbp_id, m.age, m.hospice, m.ltc_resident
+    FROM tgt_member_service_history AS h
+    JOIN core_member AS m ON m.member_id = h.member_id AND m.contract_id = h.contract_id
     CROSS JOIN p
-    WHERE e.mtm_enrolled AND m.enrolled
+    WHERE m.enrolled
       AND (p.outreach_include_hospice OR NOT m.hospice)
-),
-history AS (
-    SELECT
-        n.member_id,
-        n.contract_id,
-        max(v.event_date) FILTER (WHERE v.event_type IN ('cmr_offered', 'cmr_completed')
-                                    AND v.event_date >= n.mtm_enrollment_date) AS last_offer_since_enrollment,
-        max(v.event_date) FILTER (WHERE v.event_type IN ('cmr_offered', 'cmr_completed')) AS last_offer,
-        max(v.event_date) FILTER (WHERE v.event_type = 'cmr_offered'
-                                    AND v.event_date >= n.mtm_enrollment_date) AS last_cmr_offered,
-        max(v.event_date) FILTER (WHERE v.event_type = 'cmr_completed') AS last_cmr_completed,
-        max(v.event_date) FILTER (WHERE v.event_type IN ('tmr_completed', 'cmr_completed')
-                                    AND v.event_date >= p.quarter_start) AS last_review_this_quarter
-    FROM enrolled AS n
-    CROSS JOIN p
-    LEFT JOIN stg_mtm_event AS v ON v.member_id = n.member_id AND v.event_date <= p.as_of_date
-    GROUP BY n.member_id, n.contract_id
 ),
 due AS (
     SELECT h.member_id, h.contract_id, 'cmr_initial' AS service, 1 AS service_order,
-           n.mtm_enrollment_date + 60 AS due_date, CAST(NULL AS DATE) AS offer_date
-    FROM history AS h JOIN enrolled AS n USING (member_id, contract_id)
-    WHERE h.last_offer_since_enrollment IS NULL
+           h.mtm_enrollment_date + 60 AS due_date, CAST(NULL AS DATE) AS offer_date
+    FROM enrolled AS h
+    WHERE h.last_offer_since_enrollment IS NULL AND h.enrollment_source <> 'rollover'
+      AND h.cmr_declined_date IS NULL
+    UNION ALL
+    SELECT h.member_id, h.contract_id, 'cmr_annual', 2,
+           CASE WHEN h.last_offer_before_enrollment IS NULL THEN h.mtm_enrollment_date + 60
+                ELSE least(h.last_offer_before_enrollment + 365, make_date(p.contract_year, 12, 31)) END,
+           h.last_offer_before_enrollment
+    FROM enrolled AS h CROSS JOIN p
+    WHERE h.enrollment_source = 'rollover' AND h.last_offer_since_enrollment IS NULL
+      AND h.cmr_declined_date IS NULL
     UNION ALL
     SELECT h.member_id, h.contract_id, 'cmr_annual', 2, h.last_offer + 365, h.last_offer
-    FROM history AS h CROSS JOIN p
-    WHERE h.last_offer_since_enrollment IS NOT NULL AND h.last_offer < p.as_of_date - 365
+    FROM enrolled AS h CROSS JOIN p
+    WHERE h.enrollment_source <> 'rollover' AND h.last_offer_since_enrollment IS NOT NULL
+      AND h.last_offer < p.as_of_date - 365 AND h.cmr_declined_date IS NULL
     UNION ALL
-    SELECT h.member_id, h.contract_id, 'cmr_follow_up', 3, h.last_cmr_offered + 30, h.last_cmr_offered
-    FROM history AS h CROSS JOIN p
-    WHERE h.last_cmr_offered IS NOT NULL
-      AND (h.last_cmr_completed IS NULL OR h.last_cmr_completed < h.last_cmr_offered)
-      AND p.as_of_date >= h.last_cmr_offered + 31
+    SELECT h.member_id, h.contract_id, 'cmr_follow_up', 3,
+           h.last_cmr_offered_since_enrollment + 30, h.last_cmr_offered_since_enrollment
+    FROM enrolled AS h CROSS JOIN p
+    WHERE h.last_cmr_offered_since_enrollment IS NOT NULL
+      AND (h.last_cmr_completed_date IS NULL OR h.last_cmr_completed_date < h.last_cmr_offered_since_enrollment)
+      AND p.as_of_date >= h.last_cmr_offered_since_enrollment + 31
+      AND h.cmr_declined_date IS NULL
     UNION ALL
     SELECT h.member_id, h.contract_id, 'tmr', 4, p.quarter_end, CAST(NULL AS DATE)
-    FROM history AS h CROSS JOIN p
+    FROM enrolled AS h CROSS JOIN p
     WHERE h.last_review_this_quarter IS NULL
+      AND NOT (h.mtm_enrollment_date >= p.quarter_start
+               AND h.mtm_enrollment_date >= p.quarter_end - (p.tmr_grace_days - 1))
 )
 SELECT
     d.member_id,
@@ -77,6 +80,7 @@ SELECT
     date_diff('day', p.as_of_date, d.due_date)                         AS days_until_due,
     d.offer_date,
     n.mtm_enrollment_date,
+    n.enrollment_source,
     n.age,
     n.hospice,
     n.ltc_resident,

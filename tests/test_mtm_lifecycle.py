@@ -1,0 +1,346 @@
+"""The MTM program lifecycle as plans run it (targeting-rules.md sections 6-8, issue 12): going live
+mid-year, a seeded roster, declined CMRs, rollover into a new contract year, TMR grace days, outreach
+attempts, and the per-signal priority weights. Each scenario runs the real pipeline on a hand-built
+extract and reads back the published files and the warehouse."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+from pipelines.models import build_model, catalog, create_declared
+from tests.extract_builder import fill, member
+from tests.targeting_harness import NDC, run_extract
+
+D = dt.date(2025, 9, 30)
+
+
+def arb(*member_ids: str, start: str = "2024-01-01", end: str | None = None) -> list[dict]:
+    return [{"member_id": m, "arb_start_date": start, "arb_end_date": end} for m in member_ids]
+
+
+def event(member_id: str, date, event_type: str, **extra) -> dict:
+    return {"member_id": member_id, "event_date": str(date), "event_type": event_type, **extra}
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def services(home: Path, as_of: dt.date = D) -> dict[str, dict[str, dict]]:
+    """member -> service -> row, over the call list and the TMR worklist of the run at ``as_of``."""
+    folder = home / "runs" / as_of.isoformat()
+    out: dict[str, dict[str, dict]] = {}
+    for row in read_csv(folder / "outreach_list.csv"):
+        out.setdefault(row["member_id"], {})[row["service"]] = row
+    for row in read_csv(folder / "tmr_worklist.csv"):
+        out.setdefault(row["member_id"], {})["tmr"] = row
+    return out
+
+
+def ledger_rows(home: Path) -> list[tuple]:
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria, enrollment_source "
+            "FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+
+
+def ledger_cli(*args: str) -> object:
+    return CliRunner().invoke(main, ["ledger", *args], catch_exceptions=False)
+
+
+def seeded_home(tmp_path: Path, enrollment_dates: dict[str, str]) -> Path:
+    """A home whose ledger is seeded (mtm ledger import) with these H1234 enrollment dates of 2025."""
+    home = tmp_path / "home"
+    roster = tmp_path / "roster.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
+                      + "".join(f"{m},H1234,2025,{d}\n" for m, d in enrollment_dates.items()))
+    assert ledger_cli("import", str(roster), "--home", str(home)).exit_code == 0
+    return home
+
+
+# -- going live in July ----------------------------------------------------------------------------------
+
+def test_going_live_in_july_with_february_cmrs(tmp_path):
+    """A plan's first run on 31 July: the February CMR means an earlier program, so the enrollment date is
+    the first event, no initial offer is asked for, and recorded opt-outs before the first run stay."""
+    july = dt.date(2025, 7, 31)
+    members = ["FEB_CMR", "ATTEMPT_ONLY", "OPTED_OTHER", "OFFER_THEN_OPT_OUT", "NEW"]
+    events = [
+        event("FEB_CMR", "2025-02-03", "outreach_attempt", channel="phone", outcome="no_answer"),
+        event("FEB_CMR", "2025-02-10", "cmr_offered"),
+        event("FEB_CMR", "2025-02-24", "cmr_completed", delivery_method="telephone", recipient="beneficiary"),
+        event("FEB_CMR", "2025-03-01", "summary_sent"),
+        event("ATTEMPT_ONLY", "2025-06-15", "outreach_attempt", channel="mail", outcome="other"),
+        event("OPTED_OTHER", "2025-04-02", "opted_out", opt_out_reason="other"),
+        event("OFFER_THEN_OPT_OUT", "2025-03-05", "cmr_offered"),
+        event("OFFER_THEN_OPT_OUT", "2025-04-20", "opted_out", opt_out_reason="other"),
+        event("NEW", "2025-08-15", "cmr_offered"),  # after the run's date: not seen
+    ]
+    summary = run_extract(tmp_path, as_of=july, eligibility=[member(m) for m in members],
+                          pharmacy_claim=[fill(m, "2025-07-01") for m in members], dmp_arb=arb(*members),
+                          mtm_event=events)
+    home = tmp_path / "home"
+    assert ledger_rows(home) == [
+        ("ATTEMPT_ONLY", "H1234", 2025, dt.date(2025, 6, 15), dt.date(2025, 6, 15), "inferred_from_events"),
+        ("FEB_CMR", "H1234", 2025, dt.date(2025, 2, 3), dt.date(2025, 2, 3), "inferred_from_events"),
+        ("NEW", "H1234", 2025, july, july, "run"),
+        ("OFFER_THEN_OPT_OUT", "H1234", 2025, dt.date(2025, 3, 5), dt.date(2025, 3, 5), "inferred_from_events"),
+    ]
+    due = services(home, july)
+    # the February CMR counts: no initial offer, no follow-up; Q3 has had no review yet, so a TMR is due
+    assert set(due["FEB_CMR"]) == {"tmr"}
+    assert due["FEB_CMR"]["tmr"]["last_cmr_date"] == "2025-02-24"
+    # an enrollee contacted in June without an offer yet: initial offer due 60 days after that contact
+    assert due["ATTEMPT_ONLY"]["cmr_initial"]["due_date"] == "2025-08-14"
+    assert due["NEW"]["cmr_initial"]["due_date"] == "2025-09-29"
+    # opt-outs recorded before the first run are honoured: listed as opted out, not (re-)enrolled
+    assert "OPTED_OTHER" not in due and "OFFER_THEN_OPT_OUT" not in due
+    assert (summary["OPTED_OTHER"]["mtm_enrolled"], summary["OPTED_OTHER"]["opt_out_date"],
+            summary["OPTED_OTHER"]["opt_out_reason"], summary["OPTED_OTHER"]["enrollment_source"]) == (
+        "false", "2025-04-02", "other", "")
+    assert (summary["OFFER_THEN_OPT_OUT"]["mtm_enrolled"], summary["OFFER_THEN_OPT_OUT"]["opt_out_date"],
+            summary["OFFER_THEN_OPT_OUT"]["mtm_enrollment_date"]) == ("false", "2025-04-20", "2025-03-05")
+    assert (summary["FEB_CMR"]["mtm_enrollment_date"], summary["FEB_CMR"]["enrollment_source"]) == (
+        "2025-02-03", "inferred_from_events")
+    import json
+
+    report = json.loads((home / "runs" / july.isoformat() / "run_manifest.json").read_text())["targeting"]
+    assert report["ledger_rows_by_enrollment_source"] == {"run": 1, "seed": 0, "inferred_from_events": 3,
+                                                         "rollover": 0}
+
+
+def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(tmp_path):
+    """Inference applies when a member enters the ledger; a row already written keeps its date."""
+    home = tmp_path / "home"
+    tables = {"eligibility": [member("M1")], "pharmacy_claim": [fill("M1", "2025-06-01")], "dmp_arb": arb("M1")}
+    run_extract(tmp_path, as_of=dt.date(2025, 7, 1), home=home, name="first", **tables)
+    run_extract(tmp_path, home=home, name="second", mtm_event=[event("M1", "2025-05-01", "cmr_offered")], **tables)
+    assert ledger_rows(home) == [("M1", "H1234", 2025, dt.date(2025, 7, 1), dt.date(2025, 7, 1), "run")]
+    assert set(services(home)["M1"]) == {"cmr_initial", "tmr"}
+
+
+# -- seeded roster ---------------------------------------------------------------------------------------
+
+ROSTER = """\
+member_id,contract_id,contract_year,mtm_enrollment_date,date_met_criteria,targeting_reason,opt_out_date,\
+opt_out_reason
+S1,H1234,2025,2025-03-15,2025-03-01,01,,
+S2,h1234,2025,2025-04-01,,02,2025-06-10,requested
+"""
+
+
+def test_seeded_roster_dates_are_kept_reimport_is_a_no_op_and_a_contradiction_is_refused(tmp_path):
+    home = tmp_path / "home"
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    first = ledger_cli("import", str(roster), "--home", str(home))
+    assert first.exit_code == 0, first.output
+    assert "2 added" in first.output
+    seeded = [("S1", "H1234", 2025, dt.date(2025, 3, 15), dt.date(2025, 3, 1), "seed"),
+              ("S2", "H1234", 2025, dt.date(2025, 4, 1), dt.date(2025, 4, 1), "seed")]
+    assert ledger_rows(home) == seeded
+
+    # a run meets S1 and S2 on D, with events that would otherwise date them: the seeded facts stay
+    members = ["S1", "S2"]
+    summary = run_extract(tmp_path, home=home, eligibility=[member(m) for m in members],
+                          pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=arb(*members),
+                          mtm_event=[event("S1", "2025-01-20", "outreach_attempt", channel="phone",
+                                           outcome="reached")])
+    assert ledger_rows(home) == seeded
+    assert (summary["S1"]["mtm_enrollment_date"], summary["S1"]["date_met_criteria"],
+            summary["S1"]["enrollment_source"], summary["S1"]["mtm_enrolled"]) == (
+        "2025-03-15", "2025-03-01", "seed", "true")
+    # the roster's opt-out is a ledger fact: S2 is listed as opted out
+    assert (summary["S2"]["mtm_enrolled"], summary["S2"]["opt_out_date"], summary["S2"]["opt_out_reason"]) == (
+        "false", "2025-06-10", "requested")
+
+    again = ledger_cli("import", str(roster), "--home", str(home))
+    assert again.exit_code == 0 and "0 added, 2 already in the ledger" in again.output
+    assert ledger_rows(home) == seeded
+
+    contradicting = tmp_path / "roster_v2.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT 'S1' AS member_id, 'H1234' AS contract_id, 2025 AS contract_year, "
+                f"DATE '2025-05-01' AS mtm_enrollment_date, DATE '2025-03-01' AS date_met_criteria, "
+                f"'01' AS targeting_reason) TO '{contradicting}' (FORMAT parquet)")
+    con.close()
+    refused = CliRunner().invoke(main, ["ledger", "import", str(contradicting), "--home", str(home)])
+    assert refused.exit_code != 0
+    assert "member S1" in refused.output and "mtm_enrollment_date is 2025-03-15" in refused.output
+    assert ledger_rows(home) == seeded
+    replaced = ledger_cli("import", str(contradicting), "--replace", "--home", str(home))
+    assert replaced.exit_code == 0 and "1 replaced" in replaced.output
+    assert ledger_rows(home)[0] == ("S1", "H1234", 2025, dt.date(2025, 5, 1), dt.date(2025, 3, 1), "seed")
+
+    shown = ledger_cli("show", "--home", str(home))
+    assert "H1234     2025 seed                        2" in shown.output
+
+
+def test_a_roster_with_bad_rows_names_row_and_column_and_imports_nothing(tmp_path):
+    roster = tmp_path / "bad.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date,opt_out_reason\n"
+                      "A,H1234,2025,2025-02-30,\nB,H1234,2025,2025-03-01,moved\n")
+    result = CliRunner().invoke(main, ["ledger", "import", str(roster), "--home", str(tmp_path / "home")])
+    assert result.exit_code != 0
+    assert "row 1, column 'mtm_enrollment_date'" in result.output
+    assert "row 2, column 'opt_out_reason'" in result.output
+    assert ledger_rows(tmp_path / "home") == []
+
+
+# -- declines and attempts -------------------------------------------------------------------------------
+
+def test_a_decline_stops_cmr_follow_up_but_not_the_tmr(tmp_path):
+    members = ["DECLINED", "UNANSWERED"]
+    events = [event("DECLINED", "2025-07-15", "cmr_offered"), event("DECLINED", "2025-07-20", "cmr_declined"),
+              event("UNANSWERED", "2025-07-15", "cmr_offered")]
+    summary = run_extract(tmp_path, eligibility=[member(m) for m in members],
+                          pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=arb(*members),
+                          mtm_event=events)
+    due = services(tmp_path / "home")
+    assert set(due["UNANSWERED"]) == {"cmr_follow_up", "tmr"}
+    assert set(due["DECLINED"]) == {"tmr"}
+    assert (summary["DECLINED"]["mtm_enrolled"], summary["DECLINED"]["opt_out_reason"]) == ("true", "")
+
+
+def test_attempts_are_counted_since_the_last_offer(tmp_path):
+    def attempt(m, day, outcome="no_answer"):
+        return event(m, day, "outreach_attempt", channel="phone", outcome=outcome)
+
+    events = [attempt("OFFERED", "2025-07-01"), attempt("OFFERED", "2025-07-05"),
+              event("OFFERED", "2025-07-10", "cmr_offered"), attempt("OFFERED", "2025-07-10", "reached"),
+              attempt("OFFERED", "2025-07-20"), attempt("OFFERED", "2025-08-15", "left_message"),
+              attempt("NOT_YET", "2025-08-01"), attempt("NOT_YET", "2025-08-10", "wrong_number")]
+    members = ["OFFERED", "NOT_YET"]
+    run_extract(tmp_path, eligibility=[member(m, mbi="1EG4TE5MK73") for m in members],
+                pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=arb(*members), mtm_event=events)
+    due = services(tmp_path / "home")
+    follow = due["OFFERED"]["cmr_follow_up"]
+    # before the offer: not counted; on the offer's day: the offer's own contact; after it: 2
+    assert (follow["attempts_since_last_offer"], follow["last_cmr_offer_date"], follow["mbi"]) == (
+        "2", "2025-07-10", "1EG4TE5MK73")
+    assert "2 outreach attempts since the last offer" in follow["reasons"]
+    initial = due["NOT_YET"]["cmr_initial"]
+    assert (initial["attempts_since_last_offer"], initial["mtm_enrollment_date"]) == ("2", "2025-08-01")
+
+
+# -- TMR grace days --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings, due_in_q3", [(None, {"G31"}), ("[outreach]\ntmr_grace_days = 0\n",
+                                                                     {"G31", "G30"})])
+def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(tmp_path, settings, due_in_q3):
+    """Q3 ends when 1 October begins: enrolled 31 days before (31 August) -> TMR due in Q3; enrolled 30 days
+    before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4."""
+    home = seeded_home(tmp_path, {"G31": "2025-08-31", "G30": "2025-09-01"})
+    tables = {"eligibility": [member("G31"), member("G30")],
+              "pharmacy_claim": [fill("G31", "2025-09-01"), fill("G30", "2025-09-01")]}
+    run_extract(tmp_path, home=home, settings=settings, **tables)
+    due = services(home)
+    assert {m for m, s in due.items() if "tmr" in s} == due_in_q3
+    # next quarter the grace is over
+    run_extract(tmp_path, as_of=dt.date(2025, 10, 31), home=home, name="october", settings=settings, **tables)
+    assert {m for m, s in services(home, dt.date(2025, 10, 31)).items() if "tmr" in s} == {"G31", "G30"}
+
+
+# -- rollover --------------------------------------------------------------------------------------------
+
+def test_rollover_carries_last_years_enrollees_except_opt_outs_deaths_and_leavers(tmp_path):
+    home = tmp_path / "home"
+    members = ["R_OK", "R_DEC31", "R_NEVER_OFFERED", "R_OPTED", "R_DEAD", "R_LEFT"]
+    eligibility = [member(m) for m in members if m not in ("R_DEAD", "R_LEFT")]
+    eligibility += [member("R_DEAD", death_date="2024-12-15"),
+                    member("R_LEFT", enrollment_end_date="2024-12-31"),
+                    member("R_LEFT", contract_id="S5678", pbp_id="002", enrollment_start_date="2025-01-01")]
+    events = [event("R_OK", "2024-03-10", "cmr_offered"), event("R_OK", "2024-03-20", "cmr_completed"),
+              event("R_DEC31", "2024-12-31", "cmr_offered"),
+              event("R_OPTED", "2024-03-10", "cmr_offered"),
+              event("R_OPTED", "2024-11-20", "opted_out", opt_out_reason="other"),
+              event("R_DEAD", "2024-03-10", "cmr_offered"), event("R_LEFT", "2024-03-10", "cmr_offered")]
+    fills = [fill(m, d) for m in members for d in ("2024-11-01", "2025-02-01")]
+    # at risk in 2024 only: in 2025 nobody meets the criteria, so only rollover can enrol them
+    tables = {"eligibility": eligibility, "pharmacy_claim": fills, "mtm_event": events,
+              "dmp_arb": arb(*members, end="2024-12-31")}
+    run_extract(tmp_path, as_of=dt.date(2024, 11, 30), home=home, name="cy2024", **tables)
+    rollover = "[enrollment]\nrollover_enrollees = true\n"
+    feb = dt.date(2025, 2, 28)
+    summary = run_extract(tmp_path, as_of=feb, home=home, name="cy2025", settings=rollover, **tables)
+    cy2025 = [r for r in ledger_rows(home) if r[2] == 2025]
+    jan1 = dt.date(2025, 1, 1)
+    assert cy2025 == [("R_DEC31", "H1234", 2025, jan1, None, "rollover"),
+                      ("R_NEVER_OFFERED", "H1234", 2025, jan1, None, "rollover"),
+                      ("R_OK", "H1234", 2025, jan1, None, "rollover")]
+    assert summary["R_OK"]["enrollment_source"] == "rollover" and summary["R_OPTED"]["mtm_enrolled"] == "false"
+    due = services(home, feb)
+    # annual offer one year (365 days) after the last offer; at the latest 31 December; never an initial offer
+    assert set(due["R_OK"]) == {"cmr_annual", "tmr"}
+    assert (due["R_OK"]["cmr_annual"]["due_date"], due["R_OK"]["cmr_annual"]["cmr_offer_date"]) == (
+        "2025-03-10", "2024-03-10")
+    assert due["R_DEC31"]["cmr_annual"]["due_date"] == "2025-12-31"
+    assert due["R_NEVER_OFFERED"]["cmr_annual"]["due_date"] == "2025-03-02"
+    assert not {"R_OPTED", "R_DEAD", "R_LEFT"} & set(due)
+
+
+# -- priority (section 8) --------------------------------------------------------------------------------
+
+def _signal_points(con, risk_rows: list[tuple], settings: dict) -> dict[str, float]:
+    from pipelines.settings import resolve_settings, signal_weight_rows
+
+    create_declared(con, "run_signal_weight")
+    con.executemany("INSERT INTO run_signal_weight VALUES (?, ?)", signal_weight_rows(resolve_settings(settings, 2025)))
+    con.execute("CREATE OR REPLACE TABLE tgt_risk_signal (member_id VARCHAR, signal VARCHAR, signal_group VARCHAR, "
+                "drugs VARCHAR, severity_factor DOUBLE)")
+    con.executemany("INSERT INTO tgt_risk_signal VALUES (?, ?, '', ?, ?)", risk_rows)
+    build_model(con, catalog()["tgt_member_signal_points"])
+    return dict(con.execute("SELECT member_id, signal_points FROM tgt_member_signal_points").fetchall())
+
+
+def test_a_drug_in_several_signals_adds_its_heaviest_weight_once_and_new_signals_plug_in():
+    con = duckdb.connect()
+    rows = [("M1", "opioid_benzodiazepine", "oxycodone + alprazolam", 1.0),
+            ("M1", "cns_polypharmacy", "alprazolam + oxycodone + zolpidem", 1.0),
+            ("M1", "high_risk_elderly", "zolpidem", 1.0),
+            ("M2", "drug_interaction", "warfarin + ibuprofen", 0.75),  # a major interaction
+            ("M3", "new_signal", "lithium", 1.0)]  # a signal without a weight of its own
+    points = _signal_points(con, rows, {})
+    # oxycodone 3 + alprazolam 3 (opioid + benzodiazepine) + zolpidem 2 (CNS, heavier than high-risk 1.5)
+    assert points == {"M1": 8.0, "M2": 2 * 2.0 * 0.75, "M3": 1.0}
+    points = _signal_points(con, rows, {"priority": {"opioid_benzodiazepine": 0.5, "other_signal": 4.0}})
+    assert points == {"M1": 2 + 2 + 2, "M2": 3.0, "M3": 4.0}
+
+
+def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(tmp_path):
+    home = seeded_home(tmp_path, {"LATE": "2025-05-01", "RECENT": "2025-07-15", "ARB": "2025-07-15"})
+    members = ["LATE", "RECENT", "ARB"]
+    run_extract(tmp_path, home=home, eligibility=[member(m) for m in members],
+                pharmacy_claim=[fill(m, "2025-09-01", NDC["atorvastatin"]) for m in members], dmp_arb=arb("ARB"))
+    rows = {r["member_id"]: r for r in read_csv(home / "runs" / D.isoformat() / "outreach_list.csv")}
+    score = {m: float(rows[m]["priority_score"]) for m in members}
+    # LATE is 92 days overdue (due 30 June), RECENT 17 days (due 13 September): same facts otherwise
+    assert (rows["LATE"]["days_until_due"], rows["RECENT"]["days_until_due"]) == ("-92", "-17")
+    assert score["LATE"] > score["RECENT"]
+    assert score["ARB"] > score["RECENT"]
+    assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == ["1", "2", "3"]
+
+
+def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute("CREATE TABLE mtm_enrollment_ledger (member_id VARCHAR NOT NULL, contract_id VARCHAR NOT NULL, "
+                "contract_year INTEGER NOT NULL, mtm_enrollment_date DATE NOT NULL, date_met_criteria DATE)")
+    con.execute("INSERT INTO mtm_enrollment_ledger VALUES ('OLD', 'H1234', 2025, DATE '2025-06-30', DATE '2025-06-30')")
+    con.close()
+    summary = run_extract(tmp_path, home=home, eligibility=[member("OLD")], pharmacy_claim=[fill("OLD", "2025-09-01")],
+                          dmp_arb=arb("OLD"), mtm_event=[event("OLD", "2025-02-01", "cmr_offered")])
+    assert ledger_rows(home) == [("OLD", "H1234", 2025, dt.date(2025, 6, 30), dt.date(2025, 6, 30), "run")]
+    assert (summary["OLD"]["mtm_enrollment_date"], summary["OLD"]["enrollment_source"]) == ("2025-06-30", "run")
