@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -84,9 +85,11 @@ def read_seed(path: Path) -> list[dict]:
     missing = [c.name for c in MTM_ENROLLMENT_SEED.columns if c.required and c.name not in by_name]
     if missing:
         raise SeedError(f"{path}: required column(s) missing: {', '.join(missing)}")
-    rows, problems, seen = [], [], {}
+    rows: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: dict[tuple, int] = {}
     for number, values in enumerate(raw, start=1):
-        row = {}
+        row: dict[str, Any] = {}
         for col in MTM_ENROLLMENT_SEED.columns:
             text = values[by_name[col.name]] if col.name in by_name else None
             text = text.strip() if isinstance(text, str) else text

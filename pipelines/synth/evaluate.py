@@ -161,12 +161,17 @@ def evaluate(d: Path, as_of: date, threshold: float = 1623.0) -> pl.DataFrame:
     return out
 
 
+def _share(mask: pl.Series) -> float:
+    """Share of True in a boolean column (0 for an empty one)."""
+    return float(mask.sum()) / mask.len() if mask.len() else 0.0
+
+
 if __name__ == "__main__":
     import sys
 
     res = evaluate(Path(sys.argv[1]), date.fromisoformat(sys.argv[2]))
     print(f"enrolled members: {res.height}")
-    print(f"3+ core conditions: {(res['core_conditions'] >= 3).mean():.1%}")
-    print(f"8+ Part D drugs: {(res['part_d_drugs'] >= 8).mean():.1%}")
-    print(f"cost >= threshold: {(res['cost'] >= 1623).mean():.1%}")
-    print(f"meets criteria (approx.): {res['meets'].mean():.1%}")
+    print(f"3+ core conditions: {_share(res['core_conditions'] >= 3):.1%}")
+    print(f"8+ Part D drugs: {_share(res['part_d_drugs'] >= 8):.1%}")
+    print(f"cost >= threshold: {_share(res['cost'] >= 1623):.1%}")
+    print(f"meets criteria (approx.): {_share(res['meets']):.1%}")

@@ -12,9 +12,11 @@ Dates are handled as integer days since 1970-01-01 until the frames are built.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
@@ -294,7 +296,7 @@ def _regimens(c: Ctx, m: dict) -> tuple[np.ndarray, np.ndarray]:
     regs_m: list[np.ndarray] = []
     regs_p: list[np.ndarray] = []
 
-    def slot(mask: np.ndarray, prob: float, choices: dict[str, float]) -> np.ndarray:
+    def slot(mask: np.ndarray, prob: float, choices: Mapping[str, float]) -> np.ndarray:
         sel = np.nonzero(mask & (rng.random(n) < prob))[0]
         pids = np.array([cat.index[k] for k in choices], dtype=np.int32)
         regs_m.append(sel)
@@ -482,7 +484,7 @@ def _versions(rng: np.random.Generator, df: pl.DataFrame, money: tuple[str, ...]
     duplicates (~0.1%); a few original versions lose their processed_at."""
     F = df.height
     u = rng.random(F)
-    later = pl.duration(days=pl.Series(rng.integers(1, 30, F)), hours=pl.Series(rng.integers(0, 9, F)))  # noqa: E501
+    later = pl.duration(days=pl.lit(pl.Series(rng.integers(1, 30, F))), hours=pl.lit(pl.Series(rng.integers(0, 9, F))))
     base = df.with_columns(_later=pl.col("processed_at") + later)
     rev = base.filter(pl.Series(u < 0.02) | pl.Series(u >= 0.997)).with_columns(
         claim_status=pl.lit("reversed"), processed_at=pl.col("_later")
@@ -937,7 +939,7 @@ def _finish(name: str, df: pl.DataFrame, rng: np.random.Generator, counter: dict
     # contract columns the generator does not model yet (e.g. mtm_event contract_id) are written empty
     df = df.with_columns(pl.lit(None, pl.String).alias(c) for c in cols if c not in df.columns)
     df = df.select(cols)
-    casts = {}
+    casts: dict[Any, Any] = {}  # column -> polars dtype
     for col in TABLES[name].columns:
         kind = col.kind
         if kind == "decimal":
@@ -960,8 +962,8 @@ class _Writer:
         self.path = out_dir / f"{name}.{fmt}"
         self.fmt = fmt
         self.rows = 0
-        self._fh = None
-        self._pq = None
+        self._fh: BinaryIO | None = None
+        self._pq: Any = None  # pyarrow.parquet.ParquetWriter, imported when Parquet is written
 
     def write(self, df: pl.DataFrame) -> None:
         if self.fmt == "csv":
