@@ -61,4 +61,17 @@ OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
     "mtm_enrollment_date": ("date", 11),
     "cmr_offer_date": ("date", 11),
     "as_of_date": ("date", 11),
+    "adherence_gaps": ("text", 40),  # issue 14: recoverable PDC gaps in words (qm_member_adherence_gap)
 }
+
+# -- program reporting (issue 14): the columns the dashboard and CMS submissions build against --------------
+QUALITY_MEASURE_COLUMNS = ("contract_id", "measurement_year", "measure_id", "measure_name", "numerator",
+                           "denominator", "rate", "too_small_to_rate", "year_end_low", "year_end_high",
+                           "recoverable_members", "lower_is_better")
+QUALITY_MEASURE_MEMBER_COLUMNS = ("member_id", "contract_id", "measure_id", "in_denominator", "in_numerator",
+                                  "exclusion_reason", "pdc", "days_covered", "days_in_period", "recoverable",
+                                  "days_may_still_miss")
+PROGRAM_METRIC_COLUMNS = ("contract_id", "month", "metric", "value")
+CRITERIA_WHATIF_COLUMNS = ("contract_id", "min_core_conditions", "min_part_d_drugs", "threshold_source",
+                           "cost_threshold", "is_current", "members_meeting", "cmr_workload",
+                           "members_meeting_change", "cmr_workload_change")

@@ -22,6 +22,7 @@ import duckdb
 import pipelines
 from pipelines import run_report
 from pipelines.db import one_row, scalar
+from pipelines.exports.measures import commit_program_metrics, measure_rows_out
 from pipelines.reference import reference_versions
 from pipelines.run_context import PROJECT_DIR, RunContext
 
@@ -134,6 +135,7 @@ def manifest(ctx: RunContext, status: str, error: str | None = None,
         "rejects": facts.get("rejects", {}),
         "drug_identity": facts.get("drug_identity", {}),
         "targeting": facts.get("targeting", {}),
+        "measures": facts.get("measures", {}),
         "expectations": facts.get("expectations", {}),
         "warnings": facts.get("warnings", []),
         "reference_data_versions": reference_versions(),
@@ -169,11 +171,14 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'outreach_list', count(*) FROM outreach_list UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
+    rows_out.update(measure_rows_out(con))
     summaries = {"rows_out": rows_out, "drug_identity": drug_identity_report(con),
                  "targeting": targeting_report(con)}
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
     run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
+    run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows",
+                      commit_program_metrics(ctx.as_of, con, ctx.staging_dir))
     staging = ctx.staging_dir
     _write_manifest(staging, manifest(ctx, "complete", con=con))
     target = ctx.publish_dir

@@ -54,6 +54,10 @@ SELECT
         ELSE []
     END                                                           AS atc_codes,
     i.local_use,
+    -- weight-management GLP-1 product (semaglutide 2.4 mg, tirzepatide for weight or sleep apnoea): not a
+    -- diabetes drug for PDC-DR or SUPD (targeting-rules.md section 9). Placeholder until issue 11 supplies
+    -- the real product-level flag from the NDC map; the merge takes issue 11's definition.
+    false                                                         AS weight_management,
     CASE
         WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
         WHEN c.member_id IS NOT NULL THEN 'counted'

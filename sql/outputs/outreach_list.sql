@@ -76,11 +76,14 @@ SELECT
     s.ltc_resident,
     s.mtm_enrollment_date,
     s.offer_date                                                         AS cmr_offer_date,
-    p.as_of_date
+    p.as_of_date,
+    -- issue 14: the member's adherence gaps that can still close by 31 December (qm_member_adherence_gap)
+    coalesce(g.adherence_gaps, '')                                       AS adherence_gaps
 FROM tgt_service_priority AS s
 CROSS JOIN p
 JOIN core_member AS m ON m.member_id = s.member_id
 LEFT JOIN contact AS k ON k.member_id = s.member_id
 LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
+LEFT JOIN qm_member_adherence_gap AS g ON g.member_id = s.member_id AND g.contract_id = s.contract_id
 ORDER BY s.service_order, s.contract_id, s.priority_rank
