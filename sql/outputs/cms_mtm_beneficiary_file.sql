@@ -1,8 +1,8 @@
 -- cms_mtm_beneficiary_file (outputs.md): the CMS Part D Reporting Requirements beneficiary-level MTM
 -- record, one row per member x contract enrolled in MTM during the contract year (every ledger row of
--- the year up to D), with the values the file needs. Field names, order, codes and date format are
--- declared in pipelines/exports/cms_mtm_fields.csv and pipelines/reference/data/cms_mtm_codes.csv (ref_cms_mtm_code), where each
--- field's source is documented; pipelines/exports/measures.py writes the file from this table.
+-- the year up to D), with the values the file needs. Field names, order and date format are declared in
+-- pipelines/exports/cms_mtm_fields.csv, where each field's source is documented; the codes in
+-- pipelines/reference/data/cms_mtm_codes.csv (ref_cms_mtm_code). pipelines/exports/measures.py writes it.
 -- PHI (names, birth date, MBI): this table and the outreach list are the only places it is carried.
 WITH p AS (SELECT * FROM run_parameters),
 contact AS (
