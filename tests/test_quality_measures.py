@@ -21,8 +21,8 @@ AS_OF = dt.date(2025, 9, 30)
 # Real NDCs of the shipped map, one per drug (as tests/targeting_harness.py).
 ND = {"atorvastatin": "00071015523", "lisinopril": "00006001954", "metformin": "00087606005",
       "sacubitril / valsartan": "00078065920", "oxycodone": "00054039041", "alprazolam": "00009002901",
-      "sertraline": "00049005001", "rosuvastatin": "00310075139", "insulin glargine": "00002771559", "oxybutynin": "00023581230",
-      "hydroxyzine": "00093506001", "gabapentin": "00071040124", "zolpidem": "00024540131"}
+      "sertraline": "00049005001", "rosuvastatin": "00310075139", "insulin glargine": "00002771559",
+      "oxybutynin": "00023581230", "hydroxyzine": "00093506001", "gabapentin": "00071040124", "zolpidem": "00024540131"}
 D = dt.date.fromisoformat
 
 
