@@ -83,13 +83,16 @@ def _print_summary(folder: Path) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder. Default: <home>/reports/<contract>-<year>")
 def report(contract_id, year, home, out) -> None:
+    from dagster_project.run import RunFailed
     from pipelines.report import write_report
     from pipelines.run_context import default_home
 
     try:
         folder = write_report(Path(home or default_home()), contract_id, year, out)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:  # RuntimeError: a run holds the home's lock
         raise click.ClickException(str(exc)) from exc
+    except RunFailed as failure:
+        raise click.ClickException(f"the re-run for the report failed: {failure.error}") from failure
     summary = json.loads((folder / "report.json").read_text())
     click.echo(f"Report for {contract_id} {year} as of {summary['as_of_date']} "
                f"(extract of the run of {summary['source_run']}): {folder}")
