@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from pipelines.db import scalar
 from pipelines.exports.measures import write_cms_file, write_quality_files
 from pipelines.publish import run_lock
 from pipelines.run_context import RunContext
@@ -78,8 +79,8 @@ def write_report(home: Path, contract_id: str, year: int, out: Path | None = Non
             where = f"contract_id = '{contract_id.replace(chr(39), '')}'"
             rows = write_quality_files(con, out, where)
             blank = write_cms_file(con, out / "cms_mtm_beneficiary_file.csv", where)
-            rows["cms_mtm_beneficiary_file"] = con.execute(
-                f"SELECT count(*) FROM cms_mtm_beneficiary_file WHERE {where}").fetchone()[0]
+            rows["cms_mtm_beneficiary_file"] = scalar(
+                con, f"SELECT count(*) FROM cms_mtm_beneficiary_file WHERE {where}")
         finally:
             con.close()
     (out / "report.json").write_text(json.dumps({

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from pipelines import run_report
+from pipelines.db import scalar
 from pipelines.models import create_declared
 from pipelines.output_contract import (
     CRITERIA_WHATIF_COLUMNS,
@@ -144,7 +145,7 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
             groups.append(reasons["_row"].to_list())
     marked = suppress(counts.drop("_chain_this", "_chain_next"), groups)
     state = {(c, m, k): s for c, m, k, s in marked.select("contract_id", "month", "metric", "suppression").iter_rows()}
-    rows = []
+    shown: list[dict] = []
     for row in frame.filter(pl.col("published")).iter_rows(named=True):
         key = (row["contract_id"], row["month"], row["metric"])
         if row["is_rate"]:
@@ -153,8 +154,8 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
             text = display(row["value"], "complementary" if hidden else None, 4)
         else:
             text = display(row["value"], state.get(key))
-        rows.append({**row, "value_display": text})
-    return pl.DataFrame(rows, schema={**frame.schema, "value_display": pl.Utf8})
+        shown.append({**row, "value_display": text})
+    return pl.DataFrame(shown, schema={**frame.schema, "value_display": pl.Utf8})
 
 
 # -- criteria_whatif.csv ---------------------------------------------------------------------------------
@@ -162,8 +163,9 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
 def suppressed_whatif(frame: pl.DataFrame) -> list[dict]:
     """Equations per contract: a combination's count - the current settings' count = its change (for
     members meeting and for the CMR workload); workload + CMRs done (not shown) = members meeting."""
-    cells, groups = [], []
-    current = {}
+    cells: list[tuple[int, str, int, bool]] = []
+    groups: list[list[int]] = []
+    current: dict[str, int] = {}
     for r, row in enumerate(frame.iter_rows(named=True)):
         base = len(cells)
         cells += [(r, "members_meeting", row["members_meeting"], True),
@@ -231,7 +233,7 @@ def write_quality_files(con: duckdb.DuckDBPyConnection, folder: Path, where: str
     _write_rows(folder / "quality_measures.csv", QUALITY_COLUMNS, suppressed_quality_measures(frame))
     con.execute(f"COPY (SELECT {', '.join(MEMBER_COLUMNS)} FROM quality_measure_members WHERE {where}) "
                 f"TO '{folder / 'quality_measure_members.parquet'}' (FORMAT parquet)")
-    members = con.execute(f"SELECT count(*) FROM quality_measure_members WHERE {where}").fetchone()[0]
+    members = scalar(con, f"SELECT count(*) FROM quality_measure_members WHERE {where}")
     return {"quality_measures": frame.height, "quality_measure_members": members}
 
 
@@ -261,7 +263,7 @@ def write_cms_beneficiary_file(ctx, con: duckdb.DuckDBPyConnection, folder: Path
     blank = write_cms_file(con, folder / "cms_mtm_beneficiary_file.csv")
     run_report.record(con, ctx.run_id, "export_cms_mtm_beneficiary_file", "measures",
                       {"cms_mtm_blank_fields": blank})
-    return {"rows": con.execute("SELECT count(*) FROM cms_mtm_beneficiary_file").fetchone()[0]}
+    return {"rows": scalar(con, "SELECT count(*) FROM cms_mtm_beneficiary_file")}
 
 
 def measure_rows_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -296,4 +298,4 @@ def commit_program_metrics(as_of: dt.date, con: duckdb.DuckDBPyConnection, folde
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return con.execute("SELECT count(*) FROM program_metrics_history WHERE as_of_date = ?", [as_of]).fetchone()[0]
+    return scalar(con, "SELECT count(*) FROM program_metrics_history WHERE as_of_date = ?", [as_of])
