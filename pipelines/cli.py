@@ -68,8 +68,40 @@ def _print_summary(folder: Path) -> None:
     click.echo(f"  rejected input rows: {rejects}; invalid diagnosis codes dropped: {dropped} (rejects.csv)")
     for warning in manifest.get("warnings", []):
         click.echo(f"  WARNING: {warning}")
+    blank = manifest.get("measures", {}).get("cms_mtm_blank_fields")
+    if blank:
+        click.echo(f"  CMS beneficiary file: fields no row could fill (left blank): {', '.join(blank)}")
     click.echo(f"Files: {', '.join(sorted(p.name for p in folder.iterdir()))}")
     click.echo(f"Latest run: {folder.parent / 'latest'}")
+
+
+@main.command(help="Year-end submission files of one contract: quality measures and the CMS beneficiary-level "
+                    "MTM file, re-computed on a copy of the warehouse (ledger kept across runs, every event of the "
+                    "year) as of 31 December, or the latest run of a year not yet over.")
+@click.option("--contract", "contract_id", required=True, help="Part D contract, e.g. H1234.")
+@click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Measurement / contract year.")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The home whose warehouse and published runs are read. Default: $MTM_HOME or ./.mtm")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output folder. Default: <home>/reports/<contract>-<year>")
+def report(contract_id, year, home, out) -> None:
+    from dagster_project.run import RunFailed
+    from pipelines.report import write_report
+    from pipelines.run_context import default_home
+
+    try:
+        folder = write_report(Path(home or default_home()), contract_id, year, out)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:  # RuntimeError: a run holds the home's lock
+        raise click.ClickException(str(exc)) from exc
+    except RunFailed as failure:
+        raise click.ClickException(f"the re-run for the report failed: {failure.error}") from failure
+    summary = json.loads((folder / "report.json").read_text())
+    click.echo(f"Report for {contract_id} {year} as of {summary['as_of_date']} "
+               f"(extract of the run of {summary['source_run']}): {folder}")
+    for name, rows in summary["rows"].items():
+        click.echo(f"  {name}: {rows} rows")
+    if summary["cms_mtm_blank_fields"]:
+        click.echo(f"  CMS file fields no row could fill (left blank): {', '.join(summary['cms_mtm_blank_fields'])}")
 
 
 @main.command(help="Write a synthetic extract in the canonical layout (realistic drug mix, conditions, costs).")

@@ -71,6 +71,7 @@ OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
     "attempts_since_last_offer": ("int", 8),
     "cognitively_impaired": ("bool", 10),
     "as_of_date": ("date", 11),
+    "adherence_gaps": ("text", 40),  # recoverable PDC gaps in words (qm_member_adherence_gap)
 }
 
 #: tmr_worklist.csv and its sheet (targeting-rules.md section 7): the pharmacist's desk-review list
@@ -93,6 +94,7 @@ TMR_COLUMNS: dict[str, tuple[str, int]] = {
     "active_drugs": ("text", 90),
     "risk_signals": ("text", 70),
     "adherence_gaps": ("text", 40),
+    "recoverable_gaps": ("text", 40),
     "primary_prescriber_npi": ("text", 12),
     "last_cmr_date": ("date", 11),
     "last_tmr_date": ("date", 11),
@@ -105,3 +107,15 @@ TMR_COLUMNS: dict[str, tuple[str, int]] = {
     "enrollment_source": ("text", 12),
     "as_of_date": ("date", 11),
 }
+
+# -- program reporting (issue 14): the columns the dashboard and CMS submissions build against --------------
+QUALITY_MEASURE_COLUMNS = ("contract_id", "measurement_year", "measure_id", "measure_name", "numerator",
+                           "denominator", "rate", "too_small_to_rate", "year_end_low", "year_end_high",
+                           "recoverable_members", "lower_is_better")
+QUALITY_MEASURE_MEMBER_COLUMNS = ("member_id", "contract_id", "measure_id", "in_denominator", "in_numerator",
+                                  "exclusion_reason", "pdc", "days_covered", "days_in_period", "recoverable",
+                                  "days_may_still_miss")
+PROGRAM_METRIC_COLUMNS = ("contract_id", "month", "metric", "value")
+CRITERIA_WHATIF_COLUMNS = ("contract_id", "min_core_conditions", "min_part_d_drugs", "threshold_source",
+                           "cost_threshold", "is_current", "members_meeting", "cmr_workload",
+                           "members_meeting_change", "cmr_workload_change")

@@ -22,6 +22,7 @@ import duckdb
 import pipelines
 from pipelines import run_report
 from pipelines.db import one_row, scalar
+from pipelines.exports.measures import commit_program_metrics, measure_rows_out
 from pipelines.ledger import ENROLLMENT_SOURCES
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
@@ -129,6 +130,7 @@ def manifest(ctx: RunContext, status: str, error: str | None = None,
         "rejects": facts.get("rejects", {}),
         "drug_identity": facts.get("drug_identity", {}),
         "targeting": facts.get("targeting", {}),
+        "measures": facts.get("measures", {}),
         "expectations": facts.get("expectations", {}),
         "warnings": facts.get("warnings", []),
         "reference_data_versions": reference_versions(),
@@ -165,6 +167,7 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
         "SELECT 'tmr_worklist', count(*) FROM tmr_worklist UNION ALL "
         "SELECT 'rejects', count(*) FROM rejects"
     ).fetchall())
+    rows_out.update(measure_rows_out(con))
     identity = drug_identity_report(con)
     warnings = run_report.facts(con, ctx.run_id).get("warnings", []) + identity_warnings(identity)
     summaries = {"rows_out": rows_out, "drug_identity": identity, "targeting": targeting_report(con),
@@ -172,6 +175,8 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
     run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
+    run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows",
+                      commit_program_metrics(ctx.as_of, con, ctx.staging_dir))
     staging = ctx.staging_dir
     _write_manifest(staging, manifest(ctx, "complete", con=con))
     target = ctx.publish_dir

@@ -31,6 +31,7 @@ from pipelines.steps import STEPS, Step
 EXTERNAL_TABLES = {
     "mtm_enrollment_ledger": "The MTM enrollment ledger (member x contract x year), committed when a run publishes",
     "ref_ndc_import": "The plan's own NDC facts (`mtm reference import`), which override the shipped NDC map",
+    "program_metrics_history": "Program metrics of every published run (as-of date x contract x month x metric)",
 }
 
 

@@ -17,6 +17,7 @@ from pipelines import run_report
 from pipelines.contract import TABLES
 from pipelines.db import scalar
 from pipelines.errors import RejectRateError
+from pipelines.exports import measures
 from pipelines.run_context import RunContext
 
 Writer = Callable[[RunContext, duckdb.DuckDBPyConnection, Path], dict[str, int]]
@@ -115,4 +116,16 @@ EXPORTS: tuple[Export, ...] = (
            ("outreach_list.csv", "outreach_list.xlsx", "tmr_worklist.csv"), write_outreach,
            "outreach_list.csv and .xlsx: member x CMR service due, with priority, reasons and contact details "
            "(PHI); tmr_worklist.csv (and its sheet): the pharmacist's TMR desk-review list"),
+    # issue 14: program reporting (pipelines/exports/measures.py; aggregate files small-cell suppressed)
+    Export("quality_measures", ("quality_measures", "quality_measure_members"),
+           ("quality_measures.csv", "quality_measure_members.parquet"), measures.write_quality,
+           "quality_measures.csv (contract x measure, suppressed) and quality_measure_members.parquet (member x "
+           "measure detail with recoverable adherence gaps)"),
+    Export("program_metrics", ("program_metrics",), ("program_metrics.csv",), measures.write_program_metrics,
+           "program_metrics.csv: contract x month x metric, suppressed; kept in program_metrics_history on publish"),
+    Export("criteria_whatif", ("criteria_whatif",), ("criteria_whatif.csv",), measures.write_criteria_whatif,
+           "criteria_whatif.csv: members meeting and CMR workload per criteria combination, suppressed"),
+    Export("cms_mtm_beneficiary_file", ("cms_mtm_beneficiary_file",), ("cms_mtm_beneficiary_file.csv",),
+           measures.write_cms_beneficiary_file,
+           "cms_mtm_beneficiary_file.csv: the CMS beneficiary-level MTM record per enrollee of the year (PHI)"),
 )

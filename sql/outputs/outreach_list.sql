@@ -74,7 +74,9 @@ SELECT
     h.last_tmr_date,
     h.attempts_since_last_offer,
     coalesce(h.cognitively_impaired, false)                              AS cognitively_impaired,
-    p.as_of_date
+    p.as_of_date,
+    -- the member's adherence gaps that can still close by 31 December (qm_member_adherence_gap)
+    coalesce(g.adherence_gaps, '')                                       AS adherence_gaps
 FROM tgt_service_priority AS s
 CROSS JOIN p
 JOIN core_member AS m ON m.member_id = s.member_id
@@ -82,5 +84,6 @@ JOIN tgt_member_service_history AS h ON h.member_id = s.member_id AND h.contract
 LEFT JOIN member_contact AS k ON k.member_id = s.member_id
 LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
+LEFT JOIN qm_member_adherence_gap AS g ON g.member_id = s.member_id AND g.contract_id = s.contract_id
 WHERE s.service <> 'tmr'
 ORDER BY s.service_order, s.contract_id, s.priority_rank

@@ -7,6 +7,8 @@
 --   risk_signals         each medication-risk signal (tgt_risk_signal, adherence gaps apart) in words with
 --                        its evidence: drugs and the first and last day of the evidence
 --   adherence_gaps       PQA adherence classes below 80% PDC (tgt_risk_signal adherence_gap rows)
+--   recoverable_gaps     of those, the quality-measure gaps that can still close by 31 December, with the
+--                        days the member may still miss (qm_member_adherence_gap)
 --   primary_prescriber_npi  the NPI that last prescribed the most of the member's active drugs; ties go to
 --                        the prescriber of the latest fill, then the lowest NPI
 --   last_cmr_date        the last cmr_completed of the contract (any year)
@@ -63,6 +65,8 @@ SELECT
     coalesce(d.active_drugs, '')                                             AS active_drugs,
     coalesce(g.risk_signals, '')                                             AS risk_signals,
     coalesce(g.adherence_gaps, '')                                           AS adherence_gaps,
+    -- the gaps that can still close by 31 December if the member refills on time (quality measures)
+    coalesce(q.adherence_gaps, '')                                           AS recoverable_gaps,
     r.primary_prescriber_npi,
     h.last_cmr_completed_date                                                AS last_cmr_date,
     h.last_tmr_date,
@@ -82,5 +86,6 @@ LEFT JOIN member_contact AS k ON k.member_id = s.member_id
 LEFT JOIN drugs AS d ON d.member_id = s.member_id
 LEFT JOIN prescriber AS r ON r.member_id = s.member_id
 LEFT JOIN signals AS g ON g.member_id = s.member_id
+LEFT JOIN qm_member_adherence_gap AS q ON q.member_id = s.member_id AND q.contract_id = s.contract_id
 WHERE s.service = 'tmr'
 ORDER BY s.contract_id, s.priority_rank

@@ -1,0 +1,45 @@
+-- COB, concurrent use of opioids and benzodiazepines (targeting-rules.md section 9), an inverse measure
+-- (lower is better), one row per member in the population before exclusions, year to date:
+--   population  age >= 18 on 1 January; >= 2 opioid fills on different dates and >= 15 days' opioid
+--               supply (sum of days supply), fills dated 1 January .. period end
+--   numerator   >= 2 benzodiazepine fills on different dates and >= 30 days on which an opioid and a
+--               benzodiazepine are both covered (qm_safety_cover_day; the days need not be consecutive)
+--   exclusions  hospice at any time in the year; cancer or sickle-cell disease diagnosed in the year
+WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
+fills AS (
+    SELECT f.member_id,
+           count(DISTINCT f.fill_date) FILTER (WHERE d.opioid)         AS opioid_fill_dates,
+           sum(f.days_supply) FILTER (WHERE d.opioid)                  AS opioid_days_supply,
+           count(DISTINCT f.fill_date) FILTER (WHERE d.benzodiazepine) AS benzodiazepine_fill_dates
+    FROM core_fill AS f
+    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    CROSS JOIN p
+    WHERE f.fill_status = 'counted' AND NOT f.local_use AND (d.opioid OR d.benzodiazepine)
+      AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    GROUP BY f.member_id
+),
+overlap AS (
+    SELECT member_id, count(*) AS overlap_days
+    FROM (SELECT member_id, covered_day
+          FROM qm_safety_cover_day
+          GROUP BY member_id, covered_day
+          HAVING bool_or(opioid) AND bool_or(benzodiazepine))
+    GROUP BY member_id
+),
+measured AS (
+    SELECT f.member_id, y.contract_id, f.benzodiazepine_fill_dates, coalesce(o.overlap_days, 0) AS overlap_days,
+           CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
+    FROM fills AS f
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_measure_definition AS q ON q.measure_id = 'cob'
+    LEFT JOIN overlap AS o ON o.member_id = f.member_id
+    LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = f.member_id AND x.measure_id = 'cob'
+    WHERE f.opioid_fill_dates >= 2 AND f.opioid_days_supply >= 15 AND y.age >= q.min_age
+)
+SELECT member_id, contract_id, 'cob' AS measure_id,
+       exclusion_reason IS NULL                                                          AS in_denominator,
+       exclusion_reason IS NULL AND benzodiazepine_fill_dates >= 2 AND overlap_days >= 30 AS in_numerator,
+       exclusion_reason,
+       overlap_days::INTEGER                                                             AS overlap_days
+FROM measured

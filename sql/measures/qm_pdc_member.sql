@@ -1,0 +1,159 @@
+-- PDC adherence measures PDC-STA, PDC-RASA, PDC-DR, measurement year to date (targeting-rules.md
+-- section 9), one row per member x measure for members in the measure's population before exclusions.
+--   * classes at ingredient level from the drug reference: statins; RAS antagonists; non-insulin
+--     diabetes drugs, where a weight-management GLP-1 product (core_fill.weight_management) is not one;
+--   * counted fills dated 1 January .. the member's period end (D, death or disenrollment:
+--     qm_member_year); age >= 18 on 1 January; >= 2 fills on different dates; the first fill >= 91
+--     days before the period end;
+--   * days are "measure days": the days of qm_excluded_interval (inpatient/SNF stays, gaps in Part D
+--     coverage) do not exist, so they leave the period, and a fill dated in a stay starts after it and
+--     the supply on hand is carried over the stay. measure_day(d) = days since 1 January before d,
+--     minus the removed days before d;
+--   * overlapping fills of the same drug shift: a later fill starts the day after the earlier supply
+--     ends (end_k = max over j <= k of (start_j - supply before j) + supply through k, in measure days);
+--     different drugs do not shift, a day counts once when any of them covers it;
+--   * supply past the period end is cut; adherent (numerator) when PDC >= 80% (integers: 5 x covered
+--     >= 4 x days, so 80.0% exactly is adherent);
+--   * exclusions: hospice or ESRD at any time in the year; PDC-RASA sacubitril/valsartan users; PDC-DR
+--     insulin users (a fill in the year).
+-- Gaps that can still close (recoverable): in the denominator, below 80%, period still open, and
+-- adherent at 31 December if every remaining day is covered: 5 x (covered + R) >= 4 x (days + R), with R
+-- the calendar days after D to 31 December. days_may_still_miss = the whole days of R the member may
+-- still go without supply and end at 80%: (5 x (covered + R) - 4 x (days + R)) // 5.
+-- days_covered_if_no_refill: covered days at 31 December from the supply already dispensed.
+WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start, make_date(contract_year, 12, 31) AS cy_end
+           FROM run_parameters),
+class_fill AS (
+    SELECT f.member_id, m.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+    FROM core_fill AS f
+    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN (VALUES ('pdc_sta'), ('pdc_rasa'), ('pdc_dr')) AS m(measure_id)
+      ON (m.measure_id = 'pdc_sta' AND d.pqa_statin)
+      OR (m.measure_id = 'pdc_rasa' AND d.pqa_ras)
+      OR (m.measure_id = 'pdc_dr' AND d.pqa_diabetes_noninsulin AND NOT f.weight_management)
+    CROSS JOIN p
+    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+),
+fill_day AS (
+    SELECT f.member_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
+           date_diff('day', any_value(p.cy_start), f.fill_date)
+             - coalesce(sum(date_diff('day', x.ex_start, least(x.ex_end, f.fill_date - 1)) + 1), 0) AS start_day
+    FROM class_fill AS f
+    CROSS JOIN p
+    LEFT JOIN qm_excluded_interval AS x ON x.member_id = f.member_id AND x.ex_start < f.fill_date
+    GROUP BY f.member_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+),
+member_period AS (
+    SELECT y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd,
+           date_diff('day', p.cy_start, y.period_end) + 1 - coalesce(sum(x.days), 0) AS end_day,
+           CASE WHEN y.period_open THEN date_diff('day', y.period_end, p.cy_end) ELSE 0 END AS days_remaining
+    FROM qm_member_year AS y
+    CROSS JOIN p
+    LEFT JOIN qm_excluded_interval AS x ON x.member_id = y.member_id
+    WHERE y.member_id IN (SELECT member_id FROM class_fill)
+    GROUP BY y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd, p.cy_start, p.cy_end
+),
+running AS (
+    SELECT *,
+        sum(days_supply) OVER w - days_supply AS supply_before,
+        sum(days_supply) OVER w               AS supply_through
+    FROM fill_day
+    WINDOW w AS (PARTITION BY member_id, measure_id, drug_key ORDER BY fill_date, claim_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+shifted AS (
+    SELECT member_id, measure_id, days_supply,
+        max(start_day - CAST(supply_before AS BIGINT)) OVER w + CAST(supply_through AS BIGINT) AS cover_end_excl
+    FROM running
+    WINDOW w AS (PARTITION BY member_id, measure_id, drug_key ORDER BY fill_date, claim_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+),
+cut AS (   -- half-open [cover_start, cover_end) in measure days, cut at 31 December
+    SELECT s.member_id, s.measure_id, s.cover_end_excl - s.days_supply AS cover_start,
+           least(s.cover_end_excl, e.end_day + e.days_remaining) AS cover_end
+    FROM shifted AS s
+    JOIN member_period AS e ON e.member_id = s.member_id
+),
+ordered AS (
+    SELECT *,
+        max(cover_end) OVER (PARTITION BY member_id, measure_id ORDER BY cover_start, cover_end
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
+    FROM cut
+    WHERE cover_start < cover_end
+),
+islands AS (
+    SELECT *,
+        sum(CASE WHEN previous_end IS NULL OR cover_start > previous_end THEN 1 ELSE 0 END)
+            OVER (PARTITION BY member_id, measure_id ORDER BY cover_start, cover_end) AS island
+    FROM ordered
+),
+covered AS (
+    SELECT i.member_id, i.measure_id,
+           sum(greatest(0, least(i.island_end, e.end_day) - i.island_start)) AS days_covered,
+           sum(i.island_end - i.island_start)                              AS days_covered_if_no_refill
+    FROM (SELECT member_id, measure_id, island, min(cover_start) AS island_start, max(cover_end) AS island_end
+          FROM islands GROUP BY ALL) AS i
+    JOIN member_period AS e ON e.member_id = i.member_id
+    GROUP BY i.member_id, i.measure_id
+),
+class_member AS (
+    SELECT member_id, measure_id,
+           min(fill_date)                                   AS first_fill_date,
+           min(start_day)                                   AS start_day,
+           count(DISTINCT fill_date)                        AS fill_dates,
+           string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs
+    FROM fill_day
+    GROUP BY member_id, measure_id
+),
+drug_exclusion AS (
+    SELECT f.member_id,
+           bool_or(d.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
+           bool_or(d.pqa_insulin)              AS insulin_user
+    FROM core_fill AS f
+    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    CROSS JOIN p
+    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    GROUP BY f.member_id
+),
+measured AS (
+    SELECT
+        k.member_id, e.contract_id, k.measure_id, k.drugs, k.fill_dates, k.first_fill_date, e.period_end,
+        e.period_open,
+        (e.end_day - k.start_day)::INTEGER                                AS days_in_period,
+        coalesce(v.days_covered, 0)::INTEGER                              AS days_covered,
+        coalesce(v.days_covered_if_no_refill, 0)::INTEGER                 AS days_covered_if_no_refill,
+        e.days_remaining::INTEGER                                         AS days_remaining,
+        CASE
+            WHEN e.hospice THEN 'hospice'
+            WHEN e.esrd THEN 'esrd'
+            WHEN k.measure_id = 'pdc_rasa' AND coalesce(x.sacubitril_valsartan_user, false) THEN 'sacubitril_valsartan'
+            WHEN k.measure_id = 'pdc_dr' AND coalesce(x.insulin_user, false) THEN 'insulin'
+        END                                                               AS exclusion_reason,
+        k.fill_dates >= 2 AND date_diff('day', k.first_fill_date, e.period_end) >= 91
+            AND e.age >= q.min_age                                        AS in_population
+    FROM class_member AS k
+    JOIN member_period AS e ON e.member_id = k.member_id
+    JOIN qm_measure_definition AS q ON q.measure_id = k.measure_id
+    LEFT JOIN covered AS v ON v.member_id = k.member_id AND v.measure_id = k.measure_id
+    LEFT JOIN drug_exclusion AS x ON x.member_id = k.member_id
+),
+scored AS (
+    SELECT *,
+        exclusion_reason IS NULL                                          AS in_denominator,
+        exclusion_reason IS NULL AND days_covered * 5 >= days_in_period * 4 AS in_numerator,
+        round(days_covered / days_in_period, 4)                           AS pdc,
+        5 * (days_covered + days_remaining) - 4 * (days_in_period + days_remaining) AS year_end_margin_x5
+    FROM measured
+    WHERE in_population AND days_in_period > 0
+)
+SELECT
+    member_id, contract_id, measure_id, in_denominator, in_numerator, exclusion_reason, pdc, days_covered,
+    days_in_period, drugs, fill_dates, first_fill_date, period_end, days_remaining, days_covered_if_no_refill,
+    in_denominator AND NOT in_numerator AND period_open AND year_end_margin_x5 >= 0 AS recoverable,
+    CASE WHEN in_denominator AND NOT in_numerator AND period_open AND year_end_margin_x5 >= 0
+         THEN (year_end_margin_x5 // 5)::INTEGER END                       AS days_may_still_miss,
+    in_numerator OR (in_denominator AND 5 * days_covered_if_no_refill >= 4 * (days_in_period + days_remaining))
+                                                                          AS adherent_at_year_end_if_no_refill
+FROM scored

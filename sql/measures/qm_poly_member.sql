@@ -1,0 +1,50 @@
+-- Poly-ACH and Poly-CNS (targeting-rules.md section 9), inverse measures (lower is better), one row per
+-- member x measure in the population before exclusions, year to date:
+--   population  age >= 65 on 1 January; >= 2 fills of one drug of the kind on different dates
+--   numerator   >= 30 days on which at least min_drugs distinct drugs of the kind are covered together,
+--               each of them a drug with >= 2 fills on different dates (a drug filled once never counts)
+--                 Poly-ACH: anticholinergic drugs, min_drugs 2;  Poly-CNS: CNS-active drugs, min_drugs 3
+--   exclusions  hospice at any time in the year; Poly-CNS: seizure disorder diagnosed in the year
+WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
+rules AS (
+    SELECT * FROM (VALUES ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_drugs)
+),
+drug_fills AS (
+    SELECT f.member_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
+    FROM core_fill AS f
+    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN rules AS r ON (r.measure_id = 'poly_ach' AND d.anticholinergic) OR (r.measure_id = 'poly_cns' AND d.cns_active)
+    CROSS JOIN p
+    WHERE f.fill_status = 'counted' AND NOT f.local_use AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    GROUP BY f.member_id, r.measure_id, f.drug_key
+    HAVING count(DISTINCT f.fill_date) >= 2
+),
+concurrent AS (
+    SELECT member_id, measure_id, count(*) AS overlap_days
+    FROM (
+        SELECT c.member_id, q.measure_id, c.covered_day
+        FROM qm_safety_cover_day AS c
+        JOIN drug_fills AS q ON q.member_id = c.member_id AND q.drug_key = c.drug_key
+        JOIN rules AS r ON r.measure_id = q.measure_id
+        GROUP BY c.member_id, q.measure_id, c.covered_day, r.min_drugs
+        HAVING count(DISTINCT c.drug_key) >= r.min_drugs
+    )
+    GROUP BY member_id, measure_id
+),
+measured AS (
+    SELECT k.member_id, y.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days,
+           CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
+    FROM (SELECT DISTINCT member_id, measure_id FROM drug_fills) AS k
+    JOIN qm_member_year AS y ON y.member_id = k.member_id
+    JOIN qm_measure_definition AS q ON q.measure_id = k.measure_id
+    LEFT JOIN concurrent AS c ON c.member_id = k.member_id AND c.measure_id = k.measure_id
+    LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = k.member_id AND x.measure_id = k.measure_id
+    WHERE y.age >= q.min_age
+)
+SELECT member_id, contract_id, measure_id,
+       exclusion_reason IS NULL                             AS in_denominator,
+       exclusion_reason IS NULL AND overlap_days >= 30      AS in_numerator,
+       exclusion_reason,
+       overlap_days::INTEGER                                AS overlap_days
+FROM measured

@@ -1,0 +1,42 @@
+-- SUPD, statin use in persons with diabetes (targeting-rules.md section 9), one row per member in the
+-- measure's population before exclusions, measurement year to date:
+--   population  age 40..75 on 1 January; >= 2 fills of diabetes drugs (non-insulin or insulin; a
+--               weight-management GLP-1 product is not one) on different dates, 1 January .. period end
+--   numerator   >= 1 fill of a statin in the same days; from MY2026 a PCSK9 inhibitor or bempedoic acid
+--               counts like a statin
+--   exclusions  hospice or ESRD status at any time in the year; diagnoses in the year of
+--               rhabdomyolysis/myopathy, pregnancy/lactation, cirrhosis, pre-diabetes, PCOS or ESRD
+WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
+year_fill AS (
+    SELECT f.member_id, f.fill_date, f.weight_management, d.*
+    FROM core_fill AS f
+    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    CROSS JOIN p
+    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+),
+member_fills AS (
+    SELECT f.member_id,
+           count(DISTINCT f.fill_date) FILTER (WHERE (f.pqa_diabetes_noninsulin OR f.pqa_insulin)
+                                                 AND NOT f.weight_management) AS diabetes_fill_dates,
+           count(*) FILTER (WHERE f.pqa_statin
+                               OR (p.contract_year >= 2026 AND (f.drug_class = 'pcsk9_inhibitor'
+                                                              OR f.drug_key LIKE '%bempedoic acid%'))) AS statin_fills
+    FROM year_fill AS f
+    CROSS JOIN p
+    GROUP BY f.member_id
+),
+measured AS (
+    SELECT y.member_id, y.contract_id, f.statin_fills,
+           CASE WHEN y.hospice THEN 'hospice' WHEN y.esrd THEN 'esrd' ELSE x.exclusion_reason END AS exclusion_reason
+    FROM member_fills AS f
+    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_measure_definition AS q ON q.measure_id = 'supd'
+    LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = f.member_id AND x.measure_id = 'supd'
+    WHERE f.diabetes_fill_dates >= 2 AND y.age BETWEEN q.min_age AND q.max_age
+)
+SELECT member_id, contract_id, 'supd' AS measure_id,
+       exclusion_reason IS NULL                          AS in_denominator,
+       exclusion_reason IS NULL AND statin_fills >= 1    AS in_numerator,
+       exclusion_reason
+FROM measured
