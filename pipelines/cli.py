@@ -148,5 +148,10 @@ def reference_dump(out_dir, home) -> None:
     click.echo(f"Wrote {len(written)} reference tables to {out_dir}: {', '.join(sorted(written))}")
 
 
+from pipelines.portal.cli import serve, users  # noqa: E402  (the portal's commands: `mtm serve`, `mtm users`)
+
+main.add_command(serve)
+main.add_command(users)
+
 if __name__ == "__main__":
     main()

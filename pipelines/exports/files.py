@@ -110,4 +110,13 @@ EXPORTS: tuple[Export, ...] = (
            "pending_fills.csv: fills of known members outside every Part D span (held, not counted)"),
     Export("outreach_list", ("outreach_list",), ("outreach_list.csv", "outreach_list.xlsx"), write_outreach,
            "outreach_list.csv and .xlsx: member x service due, with priority, reasons and contact details (PHI)"),
+    # the PHI-free files behind the portal's member page (`mtm serve` reads run folders only)
+    *(Export(table, (table,), (f"{table}.parquet",), table_files(table, "parquet"), f"{table}.parquet: {what}")
+      for table, what in (
+          ("member_evidence", "the claims and fills behind each condition flag (portal member page)"),
+          ("member_signals", "medication-risk signals with their evidence (portal member page)"),
+          ("member_events", "the MTM history: every mtm_event up to D with its file and row (portal member page)"),
+          ("member_services", "MTM services due at D, PHI-free (portal member page)"),
+          ("member_medication_list", "the draft Personal Medication List in the CMS Standardized Format's "
+                                     "layout (portal member page)"))),
 )
