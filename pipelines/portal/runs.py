@@ -123,15 +123,20 @@ def _outreach_xlsx_cut(run: Run, contract: str) -> bytes:
     from pipelines.exports.outreach import COLUMNS, write_outreach_xlsx
 
     frame = read_csv(run.folder / "outreach_list.csv").filter(pl.col("contract_id") == contract)
-    typed = frame.select([
-        (pl.col(name).replace("", None).str.to_lowercase() == "true").alias(name) if kind == "bool"
-        else pl.col(name).replace("", None).cast(_KIND_TYPES[kind]).alias(name)
-        for name, (kind, _) in COLUMNS.items()
-    ])
+    typed = frame.select([_typed(name, kind) for name, (kind, _) in COLUMNS.items()])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cut.xlsx"
         write_outreach_xlsx(typed.rows(), path)
         return path.read_bytes()
+
+
+def _typed(name: str, kind: str) -> pl.Expr:
+    text = pl.col(name).replace("", None)
+    if kind == "bool":
+        return (text.str.to_lowercase() == "true").alias(name)
+    if kind == "date":
+        return text.str.to_date("%Y-%m-%d").alias(name)
+    return text.cast(_KIND_TYPES[kind]).alias(name)
 
 
 def member_rows(run: Run, file_stem: str, member_id: str) -> list[dict]:
