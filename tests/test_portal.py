@@ -24,10 +24,10 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
+from dagster_project.run import run_pipeline as materialize_run
 from pipelines.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_context import SAMPLE_EXTRACT, RunContext
-from pipelines.steps import run_all
 from tests.browser import chromium
 
 PASSWORD = "correct horse 42"
@@ -43,7 +43,8 @@ SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")  # a folder: write the RE
 
 
 def run_pipeline(home: Path) -> Path:
-    return run_all(RunContext.create(home=home, extract_dirs=[SAMPLE_EXTRACT]), with_quality_docs=False)
+    """The real `mtm run` path: the Dagster asset graph materialised in-process."""
+    return materialize_run(RunContext.create(home=home, extract_dirs=[SAMPLE_EXTRACT]))
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                                "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'",
 }
-OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
+SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
                     "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
 TARGETING_REASONS = {
     "01": "meets the MTM criteria: chronic diseases, Part D drugs and drug cost",
@@ -279,7 +279,7 @@ class PortalApp:
             return page.render("message.html", title="No outreach list",
                                message=f"The run of {run.as_of} has no outreach_list.csv.")
         frame = runs.for_contracts(run, runs.read_csv(run.folder / "outreach_list.csv"), page.user.contracts)
-        columns = [c for c in OUTREACH_COLUMNS if c in frame.columns]
+        columns = [c for c in SHOWN_OUTREACH_COLUMNS if c in frame.columns]
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")

@@ -120,10 +120,11 @@ _KIND_TYPES = {"text": pl.Utf8, "date": pl.Date, "int": pl.Int64, "number": pl.F
 
 def _outreach_xlsx_cut(run: Run, contract: str) -> bytes:
     """The outreach workbook of one contract, written by the same code as the published one."""
-    from pipelines.exports.outreach import COLUMNS, write_outreach_xlsx
+    from pipelines.exports.outreach import write_outreach_xlsx
+    from pipelines.output_contract import OUTREACH_COLUMNS
 
     frame = read_csv(run.folder / "outreach_list.csv").filter(pl.col("contract_id") == contract)
-    typed = frame.select([_typed(name, kind) for name, (kind, _) in COLUMNS.items()])
+    typed = frame.select([_typed(name, kind) for name, (kind, _) in OUTREACH_COLUMNS.items()])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cut.xlsx"
         write_outreach_xlsx(typed.rows(), path)
