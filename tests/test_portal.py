@@ -109,7 +109,9 @@ def audit_rows(home: Path, action: str) -> list[sqlite3.Row]:
 def shoot(page, name: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1100, "height": 640})
         page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"))
+        page.set_viewport_size({"width": 1366, "height": 900})
 
 
 def test_healthz_answers_without_login_and_pages_ask_for_one(base):
