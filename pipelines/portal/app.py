@@ -8,6 +8,7 @@ Nothing here logs a row of data: the server's access log is off (cli.serve), and
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -26,6 +27,7 @@ from pipelines.portal import access, contacts, runs, sessions, store, users
 from pipelines.portal.access import FileRequest
 
 TEMPLATES = Path(__file__).parent / "templates"
+log = logging.getLogger("mtm.portal")
 #: failed logins in this window that block further attempts (per user name, per client address)
 RATE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_NAME = 5
@@ -151,7 +153,12 @@ class PortalApp:
                             if k.lower().encode() not in present]
                 message["headers"] = headers
             await send(message)
-        await self.starlette(scope, receive, send_with_headers if scope["type"] == "http" else send)
+        try:
+            await self.starlette(scope, receive, send_with_headers if scope["type"] == "http" else send)
+        except Exception as exc:  # noqa: BLE001 -- the 500 page was sent; the server must not log the details
+            # a traceback or exception message may quote a member id or a row: log the kind of error only
+            log.error("portal: %s while answering a request (details withheld: they may name a member)",
+                      type(exc).__name__)
 
     def open(self, request: Request) -> Page:
         con = store.connect(self.home)
