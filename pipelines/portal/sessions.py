@@ -52,6 +52,8 @@ def load(con: sqlite3.Connection, token: str | None) -> Session | None:
 def create(con: sqlite3.Connection, username: str | None) -> Session:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = now_utc()
+    stale = (dt.datetime.now(dt.UTC) - IDLE).isoformat(timespec="seconds")
+    con.execute("DELETE FROM sessions WHERE last_seen < ?", (stale,))  # expired ones, e.g. abandoned login forms
     con.execute("INSERT INTO sessions (token_hash, username, csrf_token, created_at, last_seen) VALUES (?, ?, ?, ?, ?)",
                 (_hash(token), username, csrf, now, now))
     return Session(token, username, csrf, is_new=True)
