@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -60,6 +61,21 @@ def users() -> None:
     pass
 
 
+@contextmanager
+def _portal_file(home: Path | None):
+    """The home's portal file; a user error (unknown user, short password) becomes the command's message."""
+    from pipelines.portal import store
+    from pipelines.portal.users import UserError
+
+    con = store.connect(_home(home))
+    try:
+        yield con
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+
+
 @users.command("add", help="Add a user. The password comes from $MTM_PASSWORD when set, else it is asked.")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["analyst", "outreach", "pharmacist", "quality"]),
@@ -69,17 +85,12 @@ def users() -> None:
               help="A contract the user works for (repeat). None: every contract.")
 @HOME_OPTION
 def users_add(name, role, contracts, home) -> None:
-    from pipelines.portal import store
-    from pipelines.portal.users import UserError, add_user
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import add_user
 
-    con = store.connect(_home(home))
-    try:
+    with _portal_file(home) as con:
         user = add_user(con, name, role, list(contracts), _password(f"Password for {name}"))
-        store.audit(con, _operator(), "user_added", name, "cli", f"role {role}, contracts {' '.join(user.contracts)}")
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        con.close()
+        audit(con, _operator(), "user_added", name, "cli", f"role {role}, contracts {' '.join(user.contracts)}")
     click.echo(f"Added {user.name} ({user.role}; contracts: {', '.join(user.contracts) or 'all'})")
 
 
@@ -87,47 +98,33 @@ def users_add(name, role, contracts, home) -> None:
 @click.argument("name")
 @HOME_OPTION
 def users_remove(name, home) -> None:
-    from pipelines.portal import store
-    from pipelines.portal.users import UserError, remove_user
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import remove_user
 
-    con = store.connect(_home(home))
-    try:
+    with _portal_file(home) as con:
         remove_user(con, name)
-        store.audit(con, _operator(), "user_removed", name, "cli")
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        con.close()
+        audit(con, _operator(), "user_removed", name, "cli")
     click.echo(f"Removed {name}")
 
 
 @users.command("list", help="List users with role and contracts.")
 @HOME_OPTION
 def users_list(home) -> None:
-    from pipelines.portal import store
     from pipelines.portal.users import list_users
 
-    con = store.connect(_home(home))
-    try:
+    with _portal_file(home) as con:
         for user in list_users(con):
             click.echo(f"{user.name}\t{user.role}\t{' '.join(user.contracts) or 'all contracts'}")
-    finally:
-        con.close()
 
 
 @users.command("passwd", help="Set a user's password ($MTM_PASSWORD or asked); their open sessions end.")
 @click.argument("name")
 @HOME_OPTION
 def users_passwd(name, home) -> None:
-    from pipelines.portal import store
-    from pipelines.portal.users import UserError, set_password
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import set_password
 
-    con = store.connect(_home(home))
-    try:
+    with _portal_file(home) as con:
         set_password(con, name, _password(f"New password for {name}"))
-        store.audit(con, _operator(), "password_changed", name, "cli")
-    except UserError as exc:
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        con.close()
+        audit(con, _operator(), "password_changed", name, "cli")
     click.echo(f"Password of {name} changed")
