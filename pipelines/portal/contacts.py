@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import os
 import sqlite3
+import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,13 +78,27 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
             raise ContactError("the entry to correct is not an entry of this member")
         if con.execute("SELECT 1 FROM contacts WHERE supersedes = ?", (supersedes,)).fetchone():
             raise ContactError("that entry was corrected already: correct the latest entry")
-    cursor = con.execute(
-        "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, outcome, "
-        "channel, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
-         supersedes))
-    write_events_file(con, home)
+    with _events_lock(home):  # insert + rewrite as one step: two entries at once never lose one in the file
+        cursor = con.execute(
+            "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
+            "outcome, channel, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
+             supersedes))
+        write_events_file(con, home)
     return cursor.lastrowid
+
+
+@contextmanager
+def _events_lock(home: Path):
+    """An exclusive lock on the home's events folder (threads and processes alike: flock per open file)."""
+    folder = events_path(home).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def entries(con: sqlite3.Connection, member_id: str | None = None) -> list[sqlite3.Row]:
@@ -121,7 +138,7 @@ def write_events_file(con: sqlite3.Connection, home: Path) -> Path:
     """Rewrite the events file from the entries in force (temp file + rename: a run never reads half)."""
     path = events_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     with tmp.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS)
         writer.writeheader()
