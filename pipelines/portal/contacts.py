@@ -85,6 +85,7 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
             (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
              supersedes))
         write_events_file(con, home)
+    assert cursor.lastrowid is not None  # an INSERT always sets it
     return cursor.lastrowid
 
 

@@ -64,8 +64,10 @@ def end(con: sqlite3.Connection, session: Session | None) -> None:
         con.execute("DELETE FROM sessions WHERE token_hash = ?", (_hash(session.token),))
 
 
-def csrf_ok(session: Session | None, submitted: str | None) -> bool:
-    return bool(session and submitted) and hmac.compare_digest(session.csrf_token, submitted)
+def csrf_ok(session: Session | None, submitted: object) -> bool:
+    """The form's token (a form field may also be a file: never a token) is the session's."""
+    return (session is not None and isinstance(submitted, str) and bool(submitted)
+            and hmac.compare_digest(session.csrf_token, submitted))
 
 
 def set_cookie(response, session: Session, secure: bool) -> None:

@@ -60,6 +60,7 @@ def endpoint(group: str | None = None, public: bool = False) -> Callable:
             form = await request.form() if request.method == "POST" else None
             page = await run_in_threadpool(self.open, request)
             try:
+                response: Response
                 if not public and page.user is None:
                     response = RedirectResponse("/login?next=" + quote(request.url.path), 303)
                 elif form is not None and not sessions.csrf_ok(page.session, form.get("csrf_token")):
