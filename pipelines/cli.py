@@ -242,6 +242,10 @@ def ledger_show(home) -> None:
     if not rows:
         click.echo("(the ledger is empty)")
 
+from pipelines.portal.cli import serve, users  # noqa: E402  (the portal's commands: `mtm serve`, `mtm users`)
+
+main.add_command(serve)
+main.add_command(users)
 
 if __name__ == "__main__":
     main()

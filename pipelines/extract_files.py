@@ -44,3 +44,14 @@ def find_table_files(extract_dir: Path, table: str) -> list[SourceFile]:
             fmt = "parquet" if match.group(2).lower() == ".parquet" else "csv"
             found.append(SourceFile(table, path, fmt))
     return found
+
+
+#: contacts recorded in the portal (`mtm serve`), read by every run of the home after the extract's mtm_event
+RECORDED_EVENTS_DIR = "events"
+RECORDED_EVENTS_FILE = "portal_mtm_event.csv"
+
+
+def recorded_event_files(home: Path) -> list[SourceFile]:
+    """The portal's recorded-contacts file of a home, when there is one (an mtm_event delivery of its own)."""
+    path = Path(home) / RECORDED_EVENTS_DIR / RECORDED_EVENTS_FILE
+    return [SourceFile("mtm_event", path, "csv")] if path.is_file() else []

@@ -175,9 +175,14 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
 
 
 def ingest_extract(
-    con: duckdb.DuckDBPyConnection, extract_dirs: Sequence[Path], tables: Sequence[str] | None = None
+    con: duckdb.DuckDBPyConnection, extract_dirs: Sequence[Path], tables: Sequence[str] | None = None,
+    extra_sources: Sequence[SourceFile] = (),
 ) -> IngestReport:
-    """Read every canonical table of the given deliveries (in order) into raw_<table>."""
+    """Read every canonical table of the given deliveries (in order) into raw_<table>.
+
+    ``extra_sources`` are read after the deliveries' files of their table, like one more delivery: the
+    contacts recorded in the portal (``<home>/events/``, extract_files.recorded_event_files).
+    """
     report = IngestReport()
     create_known_member_table(con)
     drop_file_parts(con)
@@ -185,6 +190,7 @@ def ingest_extract(
     for name in tables or TABLES:
         table = TABLES[name]
         sources = [f for d in extract_dirs for f in find_table_files(Path(d), name)]
+        sources += [f for f in extra_sources if f.table == name]
         if not sources:
             if not table.optional_file:
                 where = ", ".join(str(d) for d in extract_dirs)

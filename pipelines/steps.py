@@ -21,6 +21,7 @@ import duckdb
 from pipelines import run_report
 from pipelines.contract import TABLES
 from pipelines.db import scalar
+from pipelines.extract_files import recorded_event_files
 from pipelines.models import create_declared
 from pipelines.readers import ingest_extract
 from pipelines.row_checks import build_row_rejects
@@ -45,7 +46,8 @@ def ingest(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Read the extract into raw_<table> (every column as text) through the source's reader."""
     from pipelines.adapters import read_source
 
-    report = read_source(ctx, con) if ctx.source != "canonical" else ingest_extract(con, ctx.extract_dirs)
+    report = (read_source(ctx, con) if ctx.source != "canonical"
+              else ingest_extract(con, ctx.extract_dirs, extra_sources=recorded_event_files(ctx.home)))
     for key, value in (("input_files", report.files), ("rows_in", report.rows_in),
                        ("absent_tables", report.absent_tables), ("warnings", ingest_warnings(ctx, report))):
         run_report.record(con, ctx.run_id, "ingest", key, value)

@@ -128,4 +128,13 @@ EXPORTS: tuple[Export, ...] = (
     Export("cms_mtm_beneficiary_file", ("cms_mtm_beneficiary_file",), ("cms_mtm_beneficiary_file.csv",),
            measures.write_cms_beneficiary_file,
            "cms_mtm_beneficiary_file.csv: the CMS beneficiary-level MTM record per enrollee of the year (PHI)"),
+    # the PHI-free files behind the portal's member page (`mtm serve` reads run folders only)
+    *(Export(table, (table,), (f"{table}.parquet",), table_files(table, "parquet"), f"{table}.parquet: {what}")
+      for table, what in (
+          ("member_evidence", "the claims and fills behind each condition flag (portal member page)"),
+          ("member_signals", "medication-risk signals with their evidence (portal member page)"),
+          ("member_events", "the MTM history: every mtm_event up to D with its file and row (portal member page)"),
+          ("member_services", "MTM services due at D, PHI-free (portal member page)"),
+          ("member_medication_list", "the draft Personal Medication List in the CMS Standardized Format's "
+                                     "layout (portal member page)"))),
 )

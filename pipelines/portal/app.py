@@ -1,0 +1,370 @@
+"""The portal's web application (Starlette + Jinja2): pages, downloads, login, recorded contacts.
+
+Every page checks the role's rights (access.py) and the user's contracts; every download, page of PHI,
+recorded contact and failed login is written to the audit log with who, what, when and from where.
+Nothing here logs a row of data: the server's access log is off (cli.serve), and errors name no member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+import polars as pl
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from pipelines.portal import access, contacts, runs, sessions, store, users
+from pipelines.portal.access import FileRequest
+from pipelines.portal.web import Page, endpoint, safe_next
+
+TEMPLATES = Path(__file__).parent / "templates"
+log = logging.getLogger("mtm.portal")
+#: failed logins in this window that block further attempts (per user name, per client address)
+RATE_WINDOW = dt.timedelta(minutes=15)
+MAX_FAILURES_PER_NAME = 5
+MAX_FAILURES_PER_CLIENT = 20
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'",
+}
+SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
+                    "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
+TARGETING_REASONS = {
+    "01": "meets the MTM criteria: chronic diseases, Part D drugs and drug cost",
+    "02": "at-risk beneficiary of the Drug Management Program",
+    "03": "both: meets the MTM criteria and is an at-risk beneficiary",
+    "04": "not targeted",
+}
+
+
+class PortalApp:
+    def __init__(self, home: Path):
+        self.home = Path(home).resolve()
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        self.templates = Jinja2Templates(env=env)
+        routes = [
+            Route("/healthz", self.healthz),
+            Route("/login", self.login_form, methods=["GET"]),
+            Route("/login", self.login, methods=["POST"]),
+            Route("/logout", self.logout, methods=["POST"]),
+            Route("/", self.index),
+            Route("/runs", self.runs_page),
+            Route("/contacts", self.contacts_page, methods=["GET"]),
+            Route("/contacts", self.record_contact, methods=["POST"]),
+            Route("/audit", self.audit_page),
+            Route("/latest/{name}", self.latest_page),
+            Route("/runs/{as_of}/dashboard", self.dashboard_page),
+            Route("/runs/{as_of}/outreach", self.outreach_page),
+            Route("/runs/{as_of}/tmr", self.tmr_page),
+            Route("/runs/{as_of}/members/{member_id}", self.member_page),
+            Route("/runs/{as_of}/members/{member_id}/pml", self.pml_page),
+            Route("/runs/{as_of}/contacts/{member_id}", self.contact_form),
+            Route("/runs/{as_of}/{name}", self.download),
+            Route("/runs/{as_of}", self.run_page),
+        ]
+        self.starlette = Starlette(routes=routes)
+
+    async def __call__(self, scope, receive, send):
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()
+                            if k.lower().encode() not in present]
+                message["headers"] = headers
+            await send(message)
+        try:
+            await self.starlette(scope, receive, send_with_headers if scope["type"] == "http" else send)
+        except Exception as exc:  # noqa: BLE001 -- the 500 page was sent; the server must not log the details
+            # a traceback or exception message may quote a member id or a row: log the kind of error only
+            log.error("portal: %s while answering a request (details withheld: they may name a member)",
+                      type(exc).__name__)
+
+    def open(self, request: Request) -> Page:
+        con = store.connect(self.home)
+        session = sessions.load(con, request.cookies.get(sessions.COOKIE))
+        user = users.get_user(con, session.username) if session and session.username else None
+        return Page(self, request, con, session, user)
+
+    def run_or_none(self, as_of: str) -> runs.Run | None:
+        return runs.get_run(self.home, as_of)
+
+    # -- login ----------------------------------------------------------------------------------------
+
+    async def healthz(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @endpoint(public=True)
+    def login_form(self, page: Page, form) -> Response:
+        if page.user:
+            return RedirectResponse("/runs", 303)
+        if page.session is None:
+            page.session = sessions.create(page.con, None)
+        return page.render("login.html", next=safe_next(page.request.query_params.get("next")))
+
+    @endpoint(public=True)
+    def login(self, page: Page, form) -> Response:
+        name, password = str(form.get("username", "")), str(form.get("password", ""))
+        since = (dt.datetime.now(dt.UTC) - RATE_WINDOW).isoformat(timespec="seconds")
+        if (store.recent_failures(page.con, "username", name, since) >= MAX_FAILURES_PER_NAME
+                or store.recent_failures(page.con, "client", page.client, since) >= MAX_FAILURES_PER_CLIENT):
+            store.audit(page.con, name, "login_rate_limited", "/login", page.client)
+            return page.render("login.html", 429, next="/runs",
+                               error="Too many failed logins. Wait 15 minutes and try again.")
+        user = users.authenticate(page.con, name, password)
+        if user is None:
+            store.audit(page.con, name, "failed_login", "/login", page.client)
+            return page.render("login.html", 401, next=safe_next(form.get("next")),
+                               error="Wrong user name or password.")
+        sessions.end(page.con, page.session)  # a new session at login: no fixation
+        page.session, page.user = sessions.create(page.con, user.name), user
+        page.audit("login", "/login")
+        return RedirectResponse(safe_next(form.get("next")), 303)
+
+    @endpoint()
+    def logout(self, page: Page, form) -> Response:
+        page.audit("logout")
+        sessions.end(page.con, page.session)
+        page.session = None
+        response = RedirectResponse("/login", 303)
+        response.delete_cookie(sessions.COOKIE, path="/")
+        return response
+
+    # -- runs -----------------------------------------------------------------------------------------
+
+    @endpoint()
+    def index(self, page: Page, form) -> Response:
+        return RedirectResponse("/runs", 303)
+
+    @endpoint("runs")
+    def runs_page(self, page: Page, form) -> Response:
+        return page.render("runs.html", runs=runs.list_runs(self.home))
+
+    @endpoint()
+    def latest_page(self, page: Page, form, name: str) -> Response:
+        run = self.run_or_none("latest")
+        if run is None:
+            return page.missing("No run has been published yet.")
+        if name not in ("outreach", "tmr", "dashboard"):
+            return page.missing("No such page.")
+        return RedirectResponse(f"/runs/{run.as_of}/{name}", 303)
+
+    @endpoint("runs")
+    def run_page(self, page: Page, form, as_of: str) -> Response:
+        run = self.run_or_none(as_of)
+        if run is None:
+            return page.missing(f"No published run {as_of}.")
+        contracts = runs.contracts_of(run) if run.has("member_summary.parquet") else []
+        downloads = []
+        for name in run.files():
+            for shown in access.download_names(page.user, name, contracts):
+                if access.may_download(page.user, access.split_contract_file(shown)):
+                    downloads.append(shown)
+        return page.render("run.html", run=run, downloads=downloads)
+
+    # -- downloads ------------------------------------------------------------------------------------
+
+    @endpoint()
+    def download(self, page: Page, form, as_of: str, name: str) -> Response:
+        run = self.run_or_none(as_of)
+        if run is None:
+            return page.missing(f"No published run {as_of}.")
+        wanted: FileRequest = access.split_contract_file(name)
+        if not access.may_download(page.user, wanted):
+            return page.refuse(f"{name} is not a file your role ({page.user.role}) and contracts may download.")
+        target = f"{run.as_of}/{name}"
+        if wanted.contract is not None:
+            if runs.published_file(run, wanted.published) is None or wanted.contract not in runs.contracts_of(run):
+                return page.missing(f"{name} is not in the run of {run.as_of}.")
+            body = runs.contract_cut(run, wanted.published, wanted.contract)
+            page.audit("download", target, f"{len(body)} bytes, contract {wanted.contract}")
+            return Response(body, media_type=_media_type(name),
+                            headers={"Content-Disposition": f'attachment; filename="{run.as_of}_{name}"'})
+        path = runs.published_file(run, name)
+        if path is None:
+            return page.missing(f"{name} is not in the run of {run.as_of}.")
+        page.audit("download", target, f"{path.stat().st_size} bytes")
+        inline = name.endswith(".html")
+        return FileResponse(path, media_type=_media_type(name), filename=None if inline else f"{run.as_of}_{name}",
+                            content_disposition_type="inline" if inline else "attachment")
+
+    # -- pages ----------------------------------------------------------------------------------------
+
+    @endpoint("dashboard")
+    def dashboard_page(self, page: Page, form, as_of: str) -> Response:
+        run = self.run_or_none(as_of)
+        if run is None:
+            return page.missing(f"No published run {as_of}.")
+        return page.render("dashboard.html", run=run, present=run.has("dashboard.html"))
+
+    @endpoint("outreach")
+    def outreach_page(self, page: Page, form, as_of: str) -> Response:
+        run = self.run_or_none(as_of)
+        if run is None:
+            return page.missing(f"No published run {as_of}.")
+        if not run.has("outreach_list.csv"):
+            return page.render("message.html", title="No outreach list",
+                               message=f"The run of {run.as_of} has no outreach_list.csv.")
+        frame = runs.for_contracts(run, runs.read_csv(run.folder / "outreach_list.csv"), page.user.contracts)
+        columns = [c for c in SHOWN_OUTREACH_COLUMNS if c in frame.columns]
+        recorded = _latest_outcomes(page.con)
+        rows = frame.select(columns).to_dicts()
+        page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
+        contracts = runs.contracts_of(run)
+        downloads = [n for f in ("outreach_list.csv", "outreach_list.xlsx")
+                     for n in access.download_names(page.user, f, contracts)
+                     if access.may_download(page.user, access.split_contract_file(n))]
+        return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
+                           downloads=downloads, services=sorted({r["service"] for r in rows}),
+                           contracts=sorted({r["contract_id"] for r in rows}))
+
+    @endpoint("tmr")
+    def tmr_page(self, page: Page, form, as_of: str) -> Response:
+        run = self.run_or_none(as_of)
+        if run is None:
+            return page.missing(f"No published run {as_of}.")
+        if not run.has("tmr_worklist.csv"):
+            return page.render("tmr.html", run=run, present=False)
+        frame = runs.for_contracts(run, runs.read_csv(run.folder / "tmr_worklist.csv"), page.user.contracts)
+        page.audit("view_tmr_worklist", run.as_of, f"{frame.height} rows")
+        downloads = [n for n in access.download_names(page.user, "tmr_worklist.csv", runs.contracts_of(run))
+                     if access.may_download(page.user, access.split_contract_file(n))]
+        return page.render("tmr.html", run=run, present=True, columns=frame.columns, rows=frame.to_dicts(),
+                           downloads=downloads)
+
+    def _member(self, page: Page, as_of: str, member_id: str):
+        """(run, member_summary row) or a response refusing it (unknown run or member, other contract)."""
+        run = self.run_or_none(as_of)
+        if run is None or not run.has("member_summary.parquet"):
+            return None, page.missing(f"No published run {as_of}.")
+        summary = runs.member_rows(run, "member_summary", member_id)
+        if not summary:
+            return None, page.missing(f"Member {member_id} is not in the run of {run.as_of}.")
+        if not page.user.sees_contract(summary[0]["contract_id"]):
+            return None, page.refuse("This member belongs to a contract you are not assigned to.")
+        return (run, summary[0]), None
+
+    @endpoint("members")
+    def member_page(self, page: Page, form, as_of: str, member_id: str) -> Response:
+        found, refused = self._member(page, as_of, member_id)
+        if refused:
+            return refused
+        run, member = found
+        page.audit("view_member", member_id, f"run {run.as_of}")
+        signals = runs.member_rows(run, "member_signals", member_id)
+        return page.render(
+            "member.html", run=run, m=member, reason=TARGETING_REASONS.get(member["targeting_reason"], ""),
+            conditions=runs.member_rows(run, "member_conditions", member_id),
+            evidence=runs.member_rows(run, "member_evidence", member_id),
+            drugs=runs.member_rows(run, "member_medication_list", member_id),
+            signals=[s for s in signals if s["signal"] != "adherence_gap"],
+            gaps=[s for s in signals if s["signal"] == "adherence_gap"],
+            services=runs.member_rows(run, "member_services", member_id),
+            events=runs.member_rows(run, "member_events", member_id),
+            recorded=contacts.entries(page.con, member_id),
+            has_evidence_files=run.has("member_evidence.parquet"))
+
+    @endpoint("members")
+    def pml_page(self, page: Page, form, as_of: str, member_id: str) -> Response:
+        found, refused = self._member(page, as_of, member_id)
+        if refused:
+            return refused
+        run, member = found
+        page.audit("view_member_pml", member_id, f"run {run.as_of}")
+        return page.render("pml.html", run=run, m=member, person=_listed_person(run, member_id),
+                           drugs=runs.member_rows(run, "member_medication_list", member_id))
+
+    # -- recorded contacts ----------------------------------------------------------------------------
+
+    def _listed(self, page: Page, as_of: str, member_id: str):
+        """(run, the member's outreach-list rows) or a response refusing it."""
+        run = self.run_or_none(as_of)
+        if run is None or not run.has("outreach_list.csv"):
+            return None, page.missing(f"No outreach list in the run {as_of}.")
+        rows = runs.read_csv(run.folder / "outreach_list.csv").filter(pl.col("member_id") == member_id).to_dicts()
+        if not rows:
+            return None, page.missing(f"Member {member_id} is not on the outreach list of {run.as_of}.")
+        if not page.user.sees_contract(rows[0]["contract_id"]):
+            return None, page.refuse("This member belongs to a contract you are not assigned to.")
+        return (run, rows), None
+
+    @endpoint("contacts")
+    def contact_form(self, page: Page, form, as_of: str, member_id: str, **context) -> Response:
+        found, refused = self._listed(page, as_of, member_id)
+        if refused:
+            return refused
+        run, rows = found
+        page.audit("view_contact_form", member_id, f"run {run.as_of}")
+        return page.render("contact.html", run=run, row=rows[0], services=[r["service"] for r in rows],
+                           entries=contacts.entries(page.con, member_id), outcomes=contacts.OUTCOMES,
+                           channels=contacts.CHANNELS, today=dt.date.today().isoformat(),
+                           entered_in_error=contacts.ENTERED_IN_ERROR, **context)
+
+    @endpoint("contacts")
+    def record_contact(self, page: Page, form) -> Response:
+        as_of, member_id = str(form.get("as_of", "")), str(form.get("member_id", ""))
+        found, refused = self._listed(page, as_of, member_id)
+        if refused:
+            return refused
+        run, rows = found
+        supersedes = int(form["supersedes"]) if str(form.get("supersedes", "")).isdigit() else None
+        try:
+            entry = contacts.record_contact(
+                page.con, self.home, recorded_by=page.user.name, member_id=member_id,
+                contract_id=rows[0]["contract_id"], run_as_of=run.as_of,
+                contact_date=contacts.parse_contact_date(str(form.get("contact_date", ""))),
+                outcome=str(form.get("outcome", "")), channel=str(form.get("channel", "phone")),
+                supersedes=supersedes)
+        except contacts.ContactError as exc:
+            return self.contact_form.__wrapped__(self, page, None, run.as_of, member_id, error=str(exc))
+        page.audit("record_contact", member_id,
+                   f"entry {entry}: {form.get('outcome')} on {form.get('contact_date')} by {form.get('channel')}"
+                   + (f", corrects entry {supersedes}" if supersedes else ""))
+        return RedirectResponse(f"/runs/{run.as_of}/contacts/{quote(member_id)}?recorded={entry}", 303)
+
+    @endpoint("contacts")
+    def contacts_page(self, page: Page, form) -> Response:
+        shown = [e for e in contacts.entries(page.con) if page.user.sees_contract(e["contract_id"])]
+        page.audit("view_contacts", "/contacts", f"{len(shown)} entries")
+        return page.render("contacts.html", entries=shown, outcomes=contacts.OUTCOMES)
+
+    @endpoint("audit")
+    def audit_page(self, page: Page, form) -> Response:
+        rows = page.con.execute("SELECT * FROM audit_log ORDER BY id DESC LIMIT 500").fetchall()
+        return page.render("audit.html", rows=rows)
+
+
+def _media_type(name: str) -> str:
+    return {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "json": "application/json", "html": "text/html", "parquet": "application/octet-stream"
+            }.get(name.rpartition(".")[2], "application/octet-stream")
+
+
+def _latest_outcomes(con) -> dict[str, str]:
+    """member id -> the label and date of the latest recorded contact in force."""
+    return {e["member_id"]: f"{contacts.OUTCOMES[e['outcome']].label} {e['contact_date']}"
+            for e in contacts.in_force(con)}
+
+
+def _listed_person(run: runs.Run, member_id: str) -> dict:
+    """Name and birth date for the printed PML, from the run's outreach list when the member is on it."""
+    if not run.has("outreach_list.csv"):
+        return {}
+    rows = runs.read_csv(run.folder / "outreach_list.csv").filter(pl.col("member_id") == member_id)
+    return rows.select([c for c in ("first_name", "last_name", "birth_date") if c in rows.columns]).head(1) \
+        .to_dicts()[0] if rows.height else {}
+
+
+def create_app(home: Path) -> PortalApp:
+    return PortalApp(home)

@@ -1,0 +1,130 @@
+"""``mtm serve`` and ``mtm users add|remove|list|passwd`` (registered on the main ``mtm`` group)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+HOME_OPTION = click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+                           help="The home whose published runs are served. Default: $MTM_HOME or ./.mtm")
+
+
+def _home(home: Path | None) -> Path:
+    from pipelines.run_context import default_home
+
+    return (home or default_home()).resolve()
+
+
+def _password(prompt: str) -> str:
+    """$MTM_PASSWORD when set (scripts), else asked twice without echo."""
+    if os.environ.get("MTM_PASSWORD"):
+        return os.environ["MTM_PASSWORD"]
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+def _operator() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+@click.command(help="Start the web portal: runs, dashboard, outreach lists, TMR worklist, member pages, "
+                    "recorded contacts (logins and roles: `mtm users`).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port.")
+@HOME_OPTION
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TLS certificate (PEM); with --keyfile the portal serves HTTPS and its cookies are Secure.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="TLS private key.")
+def serve(host, port, home, certfile, keyfile) -> None:
+    from pipelines.portal import store
+    from pipelines.portal.server import serve as run_server
+
+    home = _home(home)
+    con = store.connect(home)
+    users = con.execute("SELECT count(*) FROM users").fetchone()[0]
+    con.close()
+    if not users:
+        click.echo("No portal users yet: add one with `mtm users add NAME --role analyst`.", err=True)
+    scheme = "https" if certfile and keyfile else "http"
+    click.echo(f"MTM portal for {home} on {scheme}://{host}:{port}/ (Ctrl+C stops it)")
+    run_server(home, host, port, certfile, keyfile)
+
+
+@click.group(help="Portal users: name, role (analyst, outreach, pharmacist, quality) and contracts.")
+def users() -> None:
+    pass
+
+
+@contextmanager
+def _portal_file(home: Path | None):
+    """The home's portal file; a user error (unknown user, short password) becomes the command's message."""
+    from pipelines.portal import store
+    from pipelines.portal.users import UserError
+
+    con = store.connect(_home(home))
+    try:
+        yield con
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        con.close()
+
+
+@users.command("add", help="Add a user. The password comes from $MTM_PASSWORD when set, else it is asked.")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["analyst", "outreach", "pharmacist", "quality"]),
+              help="analyst: everything; outreach: outreach lists of their contracts; pharmacist: TMR worklists "
+                   "and member pages of their contracts; quality: dashboard and aggregate files.")
+@click.option("--contract", "contracts", multiple=True, metavar="ID",
+              help="A contract the user works for (repeat). None: every contract.")
+@HOME_OPTION
+def users_add(name, role, contracts, home) -> None:
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import add_user
+
+    with _portal_file(home) as con:
+        user = add_user(con, name, role, list(contracts), _password(f"Password for {name}"))
+        audit(con, _operator(), "user_added", name, "cli", f"role {role}, contracts {' '.join(user.contracts)}")
+    click.echo(f"Added {user.name} ({user.role}; contracts: {', '.join(user.contracts) or 'all'})")
+
+
+@users.command("remove", help="Remove a user (their sessions end; the audit log keeps their entries).")
+@click.argument("name")
+@HOME_OPTION
+def users_remove(name, home) -> None:
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import remove_user
+
+    with _portal_file(home) as con:
+        remove_user(con, name)
+        audit(con, _operator(), "user_removed", name, "cli")
+    click.echo(f"Removed {name}")
+
+
+@users.command("list", help="List users with role and contracts.")
+@HOME_OPTION
+def users_list(home) -> None:
+    from pipelines.portal.users import list_users
+
+    with _portal_file(home) as con:
+        for user in list_users(con):
+            click.echo(f"{user.name}\t{user.role}\t{' '.join(user.contracts) or 'all contracts'}")
+
+
+@users.command("passwd", help="Set a user's password ($MTM_PASSWORD or asked); their open sessions end.")
+@click.argument("name")
+@HOME_OPTION
+def users_passwd(name, home) -> None:
+    from pipelines.portal.store import audit
+    from pipelines.portal.users import set_password
+
+    with _portal_file(home) as con:
+        set_password(con, name, _password(f"New password for {name}"))
+        audit(con, _operator(), "password_changed", name, "cli")
+    click.echo(f"Password of {name} changed")

@@ -1,0 +1,149 @@
+"""Recording contacts: outreach staff mark a listed member reached / no answer / CMR offered / declined /
+opted out, and every later run reads it as ``mtm_event`` rows (input-contract.md).
+
+Each entry is a row of the append-only ``contacts`` table of the portal file.  A correction is a new entry
+that supersedes an earlier one (``entered_in_error`` withdraws it); nothing is edited or deleted.  After
+every entry the events file ``<home>/events/portal_mtm_event.csv`` is rewritten (atomically) from the
+entries in force, so a run reads a consistent file; the extract_files.recorded_event_files hook hands it
+to the canonical reader after the extract's own ``mtm_event``, and its bad rows become rejects naming that
+file and row like any delivery's.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fcntl
+import os
+import sqlite3
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.extract_files import RECORDED_EVENTS_DIR, RECORDED_EVENTS_FILE
+from pipelines.portal.store import now_utc
+
+
+@dataclass(frozen=True)
+class Outcome:
+    label: str
+    event_type: str | None  # the service event besides the outreach attempt (None: the attempt only)
+    attempt_outcome: str    # outreach_attempt.outcome when the member was called or met
+
+
+#: what a recorded contact means in mtm_event rows (rules as data)
+OUTCOMES: dict[str, Outcome] = {
+    "reached": Outcome("Reached", None, "reached"),
+    "no_answer": Outcome("No answer", None, "no_answer"),
+    "cmr_offered": Outcome("CMR offered", "cmr_offered", "reached"),
+    "cmr_declined": Outcome("CMR declined", "cmr_declined", "reached"),
+    "opted_out": Outcome("Opted out", "opted_out", "reached"),
+}
+#: only as a correction: the corrected entry was a mistake and yields no event
+ENTERED_IN_ERROR = "entered_in_error"
+CHANNELS = ("phone", "mail", "portal", "in_person", "other")
+#: an attempt that was not a conversation (a letter, a portal message) has outcome "other"
+CONVERSATION_CHANNELS = ("phone", "in_person")
+EVENT_COLUMNS = ("member_id", "event_date", "event_type", "contract_id", "channel", "outcome", "opt_out_reason",
+                 "portal_entry_id")
+
+
+class ContactError(ValueError):
+    pass
+
+
+def parse_contact_date(text: str, today: dt.date | None = None) -> dt.date:
+    try:
+        day = dt.date.fromisoformat((text or "").strip())
+    except ValueError as exc:
+        raise ContactError("the contact date must be a date like 2025-09-30") from exc
+    if day > (today or dt.date.today()):
+        raise ContactError("the contact date cannot be in the future")
+    return day
+
+
+def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, member_id: str, contract_id: str,
+                   run_as_of: str, contact_date: dt.date, outcome: str, channel: str,
+                   supersedes: int | None = None) -> int:
+    """Append one entry (or a correction of ``supersedes``) and rewrite the events file; returns its id."""
+    allowed = set(OUTCOMES) | ({ENTERED_IN_ERROR} if supersedes else set())
+    if outcome not in allowed:
+        raise ContactError(f"unknown outcome {outcome!r}")
+    if channel not in CHANNELS:
+        raise ContactError(f"unknown channel {channel!r}")
+    if supersedes is not None:
+        earlier = con.execute("SELECT member_id FROM contacts WHERE id = ?", (supersedes,)).fetchone()
+        if earlier is None or earlier["member_id"] != member_id:
+            raise ContactError("the entry to correct is not an entry of this member")
+        if con.execute("SELECT 1 FROM contacts WHERE supersedes = ?", (supersedes,)).fetchone():
+            raise ContactError("that entry was corrected already: correct the latest entry")
+    with _events_lock(home):  # insert + rewrite as one step: two entries at once never lose one in the file
+        cursor = con.execute(
+            "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
+            "outcome, channel, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
+             supersedes))
+        write_events_file(con, home)
+    assert cursor.lastrowid is not None  # an INSERT always sets it
+    return cursor.lastrowid
+
+
+@contextmanager
+def _events_lock(home: Path):
+    """An exclusive lock on the home's events folder (threads and processes alike: flock per open file)."""
+    folder = events_path(home).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def entries(con: sqlite3.Connection, member_id: str | None = None) -> list[sqlite3.Row]:
+    """Every entry, newest first, with ``superseded_by`` (the correction that replaced it, if any)."""
+    where, args = ("WHERE c.member_id = ?", (member_id,)) if member_id else ("", ())
+    return con.execute(
+        "SELECT c.*, (SELECT n.id FROM contacts AS n WHERE n.supersedes = c.id) AS superseded_by "
+        f"FROM contacts AS c {where} ORDER BY c.id DESC", args).fetchall()
+
+
+def in_force(con: sqlite3.Connection) -> list[sqlite3.Row]:
+    return con.execute(
+        "SELECT * FROM contacts AS c WHERE outcome <> ? AND NOT EXISTS "
+        "(SELECT 1 FROM contacts AS n WHERE n.supersedes = c.id) ORDER BY id", (ENTERED_IN_ERROR,)).fetchall()
+
+
+def event_rows(entry) -> list[dict]:
+    """The mtm_event rows of one entry: the outreach attempt, and the service event it records."""
+    outcome = OUTCOMES[entry["outcome"]]
+    attempt = outcome.attempt_outcome
+    if attempt == "reached" and entry["channel"] not in CONVERSATION_CHANNELS:
+        attempt = "other"
+    base = {"member_id": entry["member_id"], "event_date": entry["contact_date"], "contract_id": entry["contract_id"],
+            "portal_entry_id": entry["id"], "channel": "", "outcome": "", "opt_out_reason": ""}
+    rows = [{**base, "event_type": "outreach_attempt", "channel": entry["channel"], "outcome": attempt}]
+    if outcome.event_type:
+        rows.append({**base, "event_type": outcome.event_type,
+                     "opt_out_reason": "requested" if outcome.event_type == "opted_out" else ""})
+    return rows
+
+
+def events_path(home: Path) -> Path:
+    return Path(home) / RECORDED_EVENTS_DIR / RECORDED_EVENTS_FILE
+
+
+def write_events_file(con: sqlite3.Connection, home: Path) -> Path:
+    """Rewrite the events file from the entries in force (temp file + rename: a run never reads half)."""
+    path = events_path(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS)
+        writer.writeheader()
+        for entry in in_force(con):
+            writer.writerows(event_rows(entry))
+    os.replace(tmp, path)
+    return path
