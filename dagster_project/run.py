@@ -58,7 +58,7 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
 
 def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
     """Run every asset for ctx and publish; on failure the published runs and the ledger stay as they were."""
-    with run_lock(ctx.home):
+    with run_lock(ctx.home, ctx.settings["run"]["lock_wait_seconds"]):
         try:
             result = materialize(ctx, log_level=log_level)
         except Exception as error:
