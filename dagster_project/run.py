@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import dagster as dg
+from dagster._core.errors import DagsterAssetCheckFailedError
 
 from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
@@ -61,6 +62,10 @@ def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
     with run_lock(ctx.home, ctx.settings["run"]["lock_wait_seconds"]):
         try:
             result = materialize(ctx, log_level=log_level)
+        except DagsterAssetCheckFailedError as error:
+            failed = ", ".join(str(error).splitlines()[1:])
+            blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+            raise RunFailed(blocked, record_failure(ctx, blocked)) from error
         except Exception as error:
             raise RunFailed(error, record_failure(ctx, error)) from error
         if not result.success or not ctx.publish_dir.exists():
