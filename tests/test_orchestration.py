@@ -90,9 +90,9 @@ def test_a_second_run_waits_for_the_lock_then_fails_clearly(tmp_path):
     with (tmp_path / ".run.lock").open("w") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)
         started = time.monotonic()
-        with pytest.raises(RunLocked, match=r"another run is using .* after waiting 1 s.*lock_wait_seconds"):
-            with run_lock(tmp_path, wait_seconds=1):
-                pass
+        with (pytest.raises(RunLocked, match=r"another run is using .* after waiting 1 s.*lock_wait_seconds"),
+              run_lock(tmp_path, wait_seconds=1)):
+            pass
         assert 0.9 <= time.monotonic() - started < 5
     with run_lock(tmp_path, wait_seconds=1):  # released: the next run gets it at once
         pass
@@ -162,3 +162,30 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     # the same change with the default settings is only a warning: the run publishes
     run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1]))
     assert (home / "runs" / "latest").resolve().name == DATES[1]
+
+
+def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):
+    from dagster_project.run import materialize
+    from pipelines.run_context import RunContext
+
+    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[_extract(tmp_path / "ex")], as_of=DATES[-1])
+    result = materialize(ctx)
+    published = result.asset_materializations_for_node("published_run")[0].metadata
+    folder = tmp_path / "home" / "runs" / DATES[-1]
+    assert published["run_folder"].value == str(folder)
+    assert published["data_docs"].value == str(folder / "data_docs" / "index.html")
+    assert "dashboard" not in published  # linked only when the run folder has dashboard.html
+    assert published["rows"].value == {"member_summary": 3, "outreach_list": 6, "rejects": 0}
+    assert published["targeting"].value["by_reason"] == {"02": "<11"}  # small cells suppressed
+    summary = published["summary"].value
+    assert f"MTM run as of {DATES[-1]}" in summary and "| meeting the MTM criteria | <11 |" in summary
+    for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
+        assert phi not in summary
+    summary_meta = result.asset_materializations_for_node("member_summary")[0].metadata
+    assert summary_meta["targeting_rate"].value == 1.0
+    evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert evaluations[("tgt_ledger_next", "cmr_clock_not_in_past")].passed
+    assert evaluations[("outreach_list", "no_opted_out_member_listed")].passed
+    first_run = evaluations[("member_summary", "row_count_vs_previous_run")]
+    assert first_run.passed and first_run.severity == dg.AssetCheckSeverity.WARN
+    assert first_run.metadata["previous_rows"].value == "no previous run"

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.db import one_row
 from pipelines.run_context import RunContext
 
 
@@ -19,9 +20,9 @@ def suppressed(count: int) -> int | str:
 
 
 def _targeting_counts(con: duckdb.DuckDBPyConnection) -> dict:
-    total, met, enrolled = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
-        "FROM member_summary").fetchone()
+    total, met, enrolled = one_row(
+        con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
+             "FROM member_summary")
     by_reason = con.execute("SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall()
     return {"members": total, "meeting_criteria": met, "mtm_enrolled": enrolled,
             "by_reason": {reason: suppressed(n) for reason, n in by_reason}}

@@ -14,7 +14,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.resources import MtmRunResource
-from pipelines.db import scalar
+from pipelines.db import one_row, scalar
 from pipelines.previous_run import change_rate, previous_manifest
 from pipelines.run_report import facts
 
@@ -55,8 +55,7 @@ def targeting_rate_vs_previous_run(context: dg.AssetCheckExecutionContext, mtm: 
     ctx = mtm.run_context(context.op_execution_context.run_id)
     limit = ctx.settings["checks"]["max_change_rate"]
     with duckdb.get_connection() as con:
-        total, met = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE meets_criteria) FROM member_summary").fetchone()
+        total, met = one_row(con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria) FROM member_summary")
     rate = met / total if total else 0.0
     previous = previous_manifest(ctx)
     before = None
@@ -99,8 +98,8 @@ def ndc_identified_share(context: dg.AssetCheckExecutionContext, mtm: MtmRunReso
     ctx = mtm.run_context(context.op_execution_context.run_id)
     floor = ctx.settings["checks"]["min_ndc_identified_share"]
     with duckdb.get_connection() as con:
-        fills, by_ndc = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE identity_level = 'ndc') FROM core_fill").fetchone()
+        fills, by_ndc = one_row(
+            con, "SELECT count(*), count(*) FILTER (WHERE identity_level = 'ndc') FROM core_fill")
     share = by_ndc / fills if fills else 1.0
     return dg.AssetCheckResult(
         passed=share >= floor, severity=_severity("ndc_identified_share", ctx.settings),
