@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run run-rollover test lint bench clean dagster browsers
+.PHONY: install run run-rollover test lint bench clean dagster dev browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: $(STAMP)
 ## The Dagster UI on http://127.0.0.1:3000 with the same assets, checks, schedule and sensor.
 dagster: $(STAMP)
 	$(BIN)/dagster dev -m dagster_project.definitions
+
+## The Dagster UI with the bundled sample wired in: materialise `published_run` to publish a run of it.
+dev: $(STAMP)
+	mkdir -p .dagster
+	MTM_HOME=$(CURDIR)/.mtm-dev DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m dagster_project.definitions
 
 ## Regenerate the committed sample extract (data_samples/rollover.toml, hand-written, is kept).
 samples: $(STAMP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import dagster as dg
+from dagster._core.errors import DagsterAssetCheckFailedError
 
 from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
@@ -58,9 +59,13 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
 
 def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
     """Run every asset for ctx and publish; on failure the published runs and the ledger stay as they were."""
-    with run_lock(ctx.home):
+    with run_lock(ctx.home, ctx.settings["run"]["lock_wait_seconds"]):
         try:
             result = materialize(ctx, log_level=log_level)
+        except DagsterAssetCheckFailedError as error:
+            failed = ", ".join(str(error).splitlines()[1:])
+            blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+            raise RunFailed(blocked, record_failure(ctx, blocked)) from error
         except Exception as error:
             raise RunFailed(error, record_failure(ctx, error)) from error
         if not result.success or not ctx.publish_dir.exists():

@@ -44,8 +44,12 @@ def run(extracts, source, as_of, settings_file, home, verbose) -> None:
     except (SettingsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
+    from pipelines.publish import RunLocked
+
     try:
         folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL")
+    except RunLocked as exc:
+        raise click.ClickException(str(exc)) from exc
     except RunFailed as failure:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
@@ -102,6 +106,44 @@ def report(contract_id, year, home, out) -> None:
         click.echo(f"  {name}: {rows} rows")
     if summary["cms_mtm_blank_fields"]:
         click.echo(f"  CMS file fields no row could fill (left blank): {', '.join(summary['cms_mtm_blank_fields'])}")
+
+
+@main.command(help="Run the pipeline once per as-of date from --from to --to, oldest first (each date an "
+                    "ordinary run: same graph, checks and publishing, the ledger carried forward).")
+@click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First as-of date.")
+@click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last as-of date (always run).")
+@click.option("--every", type=click.Choice(["week", "day"]), default="week", show_default=True,
+              help="Step between as-of dates.")
+@click.option("--extract", "extracts", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Extract folder (repeatable, later versions win). Default: the bundled data_samples/.")
+@click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",
+              show_default=True, help="Layout of the extract.")
+@click.option("--settings", "settings_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Plan settings TOML. Default: the CMS defaults of each date's contract year.")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the warehouse, the enrollment ledger and published runs. Default: $MTM_HOME or ./.mtm")
+def backfill(start, end, every, extracts, source, settings_file, home) -> None:
+    import datetime as dt
+
+    from dagster_project.run import RunFailed
+    from pipelines.backfill import as_of_dates, run_backfill
+    from pipelines.errors import SettingsError
+    from pipelines.publish import RunLocked
+
+    try:
+        dates = as_of_dates(dt.date.fromisoformat(start), dt.date.fromisoformat(end), every)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    click.echo(f"mtm backfill: {len(dates)} as-of dates from {dates[0]} to {dates[-1]}, every {every}")
+    try:
+        folders = run_backfill(dates, list(extracts) or None, settings_file, home, source)
+    except (SettingsError, RunLocked) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except RunFailed as failure:
+        click.echo(f"Backfill STOPPED: {failure.error}", err=True)
+        click.echo(f"Dates before it stay published. Partial outputs and the reason: {failure.failed_dir}", err=True)
+        sys.exit(1)
+    click.echo(f"Backfill complete: {len(folders)} runs published; latest: {folders[-1].parent / 'latest'}")
 
 
 @main.command(help="Write a synthetic extract in the canonical layout (realistic drug mix, conditions, costs).")

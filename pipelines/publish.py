@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -29,15 +30,28 @@ from pipelines.reference.identity_report import drug_identity_report, identity_w
 from pipelines.run_context import PROJECT_DIR, RunContext
 
 
+class RunLocked(RuntimeError):
+    pass
+
+
 @contextmanager
-def run_lock(home: Path):
-    """DuckDB allows one writing process per file: runs of one home are serialised."""
+def run_lock(home: Path, wait_seconds: float = 0):
+    """DuckDB allows one writing process per file: runs of one home are serialised. A second run waits up
+    to ``wait_seconds`` (settings ``[run] lock_wait_seconds``) for the first, then fails saying so."""
     home.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_seconds
     with (home / ".run.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise RuntimeError(f"another run is using {home}; wait for it to finish") from exc
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    waited = f" after waiting {wait_seconds:g} s" if wait_seconds else ""
+                    raise RunLocked(
+                        f"another run is using {home}{waited}; nothing was changed. Try again when it has "
+                        "finished, or raise [run] lock_wait_seconds in the settings file") from exc
+                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
         yield
 
 

@@ -100,6 +100,32 @@ class Validation(_Section):
     gx_sample_rows: int = Field(25_000, ge=0, description="rows sampled per table for Great Expectations; 0 = not run")
 
 
+CheckName = Literal["row_count_change", "targeting_rate_change", "reject_rate", "ndc_identified_share"]
+
+
+class Checks(_Section):
+    """Output checks against the previous published run (dagster_project/defs/run_checks.py); WARN unless
+    named in ``blocking``, then a failure stops publication and the last published run stays in place."""
+
+    max_change_rate: float = Field(0.25, ge=0, description="relative change of a row count or of the targeting "
+                                                           "rate vs the previous published run")
+    warn_reject_rate: float = Field(0.01, ge=0, le=1, description="share of input rows rejected")
+    min_ndc_identified_share: float = Field(0.90, ge=0, le=1, description="share of fills identified by NDC")
+    blocking: list[CheckName] = Field(default_factory=list)
+
+
+class Schedule(_Section):
+    """The nightly schedule (dagster_project/defs/schedules.py reads the file named by $MTM_SETTINGS)."""
+
+    cron: str = "0 2 * * *"
+    timezone: str = "America/New_York"
+
+
+class Run(_Section):
+    lock_wait_seconds: int = Field(0, ge=0, le=86_400, description="how long a second run on the same home "
+                                                                   "waits for the first before failing")
+
+
 class Sources(_Section):
     synpuf_contract_id: str = "SYNPUF"
     synthea_contract_id: str = "SYNTHEA"
@@ -115,6 +141,9 @@ class PlanSettings(BaseModel):
     priority: Priority = Field(default_factory=Priority)
     validation: Validation = Field(default_factory=Validation)
     sources: Sources = Field(default_factory=Sources)
+    checks: Checks = Field(default_factory=Checks)
+    schedule: Schedule = Field(default_factory=Schedule)
+    run: Run = Field(default_factory=Run)
 
 
 def _message(error: Mapping[str, Any], raw: dict[str, Any]) -> str:

@@ -36,7 +36,7 @@ def test_delivery_sensor_requests_a_run_for_a_ready_folder(tmp_path, monkeypatch
     (tmp_path / "2025-10-01" / "_READY").write_text("")
     (tmp_path / "still-copying").mkdir()
     monkeypatch.setenv("MTM_INBOX", str(tmp_path))
-    result = extract_delivery_sensor(dg.build_sensor_context())
+    result = extract_delivery_sensor(dg.build_sensor_context()).run_requests
     assert len(result) == 1
     config = result[0].run_config["resources"]["mtm"]["config"]
     assert config["extract_dirs"] == [str((tmp_path / "2025-10-01").resolve())]

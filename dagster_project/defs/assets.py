@@ -18,6 +18,7 @@ from collections.abc import Iterable
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from dagster_project.defs.metadata import MODEL_METADATA, published_run_metadata
 from dagster_project.defs.resources import MtmRunResource
 from pipelines import faults, run_report
 from pipelines.contract import TABLES
@@ -101,9 +102,10 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
             _prepare(con, model.reads)
             info = build_model(con, model)
             run_report.record(con, run_id, model.name, "seconds", info["seconds"])
+            extra = MODEL_METADATA[model.name](con) if model.name in MODEL_METADATA else {}
         return dg.MaterializeResult(metadata={
             "rows": info["rows"], "seconds": info["seconds"],
-            "sql": dg.MetadataValue.path(f"sql/{model.layer}/{model.path.name}"),
+            "sql": dg.MetadataValue.path(f"sql/{model.layer}/{model.path.name}"), **extra,
         })
 
     return _model
@@ -181,7 +183,8 @@ def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb
     with duckdb.get_connection() as con:
         create_declared(con, "mtm_enrollment_ledger")
         folder = publish(ctx, con)
-    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), "as_of": ctx.as_of.isoformat()})
+        metadata = published_run_metadata(ctx, con, folder)
+    return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), **metadata})
 
 
 def all_assets() -> list:

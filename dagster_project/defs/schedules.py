@@ -1,36 +1,73 @@
-"""The nightly run, and a sensor that starts a run when a new extract delivery lands in the inbox."""
+"""The nightly run (cron and timezone from the settings file), and a sensor that starts one run per new
+extract delivery in the inbox.
+
+Runs are keyed by their as-of date through run config (the ``mtm`` resource's ``as_of``), not Dagster
+partitions: see docs/decisions.md (issue 17). The nightly run uses the as-of date of the extract
+(extract.toml) or the day it runs; a delivery's run uses the delivery's own as-of date.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import dagster as dg
+
+from pipelines.run_context import extract_as_of
+from pipelines.settings import PlanSettings, Schedule, read_settings_file
 
 mtm_nightly_job = dg.define_asset_job(
     "mtm_nightly", selection=dg.AssetSelection.all(),
     description="Ingest the extract, compute targeting, publish the run folder.",
 )
 
-nightly_schedule = dg.ScheduleDefinition(
-    job=mtm_nightly_job, cron_schedule="0 2 * * *", execution_timezone="America/New_York",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-)
+
+def schedule_settings(settings_file: str | None = None) -> Schedule:
+    """``[schedule]`` of the settings file named by $MTM_SETTINGS (defaults without one)."""
+    path = settings_file or os.environ.get("MTM_SETTINGS")
+    return PlanSettings.model_validate(read_settings_file(Path(path) if path else None)).schedule
+
+
+def nightly_schedule_for(settings_file: str | None = None) -> dg.ScheduleDefinition:
+    schedule = schedule_settings(settings_file)
+    run_config = {"resources": {"mtm": {"config": {"settings_file": str(Path(settings_file).resolve())}}}} \
+        if settings_file else None
+    return dg.ScheduleDefinition(
+        name="mtm_nightly_schedule", job=mtm_nightly_job, cron_schedule=schedule.cron,
+        execution_timezone=schedule.timezone, run_config=run_config,
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+    )
+
+
+nightly_schedule = nightly_schedule_for(os.environ.get("MTM_SETTINGS") or None)
 
 READY_MARKER = "_READY"
 
 
 @dg.sensor(job=mtm_nightly_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
 def extract_delivery_sensor(context: dg.SensorEvaluationContext):
-    """A delivery is a folder under $MTM_INBOX holding a `_READY` marker (written last by the sender)."""
+    """A delivery is a folder under $MTM_INBOX holding a `_READY` marker (written last by the sender).
+
+    Each delivery (folder name + marker time) starts one run: the run key lets the daemon drop a repeat,
+    and the cursor (the keys already requested) keeps an evaluation from asking again at all.
+    """
     inbox = Path(os.environ.get("MTM_INBOX", "inbox"))
     if not inbox.is_dir():
         return dg.SkipReason(f"inbox {inbox} does not exist")
+    seen = set(json.loads(context.cursor)) if context.cursor else set()
     requests = []
     for folder in sorted(p for p in inbox.iterdir() if (p / READY_MARKER).exists()):
-        stamp = int((folder / READY_MARKER).stat().st_mtime)
-        requests.append(dg.RunRequest(
-            run_key=f"{folder.name}:{stamp}",
-            run_config={"resources": {"mtm": {"config": {"extract_dirs": [str(folder.resolve())]}}}},
-        ))
-    return requests or dg.SkipReason("no new delivery")
+        key = f"{folder.name}:{int((folder / READY_MARKER).stat().st_mtime)}"
+        if key in seen:
+            continue
+        seen.add(key)
+        config: dict = {"extract_dirs": [str(folder.resolve())]}
+        as_of = extract_as_of([folder])
+        if as_of:
+            config["as_of"] = as_of.isoformat()
+        requests.append(dg.RunRequest(run_key=key, run_config={"resources": {"mtm": {"config": config}}},
+                                      tags={"mtm/as_of": config.get("as_of", "")}))
+    if not requests:
+        return dg.SensorResult(skip_reason="no new delivery", cursor=context.cursor)
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(sorted(seen)))

@@ -1,0 +1,191 @@
+"""Orchestration for plan analysts (issue 17): the delivery sensor, backfills by as-of date, output checks
+that gate publishing, the schedule and the run lock from settings. Real runs on small hand-built extracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.extract_builder import fill, member, write_extract
+from tools.compare_runs import compare
+
+BIN = Path(sys.executable).parent
+DATES = ["2025-09-07", "2025-09-14", "2025-09-21"]
+
+
+def _env():
+    return {**os.environ, "VIRTUAL_ENV": str(BIN.parent), "PATH": f"{BIN}:{os.environ.get('PATH', '')}",
+            "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1"}
+
+
+# -- the delivery sensor ---------------------------------------------------------------------------------
+def _delivery(inbox: Path, name: str, ready: bool = True) -> Path:
+    folder = inbox / name
+    folder.mkdir(parents=True)
+    (folder / "extract.toml").write_text('as_of_date = "2025-10-01"\n')
+    if ready:
+        (folder / "_READY").write_text("")
+    return folder
+
+
+def _evaluate(cursor: str | None = None) -> dg.SensorResult:
+    from dagster_project.defs.schedules import extract_delivery_sensor
+
+    return extract_delivery_sensor(dg.build_sensor_context(cursor=cursor))
+
+
+def test_a_new_delivery_gives_one_run_request_keyed_by_its_as_of_date(tmp_path, monkeypatch):
+    folder = _delivery(tmp_path, "delivery-1")
+    monkeypatch.setenv("MTM_INBOX", str(tmp_path))
+    result = _evaluate()
+    assert len(result.run_requests) == 1
+    config = result.run_requests[0].run_config["resources"]["mtm"]["config"]
+    assert config == {"extract_dirs": [str(folder.resolve())], "as_of": "2025-10-01"}
+
+
+def test_an_incomplete_delivery_gives_no_run_request(tmp_path, monkeypatch):
+    _delivery(tmp_path, "still-copying", ready=False)
+    monkeypatch.setenv("MTM_INBOX", str(tmp_path))
+    result = _evaluate()
+    assert not result.run_requests
+    assert "no new delivery" in result.skip_reason.skip_message
+
+
+def test_the_same_delivery_twice_gives_one_run_request(tmp_path, monkeypatch):
+    _delivery(tmp_path, "delivery-1")
+    monkeypatch.setenv("MTM_INBOX", str(tmp_path))
+    first = _evaluate()
+    second = _evaluate(first.cursor)
+    assert len(first.run_requests) == 1 and not second.run_requests
+    _delivery(tmp_path, "delivery-2")  # a later delivery is still picked up
+    third = _evaluate(second.cursor)
+    assert [r.run_config["resources"]["mtm"]["config"]["extract_dirs"][0].endswith("delivery-2")
+            for r in third.run_requests] == [True]
+
+
+# -- schedule and lock from settings ---------------------------------------------------------------------
+def test_schedule_cron_and_timezone_come_from_the_settings_file(tmp_path):
+    from dagster_project.defs.schedules import nightly_schedule_for
+
+    settings = tmp_path / "plan.toml"
+    settings.write_text('[schedule]\ncron = "30 5 * * 1-5"\ntimezone = "America/Chicago"\n')
+    schedule = nightly_schedule_for(str(settings))
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * 1-5", "America/Chicago")
+    assert nightly_schedule_for(None).cron_schedule == "0 2 * * *"
+
+
+def test_a_second_run_waits_for_the_lock_then_fails_clearly(tmp_path):
+    from pipelines.publish import RunLocked, run_lock
+
+    with (tmp_path / ".run.lock").open("w") as holder:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        started = time.monotonic()
+        with (pytest.raises(RunLocked, match=r"another run is using .* after waiting 1 s.*lock_wait_seconds"),
+              run_lock(tmp_path, wait_seconds=1)):
+            pass
+        assert 0.9 <= time.monotonic() - started < 5
+    with run_lock(tmp_path, wait_seconds=1):  # released: the next run gets it at once
+        pass
+
+
+# -- backfills and gates: real runs ----------------------------------------------------------------------
+def _extract(folder: Path, members: int = 3) -> Path:
+    """Members who meet the criteria (ARB) from different weeks, so the ledger differs date by date."""
+    ids = [f"M{i}" for i in range(1, members + 1)]
+    arb_starts = ["2025-01-01", "2025-09-10", "2025-09-17", "2025-01-01", "2025-01-01", "2025-01-01"]
+    return write_extract(folder, eligibility=[member(m) for m in ids],
+                         pharmacy_claim=[fill(m, "2025-09-01") for m in ids],
+                         dmp_arb=[{"member_id": m, "arb_start_date": arb_starts[i % 6]} for i, m in enumerate(ids)])
+
+
+def _ledger(home: Path) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("SELECT * FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
+
+
+def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
+    from dagster_project.run import run_pipeline
+    from pipelines.run_context import RunContext
+
+    ex = _extract(tmp_path / "ex")
+    backfilled = tmp_path / "backfilled"
+    proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
+                           "--extract", str(ex), "--home", str(backfilled)],
+                          capture_output=True, text=True, env=_env(), timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
+    single = tmp_path / "single"
+    for day in DATES:
+        run_pipeline(RunContext.create(home=single, extract_dirs=[ex], as_of=day))
+    for day in DATES:
+        assert compare(backfilled / "runs" / day, single / "runs" / day) == [], day
+    ledger = _ledger(backfilled)
+    assert ledger == _ledger(single)
+    enrolled = {row[0]: row[3] for row in ledger}
+    assert enrolled == {"M1": dt.date(2025, 9, 7), "M2": dt.date(2025, 9, 14), "M3": dt.date(2025, 9, 21)}
+    assert (backfilled / "runs" / "latest").resolve().name == DATES[-1]
+
+
+def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
+    from dagster_project.run import RunFailed, run_pipeline
+    from pipelines.run_context import RunContext
+
+    home = tmp_path / "home"
+    run_pipeline(RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "small", members=2)],
+                                   as_of=DATES[0]))
+    previous = home / "runs" / DATES[0]
+    manifest_before = (previous / "run_manifest.json").read_text()
+    ledger_before = _ledger(home)
+    strict = tmp_path / "strict.toml"
+    strict.write_text('[checks]\nmax_change_rate = 0.1\nblocking = ["row_count_change"]\n')
+    ctx = RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "grown", members=6)], as_of=DATES[1],
+                            settings_file=strict)
+    with pytest.raises(RunFailed, match="row_count_vs_previous_run"):
+        run_pipeline(ctx)
+    assert not (home / "runs" / DATES[1]).exists()
+    assert (home / "runs" / "latest").resolve() == previous.resolve()
+    assert (previous / "run_manifest.json").read_text() == manifest_before
+    assert _ledger(home) == ledger_before
+    failed = json.loads(next((home / "failed").glob(f"{DATES[1]}-*/run_manifest.json")).read_text())
+    assert failed["status"] == "failed" and "blocking check" in failed["error"]
+    # the same change with the default settings is only a warning: the run publishes
+    run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1]))
+    assert (home / "runs" / "latest").resolve().name == DATES[1]
+
+
+def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):
+    from dagster_project.run import materialize
+    from pipelines.run_context import RunContext
+
+    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[_extract(tmp_path / "ex")], as_of=DATES[-1])
+    result = materialize(ctx)
+    published = result.asset_materializations_for_node("published_run")[0].metadata
+    folder = tmp_path / "home" / "runs" / DATES[-1]
+    assert published["run_folder"].value == str(folder)
+    assert published["data_docs"].value == str(folder / "data_docs" / "index.html")
+    assert "dashboard" not in published  # linked only when the run folder has dashboard.html
+    assert published["rows"].value == {"member_summary": 3, "outreach_list": 6, "rejects": 0}
+    assert published["targeting"].value["by_reason"] == {"02": "<11"}  # small cells suppressed
+    summary = published["summary"].value
+    assert f"MTM run as of {DATES[-1]}" in summary and "| meeting the MTM criteria | <11 |" in summary
+    for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
+        assert phi not in summary
+    summary_meta = result.asset_materializations_for_node("member_summary")[0].metadata
+    assert summary_meta["targeting_rate"].value == 1.0
+    evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
+    assert evaluations[("tgt_ledger_next", "cmr_clock_not_in_past")].passed
+    assert evaluations[("outreach_list", "no_opted_out_member_listed")].passed
+    first_run = evaluations[("member_summary", "row_count_vs_previous_run")]
+    assert first_run.passed and first_run.severity == dg.AssetCheckSeverity.WARN
+    assert first_run.metadata["previous_rows"].value == "no previous run"
