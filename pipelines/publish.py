@@ -21,6 +21,7 @@ import duckdb
 
 import pipelines
 from pipelines import run_report
+from pipelines.exports.dashboard import write_dashboard
 from pipelines.reference import reference_versions
 from pipelines.run_context import PROJECT_DIR, RunContext
 
@@ -171,6 +172,8 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
                  "targeting": targeting_report(con)}
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
+    # The dashboard is built before the ledger is committed: a page that cannot be built fails the run.
+    write_dashboard(con, ctx.staging_dir, manifest(ctx, "complete", con=con), ctx.runs_dir)
     run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
     staging = ctx.staging_dir
     _write_manifest(staging, manifest(ctx, "complete", con=con))
