@@ -58,6 +58,8 @@ TREND_METRICS = {
     "cmr_completed": "CMRs completed in the month",
     "cmr_offered_within_60_days_rate": "CMR offered within 60 days (rate)",
 }
+MEASURE_COLUMNS = ["Measure", "Contract", "Numerator", "Denominator", "Rate", "Year-end range",
+                   "Recoverable members", "Note"]
 MEASURE_ORDER = ["cmr_completion", "pdc_sta", "pdc_rasa", "pdc_dr", "supd", "cob", "poly_ach", "poly_cns"]
 
 # Which counts add up to which (a hidden cell must not be recoverable from them; pipelines.privacy).
@@ -157,7 +159,7 @@ def share(part, whole) -> float | None:
 # ------------------------------------------------------------------------------------------- charts
 
 # Bars have no axis (each is labelled); the scale leaves room for the label at the end of the longest bar.
-POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(zero=True, padding=48))
+POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}, padding=48))
 
 
 def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: str = "#2f6f9f") -> alt.LayerChart:
@@ -198,14 +200,15 @@ def chart_specs() -> dict[str, dict]:
                                                   text="rate_label:N"),
     ).properties(width=330)
     trend_program = base.mark_line(point=True).encode(
-        x=alt.X("month:O", title=None), y=alt.Y("value:Q", title=None),
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)), y=alt.Y("value:Q", title=None),
         color=alt.Color("contract_id:N", title="Contract"), tooltip=["month:O", "contract_id:N", "label:N"],
     ).properties(width=380, height=110).facet(
         row=alt.Row("metric:N", title=None, sort=list(TREND_METRICS.values()), header=alt.Header(labelAngle=0,
                     labelAlign="left", labelOrient="top", labelFontWeight="bold")),
     ).resolve_scale(y="independent")
     trend_measures = base.mark_line(point=True).encode(
-        x=alt.X("month:O", title=None), y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=None),
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=None),
         color=alt.Color("measure:N", title="Measure"), tooltip=["month:O", "measure:N", "rate_label:N"],
     ).properties(width=330, height=150).facet(
         row=alt.Row("contract_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
@@ -291,9 +294,14 @@ class DashboardData:
                 note = f"denominator {fmt(m['denominator'])}" + ("; too small to rate" if m["too_small"] else "")
                 tiles.append({"label": name, "value": pct(m["rate"]), "note": note})
             else:
-                rates = [m["rate"] for m in rows if m["rate"] is not None]
-                value = f"{pct(min(rates))} – {pct(max(rates))}" if rates else "—"
-                tiles.append({"label": name, "value": value, "note": f"range across {len(rows)} contracts"})
+                rated = sorted((m["rate"], m["contract_id"]) for m in rows if m["rate"] is not None)
+                if len(rated) > 1:
+                    tiles.append({"label": name, "value": f"{pct(rated[0][0])} – {pct(rated[-1][0])}",
+                                  "note": f"lowest ({rated[0][1]}) to highest ({rated[-1][1]}) contract"})
+                else:
+                    tiles.append({"label": name, "value": pct(rated[0][0]) if rated else "—",
+                                  "note": f"{rated[0][1]}; no rate shown for the other contracts" if rated
+                                  else "no rate shown for any contract"})
         return tiles
 
     # member panels ---------------------------------------------------------------------------------
@@ -330,9 +338,9 @@ class DashboardData:
         if not largest["count"] and all(r["label"] == "0" for r in rows):
             summary = "No service is due: the outreach lists are empty."
         else:
-            summary = (f"The largest list is {largest['service'].lower()} ({largest['label']} members "
+            summary = (f"The largest list is {largest['service']} ({largest['label']} members "
                        f"{largest['status'].lower()}); "
-                       + ("; ".join(f"{r['service'].lower()}: {r['label']} overdue" for r in overdue)
+                       + ("; ".join(f"{r['service']}: {r['label']} overdue" for r in overdue)
                           if overdue else "nothing is overdue") + ".")
         return {"rows": rows, "summary": summary}
 
@@ -357,8 +365,8 @@ class DashboardData:
             return {"rows": [{"reason": "No rejected rows", "count": 0, "pos": 0, "label": "0"}],
                     "summary": "No input row was rejected in this run (all contracts)."}
         top = max(rows, key=lambda r: r["count"] or 0)
-        return {"rows": rows, "summary": f"{len(rows)} reject reason(s) in this run (all contracts); the most "
-                                         f"frequent is “{top['reason']}” ({top['label']} rows)."}
+        return {"rows": rows, "summary": f"The most frequent reason for rejecting input rows in this run (all "
+                                         f"contracts) is “{top['reason']}” ({top['label']} rows)."}
 
     def drug_identity(self) -> dict:
         identity = self.manifest.get("drug_identity") or {}
@@ -385,30 +393,32 @@ class DashboardData:
             ranged = m["year_end_low"] is not None and m["year_end_high"] is not None
             rows.append({
                 "measure": m["measure_name"] + (" (lower is better)" if m["lower_is_better"] else ""),
-                "contract_id": m["contract_id"], "rate": m["rate"], "pos": m["rate"] or 0,
+                "contract_id": m["contract_id"], "rate": m["rate"],
+                "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
                 "rate_label": pct(m["rate"]) if m["rate"] is not None else "not shown",
                 "year_end_low": m["year_end_low"], "year_end_high": m["year_end_high"],
                 "range_label": f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}" if ranged else "—",
                 "recoverable_label": fmt(m["recoverable_members"]),
             })
         cmr = [m for m in measures if m["measure_id"] == "cmr_completion"]
-        rated = [m for m in measures if m["rate"] is not None and not m["too_small"]]
-        summary = f"{len(rated)} of {len(measures)} measure results can be rated"
         if len(cmr) == 1 and cmr[0]["rate"] is not None:
-            summary += (f"; CMR completion is {pct(cmr[0]['rate'])} and {fmt(cmr[0]['recoverable_members'])} "
-                        "members can still be brought into the numerator this year")
-        return {"rows": rows, "summary": summary + "."}
+            summary = (f"CMR completion is {pct(cmr[0]['rate'])} year to date and "
+                       f"{fmt(cmr[0]['recoverable_members'])} members can still be brought into the numerator "
+                       f"this year (year-end range {pct(cmr[0]['year_end_low'])} – {pct(cmr[0]['year_end_high'])}).")
+        else:
+            summary = "Each measure's rate year to date per contract, with the range it can reach by year end."
+        return {"rows": rows, "summary": summary}
 
-    def measures_table(self, measures: list[dict]) -> list[dict]:
-        return [{
-            "Measure": m["measure_name"], "Contract": m["contract_id"], "Numerator": fmt(m["numerator"]),
-            "Denominator": fmt(m["denominator"]), "Rate": pct(m["rate"]),
-            "Year-end range": (f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
-                               if m["year_end_low"] is not None and m["year_end_high"] is not None else "—"),
-            "Recoverable members": fmt(m["recoverable_members"]),
-            "Note": "; ".join(n for n in ("too small to rate" if m["too_small"] else "",
-                                          "lower is better" if m["lower_is_better"] else "") if n),
-        } for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"]))]
+    def measures_table(self, measures: list[dict]) -> dict:
+        rows = [[
+            m["measure_name"], m["contract_id"], fmt(m["numerator"]), fmt(m["denominator"]), pct(m["rate"]),
+            (f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
+             if m["year_end_low"] is not None and m["year_end_high"] is not None else "—"),
+            fmt(m["recoverable_members"]),
+            "; ".join(n for n in ("too small to rate" if m["too_small"] else "",
+                                  "lower is better" if m["lower_is_better"] else "") if n),
+        ] for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"]))]
+        return {"columns": MEASURE_COLUMNS, "rows": rows}
 
     def trend_program(self, view: str, in_view) -> dict:
         if self.metrics is None:
@@ -425,7 +435,7 @@ class DashboardData:
             return {"rows": rows, "summary": "No enrollment figures by month in the program metrics."}
         first, last = min(r["month"] for r in enrolled), max(r["month"] for r in enrolled)
         if view == ALL:
-            summary = f"Monthly program figures of {len(self.contracts)} contracts from {first} to {last}."
+            summary = f"Monthly program figures of every contract from {first} to {last}."
         else:
             start = next(r for r in enrolled if r["month"] == first)["label"]
             end = next(r for r in enrolled if r["month"] == last)["label"]
@@ -439,7 +449,7 @@ class DashboardData:
         months = sorted({r["month"] for r in rows})
         cmr = [r for r in rows if r["measure_id"] == "cmr_completion" and r["month"] == months[-1]
                and r["rate"] is not None]
-        summary = f"Measure rates at {len(months)} monthly run(s) from {months[0]} to {months[-1]}"
+        summary = f"Measure rates of the latest run of each month, {months[0]} to {months[-1]}"
         if len(cmr) == 1:
             summary += f"; CMR completion stands at {cmr[0]['rate_label']}"
         return {"rows": rows, "summary": summary + "."}
