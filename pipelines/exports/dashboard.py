@@ -31,6 +31,9 @@ from pipelines.privacy import SUPPRESSED, is_small, suppress_groups, suppress_sm
 
 ALL = "all"
 NOT_COMPUTED = "Not computed in this run."
+NO_MEASURES = "Not computed in this run: the run folder has no quality_measures.csv."
+NO_METRICS = "Not computed in this run: no program_metrics.csv in this or earlier runs of the year."
+NO_HISTORY = "Not computed in this run: no quality_measures.csv in this or earlier runs of the year."
 
 FUNNEL_STEPS = {
     "part_d_enrollees": "Part D enrollees",
@@ -158,16 +161,16 @@ def share(part, whole) -> float | None:
 
 # ------------------------------------------------------------------------------------------- charts
 
-# Bars have no axis (each is labelled); the scale leaves room for the label at the end of the longest bar.
-POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}, padding=48))
+# Bars have no axis (each is labelled); a chart of zeros and "<11" still has a scale from 0 to 1.
+POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
 
 
 def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: str = "#2f6f9f") -> alt.LayerChart:
     """Horizontal bars labelled with the shown value ("<11" sits at zero: it has no bar)."""
-    y = alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=260))
+    y = alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=230))
     bars = base.mark_bar(color=color).encode(y=y, x=POS_X, tooltip=[f"{category}:N", "label:N"])
     text = base.mark_text(align="left", dx=4).encode(y=y, x=POS_X, text="label:N")
-    return alt.layer(bars, text).properties(width=380)
+    return alt.layer(bars, text).properties(width=300)
 
 
 def chart_specs() -> dict[str, dict]:
@@ -187,7 +190,7 @@ def chart_specs() -> dict[str, dict]:
         base.mark_bar().encode(y=service_y, yOffset=status_offset, x=POS_X, color=status_color,
                                tooltip=["service:N", "status:N", "label:N"]),
         base.mark_text(align="left", dx=4).encode(y=service_y, yOffset=status_offset, x=POS_X, text="label:N"),
-    ).properties(width=380)
+    ).properties(width=300)
     measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
     measures = alt.layer(
         base.mark_bar(opacity=0.85).encode(
@@ -282,6 +285,7 @@ class DashboardData:
         ]
         if self.measures is None:
             tiles.append({"label": "CMR completion rate (year to date)", "value": "—", "note": NOT_COMPUTED})
+            tiles.append({"label": "Quality measures", "value": "—", "note": NOT_COMPUTED})
             return tiles
         by_measure = defaultdict(list)
         for m in measures:
@@ -387,7 +391,7 @@ class DashboardData:
     # helper 14's files ------------------------------------------------------------------------------
     def measure_chart(self, measures: list[dict], view: str) -> dict:
         if self.measures is None:
-            return {"rows": [], "summary": NOT_COMPUTED}
+            return {"rows": [], "summary": NO_MEASURES}
         rows = []
         for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"])):
             ranged = m["year_end_low"] is not None and m["year_end_high"] is not None
@@ -422,7 +426,7 @@ class DashboardData:
 
     def trend_program(self, view: str, in_view) -> dict:
         if self.metrics is None:
-            return {"rows": [], "summary": NOT_COMPUTED}
+            return {"rows": [], "summary": NO_METRICS}
         rows = []
         for (contract, month, metric), value in sorted(self.metrics.items()):
             if metric in TREND_METRICS and in_view(contract):
@@ -445,7 +449,7 @@ class DashboardData:
     def trend_measures(self, in_view) -> dict:
         rows = [r for r in self.measure_history if in_view(r["contract_id"])]
         if not rows:
-            return {"rows": [], "summary": NOT_COMPUTED}
+            return {"rows": [], "summary": NO_HISTORY}
         months = sorted({r["month"] for r in rows})
         cmr = [r for r in rows if r["measure_id"] == "cmr_completion" and r["month"] == months[-1]
                and r["rate"] is not None]
