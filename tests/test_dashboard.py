@@ -14,14 +14,26 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.run import RunFailed, run_pipeline
 from pipelines.exports.dashboard import CHART_TITLES, write_dashboard
 from pipelines.privacy import SUPPRESSED, suppress_groups, suppress_small_counts
+from pipelines.run_context import RunContext, duckdb_config
 from tests.browser import chromium
-from tests.extract_builder import fill, member
-from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
+from tests.extract_builder import fill, member, write_extract
+
+NDC = {"atorvastatin": "00071015523", "lisinopril": "00006001954", "metformin": "00087606005",
+       "amlodipine": "00054010022", "metoprolol": "16714085201", "furosemide": "00054329450",
+       "sertraline": "00049005001", "donepezil": "00143974709"}
+EIGHT_DRUGS = list(NDC)  # three core conditions among them (dyslipidemia, hypertension, diabetes, ...)
 
 AUG, SEP = dt.date(2025, 8, 31), dt.date(2025, 9, 30)
 FILL_DATES = (dt.date(2025, 7, 20), dt.date(2025, 8, 20))  # within 90 days of both as-of dates
+
+
+def run_extract(tmp: Path, as_of: dt.date, name: str, **tables) -> Path:
+    """`mtm run` in-process (the Dagster asset graph) on a hand-built extract; returns the published folder."""
+    ctx = RunContext.create(home=tmp / "home", extract_dirs=[write_extract(tmp / name, **tables)], as_of=as_of)
+    return run_pipeline(ctx)
 
 
 def person(member_id: str, contract: str, i: int) -> dict:
@@ -232,13 +244,16 @@ def test_a_dashboard_that_cannot_be_built_fails_the_run_and_publishes_nothing(tm
         raise RuntimeError("template error")
 
     monkeypatch.setattr(pipelines.publish, "write_dashboard", broken)
-    with pytest.raises(RuntimeError, match="template error"):
-        run_extract(tmp_path, eligibility=[member("M1")], pharmacy_claim=[fill("M1", FILL_DATES[1])])
+    with pytest.raises(RunFailed, match="template error"):
+        run_extract(tmp_path, SEP, "extract", eligibility=[member("M1")],
+                    pharmacy_claim=[fill("M1", d, NDC[drug], 30, 150.0) for drug in EIGHT_DRUGS for d in FILL_DATES])
     assert not (tmp_path / "home" / "runs" / SEP.isoformat()).exists()
     failed = list((tmp_path / "home" / "failed").iterdir())
     assert len(failed) == 1 and "template error" in (failed[0] / "run_manifest.json").read_text()
-    con = duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), read_only=True)
-    try:
+    # the failed asset's DuckDB connection (Dagster's resource, user agent "dagster") is still open in-process
+    config = {"custom_user_agent": "dagster", **duckdb_config(tmp_path / "home")}
+    con = duckdb.connect(str(tmp_path / "home" / "warehouse.duckdb"), config=config)
+    try:  # the member meets the criteria: had the ledger been committed first, it would hold a row
         assert con.execute("SELECT count(*) FROM mtm_enrollment_ledger").fetchone()[0] == 0
     finally:
         con.close()
