@@ -257,3 +257,39 @@ def test_a_dashboard_that_cannot_be_built_fails_the_run_and_publishes_nothing(tm
         assert con.execute("SELECT count(*) FROM mtm_enrollment_ledger").fetchone()[0] == 0
     finally:
         con.close()
+
+
+def test_dashboard_counts_model_funnel_services_and_opt_outs(model):
+    """The member counts behind the page, from given rows of the tables the model reads."""
+    def summary(member_id, enrolled=True, criteria=True, reason="01", opt_out=None):
+        return {"member_id": member_id, "contract_id": "H1234", "targeting_reason": reason,
+                "meets_conditions": criteria, "meets_drugs": criteria, "meets_cost": False,
+                "meets_criteria": criteria, "mtm_enrolled": enrolled, "opt_out_reason": opt_out}
+
+    def event(member_id, event_type, contract="H1234"):
+        return {"member_id": member_id, "contract_id": contract, "event_type": event_type,
+                "event_date": dt.date(2025, 9, 1)}
+
+    rows = model(
+        "dashboard_counts",
+        member_summary=[summary("DONE"), summary("OFFERED"), summary("ENROLLED"),
+                        summary("OUT", enrolled=False, opt_out="requested"),
+                        summary("NOT", enrolled=False, criteria=False, reason="04")],
+        tgt_mtm_event=[event("DONE", "cmr_completed"), event("OFFERED", "cmr_offered"),
+                       event("ENROLLED", "cmr_offered", contract="H9999"),  # another contract's offer
+                       event("NOT", "cmr_completed")],  # not enrolled: not in the funnel's CMR steps
+        tgt_mtm_enrollment=[{"member_id": "DEAD", "contract_id": "H1234", "opt_out_reason": "death"},
+                            {"member_id": "OUT", "contract_id": "H1234", "opt_out_reason": "requested"},
+                            {"member_id": "DONE", "contract_id": "H1234", "opt_out_reason": None}],
+        outreach_list=[{"contract_id": "H1234", "service": "cmr_initial", "due_date": dt.date(2025, 9, 29)},
+                       {"contract_id": "H1234", "service": "cmr_initial", "due_date": dt.date(2025, 9, 30)},
+                       {"contract_id": "H1234", "service": "tmr", "due_date": dt.date(2025, 9, 30)}],
+    )
+    counts = {(r["panel"], r["category"], r["status"]): r["members"] for r in rows}
+    assert {k[1]: v for k, v in counts.items() if k[0] == "funnel"} == {
+        "part_d_enrollees": 5, "meets_conditions": 4, "meets_drugs": 4, "meets_cost": 0, "meets_criteria": 4,
+        "mtm_enrolled": 3, "cmr_offered": 2, "cmr_completed": 1}
+    assert {k[1]: v for k, v in counts.items() if k[0] == "reason"} == {"01": 4, "04": 1}
+    assert {k[1:]: v for k, v in counts.items() if k[0] == "service"} == {
+        ("cmr_initial", "overdue"): 1, ("cmr_initial", "due"): 1, ("tmr", "due"): 1}
+    assert {k[1]: v for k, v in counts.items() if k[0] == "opt_out"} == {"death": 1, "requested": 1}
