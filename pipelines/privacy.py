@@ -26,7 +26,7 @@ hidden (a rate and its denominator give the numerator back).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 
 import polars as pl
 
@@ -104,3 +104,30 @@ def display(value: float | int | None, suppression: str | None, decimals: int | 
     if decimals is None:
         return str(int(value)) if float(value).is_integer() else str(value)
     return f"{float(value):.{decimals}f}"
+
+
+# -- the same rule for counts held in a dict (the dashboard's panels) -------------------------------------------
+
+SUPPRESSED = SMALL_LABEL
+
+
+def suppress_groups(counts: dict[Hashable, int], groups: Iterable[Sequence[Hashable]]) -> dict[Hashable, int | str]:
+    """Every count as shown: the count, ``<11`` (a small count) or ``suppressed`` (its complement).
+
+    ``groups`` lists the keys of cells bound by one equation (parts adding up to a total the reader sees; the
+    total's own key belongs in the group when it is shown). Keys missing from ``counts`` are ignored. The
+    algorithm is :func:`suppress`, so the dashboard hides exactly what the metrics files hide.
+    """
+    keys = list(counts)
+    index = {key: i for i, key in enumerate(keys)}
+    by_index = [[index[key] for key in group if key in index] for group in groups]
+    frame = pl.DataFrame({"value": [counts[key] for key in keys]}, schema={"value": pl.Int64})
+    states = suppress(frame, [g for g in by_index if len(g) > 1], published=None)["suppression"].to_list()
+    return {key: (counts[key] if state is None else display(None, state))
+            for key, state in zip(keys, states, strict=True)}
+
+
+def suppress_small_counts(counts: Sequence[int]) -> list[int | str]:
+    """One group of counts that add up to a shown total: small cells and their complement hidden."""
+    shown = suppress_groups(dict(enumerate(counts)), [range(len(counts))])
+    return [shown[i] for i in range(len(counts))]

@@ -23,6 +23,7 @@ import duckdb
 import pipelines
 from pipelines import run_report
 from pipelines.db import one_row, scalar
+from pipelines.exports.dashboard import write_dashboard
 from pipelines.exports.measures import commit_program_metrics, measure_rows_out
 from pipelines.ledger import ENROLLMENT_SOURCES
 from pipelines.reference import reference_versions
@@ -188,6 +189,8 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
                  "warnings": warnings}
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
+    # The dashboard is built before the ledger is committed: a page that cannot be built fails the run.
+    write_dashboard(con, ctx.staging_dir, manifest(ctx, "complete", con=con), ctx.runs_dir)
     run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
     run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows",
                       commit_program_metrics(ctx.as_of, con, ctx.staging_dir))

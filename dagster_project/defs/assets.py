@@ -175,8 +175,10 @@ def export_asset(export: Export) -> dg.AssetsDefinition:
     return _export
 
 
-@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), "tgt_ledger_next", "mtm_enrollment_ledger"],
-          description="Commit the ledger, write run_manifest.json, rename the run folder into place")
+@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), "tgt_ledger_next", "mtm_enrollment_ledger",
+                                      "dashboard_counts"],
+          description="Build dashboard.html, commit the ledger, write run_manifest.json, rename the run folder "
+                      "into place")
 def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
     faults.at("published_run")
     ctx = mtm.run_context(context.run_id)

@@ -1,0 +1,579 @@
+"""``dashboard.html``: the program dashboard quality teams open from the run folder (outputs.md).
+
+One self-contained page: Vega-Lite charts (built with Altair) and the Vega / Vega-Lite / vega-embed
+JavaScript inlined from the ``vl-convert-python`` wheel, so it opens from disk with no network and keeps
+working in ten years.  Every contract's figures are embedded and a selector switches between them in
+the browser.
+
+Privacy is decided here, before anything reaches the page: counts from 1 to 10 read "<11" with
+complementary suppression (``pipelines.privacy``), a rate whose numerator or denominator is hidden is
+hidden too, and the page is built from aggregates only — no member id, name or birth date is ever
+read into it.  Sources: the ``dashboard_counts`` table (member counts of this run), the run folder's
+``quality_measures.csv`` and ``program_metrics.csv`` and those of earlier runs of the same contract
+year (trends), and the run manifest (data quality).  A file that is absent makes its panel say "not
+computed in this run" instead of failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import altair as alt
+import duckdb
+import jinja2
+
+from pipelines.exports.outreach import SERVICE_TITLES
+from pipelines.privacy import SUPPRESSED, is_small, suppress_groups, suppress_small_counts
+
+ALL = "all"
+NOT_COMPUTED = "Not computed in this run."
+NO_MEASURES = "Not computed in this run: the run folder has no quality_measures.csv."
+NO_METRICS = "Not computed in this run: no program_metrics.csv in this or earlier runs of the year."
+NO_HISTORY = "Not computed in this run: no quality_measures.csv in this or earlier runs of the year."
+
+FUNNEL_STEPS = {
+    "part_d_enrollees": "Part D enrollees",
+    "meets_conditions": "Meet the conditions criterion",
+    "meets_drugs": "Meet the drugs criterion",
+    "meets_cost": "Meet the cost criterion",
+    "meets_criteria": "Meet the MTM criteria",
+    "mtm_enrolled": "Enrolled in MTM",
+    "cmr_offered": "Offered a CMR this year",
+    "cmr_completed": "Completed a CMR this year",
+}
+REASONS = {
+    "01": "Conditions, drugs and cost",
+    "02": "At-risk beneficiary (drug management program)",
+    "03": "Both",
+    "04": "Not targeted",
+}
+OPT_OUT_REASONS = {"requested": "Asked to opt out", "death": "Died", "disenrolled": "Left the contract",
+                   "other": "Other reason"}
+SERVICE_STATUS = {"due": "Due", "overdue": "Overdue"}
+IDENTITY_LEVELS = {"ndc": "By NDC", "generic_name": "By generic name", "ndc9": "By nine-digit NDC rule",
+                   "compound": "Compound"}
+TREND_METRICS = {
+    "mtm_enrolled_cumulative": "MTM enrolled (cumulative)",
+    "cmr_completed": "CMRs completed in the month",
+    "cmr_offered_within_60_days_rate": "CMR offered within 60 days (rate)",
+}
+MEASURE_COLUMNS = ["Measure", "Contract", "Numerator", "Denominator", "Rate", "Year-end range",
+                   "Recoverable members", "Note"]
+MEASURE_ORDER = ["cmr_completion", "pdc_sta", "pdc_rasa", "pdc_dr", "supd", "cob", "poly_ach", "poly_cns"]
+
+# Which counts add up to which (a hidden cell must not be recoverable from them; pipelines.privacy).
+REASON_GROUPS = [
+    [("reason", "01"), ("reason", "02"), ("reason", "03"), ("reason", "04"), ("funnel", "part_d_enrollees")],
+    [("reason", "01"), ("reason", "02"), ("reason", "03"), ("funnel", "meets_criteria")],
+    [("reason", "04"), ("funnel", "meets_criteria"), ("funnel", "part_d_enrollees")],
+]
+ADDITIVE_PANELS = ("service", "opt_out")
+
+TEMPLATE = Path(__file__).with_name("templates") / "dashboard.html.j2"
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def read_member_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple, int]:
+    """(contract, panel, category, status) -> exact count, from the dashboard_counts table."""
+    rows = con.execute("SELECT contract_id, panel, category, coalesce(status, ''), members "
+                       "FROM dashboard_counts").fetchall()
+    return {(c, panel, cat, status): int(n) for c, panel, cat, status, n in rows}
+
+
+def read_csv(path: Path) -> list[dict] | None:
+    if not path.exists():
+        return None
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def number(value: str | None) -> float | int | str | None:
+    """A metrics-file cell: an int, a float, "<11", or None when empty."""
+    if value is None or value.strip() == "":
+        return None
+    value = value.strip()
+    if value == SUPPRESSED:
+        return SUPPRESSED
+    try:
+        return int(value)
+    except ValueError:
+        return float(value)
+
+
+def shown_count(value) -> int | str | None:
+    """A count as the page may show it: a small count read from any file is hidden again (defence)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return SUPPRESSED if is_small(int(value)) else int(value)
+    return value
+
+
+def earlier_runs(runs_dir: Path | None, as_of: str) -> list[Path]:
+    """Published run folders of the same contract year before this as-of date, oldest first."""
+    if runs_dir is None or not runs_dir.exists():
+        return []
+    return sorted(p for p in runs_dir.iterdir()
+                  if p.is_dir() and not p.is_symlink() and len(p.name) == 10 and p.name[:4] == as_of[:4]
+                  and p.name < as_of)
+
+
+# ------------------------------------------------------------------------------------------- privacy
+
+def suppressed_member_counts(counts: dict[tuple, int], contracts: list[str]) -> dict[tuple, int | str]:
+    """Every member count of every view (each contract and all contracts), small cells suppressed."""
+    cells = dict(counts)
+    categories = {key[1:] for key in counts}
+    for cat in categories:
+        cells[(ALL, *cat)] = sum(counts.get((c, *cat), 0) for c in contracts)
+    for c in contracts:  # absent categories are real zeros, so that every view has every bar
+        for cat in categories:
+            cells.setdefault((c, *cat), 0)
+    groups = [[(view, *cat) for view in [*contracts, ALL]] for cat in categories]  # contracts add up to all
+    for view in [*contracts, ALL]:
+        groups += [[(view, panel, cat, "") for panel, cat in group] for group in REASON_GROUPS]
+        for panel in ADDITIVE_PANELS:
+            groups.append([(view, *cat) for cat in categories if cat[0] == panel])
+    return dict(suppress_groups(cells, groups))  # type: ignore[arg-type]  # tuple keys are Hashable
+
+
+def fmt(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return f"{value:,}"
+
+
+def pct(value) -> str:
+    return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
+
+
+def share(part, whole) -> float | None:
+    """A share computed only from numbers the page shows."""
+    if isinstance(part, int) and isinstance(whole, int) and whole > 0:
+        return part / whole
+    return None
+
+
+# ------------------------------------------------------------------------------------------- charts
+
+# Bars have no axis (each is labelled); a chart of zeros and "<11" still has a scale from 0 to 1.
+POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
+
+
+def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: str = "#2f6f9f"
+                ) -> alt.LayerChart | alt.FacetChart:
+    """Horizontal bars labelled with the shown value ("<11" sits at zero: it has no bar)."""
+    y = alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=230))
+    bars = base.mark_bar(color=color).encode(y=y, x=POS_X, tooltip=[f"{category}:N", "label:N"])
+    text = base.mark_text(align="left", dx=4).encode(y=y, x=POS_X, text="label:N")
+    return alt.layer(bars, text).properties(width=300)
+
+
+def chart_specs() -> dict[str, dict]:
+    """One Vega-Lite spec per chart; each view's rows are given as the dataset ``rows``."""
+    rows = alt.Data(name="rows")
+    base = alt.Chart(rows)
+    funnel = _label_bars(base, "step", list(FUNNEL_STEPS.values()))
+    reasons = _label_bars(base, "reason", list(REASONS.values()))
+    opt_outs = _label_bars(base, "reason", list(OPT_OUT_REASONS.values()), color="#9f5a2f")
+    rejects = _label_bars(base, "reason", None, color="#8a3b3b")
+    identity = _label_bars(base, "level", list(IDENTITY_LEVELS.values()), color="#5b6f2f")
+    status_offset = alt.YOffset("status:N", sort=list(SERVICE_STATUS.values()))
+    service_y = alt.Y("service:N", sort=list(SERVICE_TITLES.values()), title=None)
+    status_color = alt.Color("status:N", scale=alt.Scale(domain=list(SERVICE_STATUS.values()),
+                                                         range=["#2f6f9f", "#c0392b"]), title=None)
+    services = alt.layer(
+        base.mark_bar().encode(y=service_y, yOffset=status_offset, x=POS_X, color=status_color,
+                               tooltip=["service:N", "status:N", "label:N"]),
+        base.mark_text(align="left", dx=4).encode(y=service_y, yOffset=status_offset, x=POS_X, text="label:N"),
+    ).properties(width=300)
+    measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
+    measures = alt.layer(
+        base.mark_bar(opacity=0.85).encode(
+            y=measure_y, yOffset="contract_id:N", color=alt.Color("contract_id:N", title="Contract"),
+            x=alt.X("rate:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", title="Rate year to date")),
+            tooltip=["measure:N", "contract_id:N", "rate_label:N", "range_label:N", "recoverable_label:N"]),
+        base.mark_rule(color="#333", strokeWidth=2).encode(
+            y=measure_y, yOffset="contract_id:N", x="year_end_low:Q", x2="year_end_high:Q"),
+        base.mark_text(align="left", dx=4).encode(y=measure_y, yOffset="contract_id:N", x="pos:Q",
+                                                  text="rate_label:N"),
+    ).properties(width=330)
+    trend_program = base.mark_line(point=True).encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)), y=alt.Y("value:Q", title=None),
+        color=alt.Color("contract_id:N", title="Contract"), tooltip=["month:O", "contract_id:N", "label:N"],
+    ).properties(width=380, height=110).facet(
+        row=alt.Row("metric:N", title=None, sort=list(TREND_METRICS.values()), header=alt.Header(labelAngle=0,
+                    labelAlign="left", labelOrient="top", labelFontWeight="bold")),
+    ).resolve_scale(y="independent")
+    trend_measures = base.mark_line(point=True).encode(
+        x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("rate:Q", axis=alt.Axis(format="%"), title=None),
+        color=alt.Color("measure:N", title="Measure"), tooltip=["month:O", "measure:N", "rate_label:N"],
+    ).properties(width=330, height=150).facet(
+        row=alt.Row("contract_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                   labelOrient="top", labelFontWeight="bold")),
+    )
+    charts = {"funnel": funnel, "reasons": reasons, "trend_program": trend_program,
+              "trend_measures": trend_measures, "measures": measures, "services": services,
+              "opt_outs": opt_outs, "rejects": rejects, "drug_identity": identity}
+    return {name: chart.configure_view(stroke=None).to_dict() for name, chart in charts.items()}
+
+
+CHART_TITLES = {
+    "funnel": "Eligibility funnel",
+    "reasons": "Why members are targeted",
+    "trend_program": "Program trend by month",
+    "trend_measures": "Quality measure rates by month",
+    "measures": "Quality measures this year (bar: rate; line: year-end range)",
+    "services": "Services due and overdue",
+    "opt_outs": "Opt-outs by reason",
+    "rejects": "Data quality: rejected input rows by reason",
+    "drug_identity": "Data quality: how fills were identified",
+}
+
+
+def bar_rows(field: str, labels: dict[str, str], shown: dict[str, int | str]) -> list[dict]:
+    rows = []
+    for key, label in labels.items():
+        value = shown.get(key, 0)
+        count = value if isinstance(value, int) else None
+        rows.append({field: label, "count": count, "pos": count or 0, "label": fmt(value)})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------- views
+
+class DashboardData:
+    """Everything the page shows, per view, built from suppressed figures only."""
+
+    def __init__(self, counts: dict[tuple, int], measures: list[dict] | None, metrics: dict | None,
+                 measure_history: list[dict], manifest: dict):
+        self.contracts = sorted({key[0] for key in counts} | {r["contract_id"] for r in measures or []}
+                                | {c for c, _, _ in (metrics or {})})
+        self.shown = suppressed_member_counts(counts, self.contracts)
+        self.measures = measures
+        self.metrics = metrics
+        self.measure_history = measure_history
+        self.manifest = manifest
+
+    def member_panel(self, view: str, panel: str) -> dict[str, int | str]:
+        return {key[2] if not key[3] else f"{key[2]}:{key[3]}": value
+                for key, value in self.shown.items() if key[0] == view and key[1] == panel}
+
+    def view(self, view: str) -> dict:
+        in_view = (lambda c: True) if view == ALL else (lambda c: c == view)  # noqa: E731
+        measures = [m for m in self.measures or [] if in_view(m["contract_id"])]
+        charts = {
+            "funnel": self.funnel(view), "reasons": self.reasons(view),
+            "trend_program": self.trend_program(view, in_view), "trend_measures": self.trend_measures(in_view),
+            "measures": self.measure_chart(measures, view), "services": self.services(view),
+            "opt_outs": self.opt_outs(view), "rejects": self.rejects(), "drug_identity": self.drug_identity(),
+        }
+        return {"tiles": self.tiles(view, measures), "charts": charts, "measures_table": self.measures_table(measures)}
+
+    # tiles ------------------------------------------------------------------------------------------
+    def tiles(self, view: str, measures: list[dict]) -> list[dict]:
+        funnel = self.member_panel(view, "funnel")
+        tiles = [
+            {"label": "Enrolled in MTM", "value": fmt(funnel.get("mtm_enrolled", 0)), "note": "at the as-of date"},
+            {"label": "Meet the MTM criteria", "value": fmt(funnel.get("meets_criteria", 0)),
+             "note": f"of {fmt(funnel.get('part_d_enrollees', 0))} Part D enrollees"},
+        ]
+        if self.measures is None:
+            tiles.append({"label": "CMR completion rate (year to date)", "value": "—", "note": NOT_COMPUTED})
+            tiles.append({"label": "Quality measures", "value": "—", "note": NOT_COMPUTED})
+            return tiles
+        by_measure = defaultdict(list)
+        for m in measures:
+            by_measure[m["measure_id"]].append(m)
+        for measure_id in sorted(by_measure, key=measure_sort_key):
+            rows = by_measure[measure_id]
+            name = rows[0]["measure_name"] + (" (year to date)" if measure_id == "cmr_completion" else "")
+            if len(rows) == 1:
+                m = rows[0]
+                note = f"denominator {fmt(m['denominator'])}" + ("; too small to rate" if m["too_small"] else "")
+                tiles.append({"label": name, "value": pct(m["rate"]), "note": note})
+            else:
+                rated = sorted((m["rate"], m["contract_id"]) for m in rows if m["rate"] is not None)
+                if len(rated) > 1:
+                    tiles.append({"label": name, "value": f"{pct(rated[0][0])} – {pct(rated[-1][0])}",
+                                  "note": f"lowest ({rated[0][1]}) to highest ({rated[-1][1]}) contract"})
+                else:
+                    tiles.append({"label": name, "value": pct(rated[0][0]) if rated else "—",
+                                  "note": f"{rated[0][1]}; no rate shown for the other contracts" if rated
+                                  else "no rate shown for any contract"})
+        return tiles
+
+    # member panels ---------------------------------------------------------------------------------
+    def funnel(self, view: str) -> dict:
+        shown = self.member_panel(view, "funnel")
+        rows = bar_rows("step", FUNNEL_STEPS, shown)
+        enrollees, criteria = shown.get("part_d_enrollees", 0), shown.get("meets_criteria", 0)
+        of_enrollees = share(criteria, enrollees)
+        summary = (f"Of {fmt(enrollees)} Part D enrollees, {fmt(criteria)} meet the MTM criteria"
+                   + (f" ({pct(of_enrollees)})" if of_enrollees is not None else "")
+                   + f", {fmt(shown.get('mtm_enrolled', 0))} are enrolled in MTM and "
+                   f"{fmt(shown.get('cmr_completed', 0))} have completed a CMR this year.")
+        return {"rows": rows, "summary": summary}
+
+    def reasons(self, view: str) -> dict:
+        shown = self.member_panel(view, "reason")
+        rows = bar_rows("reason", REASONS, shown)
+        summary = (f"{fmt(shown.get('01', 0))} members are targeted for their conditions, drugs and cost, "
+                   f"{fmt(shown.get('02', 0))} as at-risk beneficiaries of the drug management program and "
+                   f"{fmt(shown.get('03', 0))} for both.")
+        return {"rows": rows, "summary": summary}
+
+    def services(self, view: str) -> dict:
+        shown = self.member_panel(view, "service")
+        rows = []
+        for service, title in SERVICE_TITLES.items():
+            for status, status_title in SERVICE_STATUS.items():
+                value = shown.get(f"{service}:{status}", 0)
+                count = value if isinstance(value, int) else None
+                rows.append({"service": title, "status": status_title, "count": count, "pos": count or 0,
+                             "label": fmt(value)})
+        overdue = [r for r in rows if r["status"] == "Overdue" and r["label"] != "0"]
+        largest = max(rows, key=lambda r: r["count"] or 0)
+        if not largest["count"] and all(r["label"] == "0" for r in rows):
+            summary = "No service is due: the outreach lists are empty."
+        else:
+            summary = (f"The largest list is {largest['service']} ({largest['label']} members "
+                       f"{str(largest['status']).lower()}); "
+                       + ("; ".join(f"{r['service']}: {r['label']} overdue" for r in overdue)
+                          if overdue else "nothing is overdue") + ".")
+        return {"rows": rows, "summary": summary}
+
+    def opt_outs(self, view: str) -> dict:
+        shown = self.member_panel(view, "opt_out")
+        rows = bar_rows("reason", OPT_OUT_REASONS, shown)
+        nonzero = [r for r in rows if r["label"] != "0"]
+        if not nonzero:
+            summary = "No MTM enrollee opted out this year."
+        else:
+            summary = "Opt-outs this year: " + ", ".join(f"{r['reason'].lower()} {r['label']}"
+                                                           for r in nonzero) + "."
+        return {"rows": rows, "summary": summary}
+
+    # data quality (plan-wide: the manifest has no contract) ----------------------------------------
+    def rejects(self) -> dict:
+        by_reason = (self.manifest.get("rejects") or {}).get("by_reason") or []
+        labels = {f"{r['table']}: {r['reason']}": r["count"] for r in by_reason}
+        shown = dict(zip(labels, suppress_small_counts(list(labels.values())), strict=True))
+        rows = bar_rows("reason", {k: k for k in labels}, shown)
+        if not rows:
+            return {"rows": [{"reason": "No rejected rows", "count": 0, "pos": 0, "label": "0"}],
+                    "summary": "No input row was rejected in this run (all contracts)."}
+        top = max(rows, key=lambda r: r["count"] or 0)
+        return {"rows": rows, "summary": f"The most frequent reason for rejecting input rows in this run (all "
+                                         f"contracts) is “{top['reason']}” ({top['label']} rows)."}
+
+    def drug_identity(self) -> dict:
+        identity = self.manifest.get("drug_identity") or {}
+        levels = identity.get("fills_by_identity_level") or {}
+        if not levels:
+            return {"rows": [], "summary": NOT_COMPUTED}
+        keys = list(IDENTITY_LEVELS) + [k for k in levels if k not in IDENTITY_LEVELS]
+        shown = dict(zip(keys, suppress_small_counts([levels.get(k, 0) for k in keys]), strict=True))
+        labels = {k: IDENTITY_LEVELS.get(k) or k for k in keys}
+        rows = bar_rows("level", labels, shown)
+        pending = shown_count((identity.get("fills_by_status") or {}).get("pending", 0))
+        by_ndc = share(shown.get("ndc"), sum(v for v in shown.values() if isinstance(v, int))) \
+            if all(isinstance(v, int) for v in shown.values()) else None
+        summary = ((f"{pct(by_ndc)} of fills were identified by their NDC; " if by_ndc is not None else "")
+                   + f"{fmt(pending)} fills are held as pending (outside Part D coverage), all contracts.")
+        return {"rows": rows, "summary": summary}
+
+    # helper 14's files ------------------------------------------------------------------------------
+    def measure_chart(self, measures: list[dict], view: str) -> dict:
+        if self.measures is None:
+            return {"rows": [], "summary": NO_MEASURES}
+        rows = []
+        for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"])):
+            ranged = m["year_end_low"] is not None and m["year_end_high"] is not None
+            rows.append({
+                "measure": m["measure_name"] + (" (lower is better)" if m["lower_is_better"] else ""),
+                "contract_id": m["contract_id"], "rate": m["rate"],
+                "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
+                "rate_label": pct(m["rate"]) if m["rate"] is not None else "not shown",
+                "year_end_low": m["year_end_low"], "year_end_high": m["year_end_high"],
+                "range_label": f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}" if ranged else "—",
+                "recoverable_label": fmt(m["recoverable_members"]),
+            })
+        cmr = [m for m in measures if m["measure_id"] == "cmr_completion"]
+        if len(cmr) == 1 and cmr[0]["rate"] is not None:
+            summary = (f"CMR completion is {pct(cmr[0]['rate'])} year to date and "
+                       f"{fmt(cmr[0]['recoverable_members'])} members can still be brought into the numerator "
+                       f"this year (year-end range {pct(cmr[0]['year_end_low'])} – {pct(cmr[0]['year_end_high'])}).")
+        else:
+            summary = "Each measure's rate year to date per contract, with the range it can reach by year end."
+        return {"rows": rows, "summary": summary}
+
+    def measures_table(self, measures: list[dict]) -> dict:
+        rows = [[
+            m["measure_name"], m["contract_id"], fmt(m["numerator"]), fmt(m["denominator"]), pct(m["rate"]),
+            (f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
+             if m["year_end_low"] is not None and m["year_end_high"] is not None else "—"),
+            fmt(m["recoverable_members"]),
+            "; ".join(n for n in ("too small to rate" if m["too_small"] else "",
+                                  "lower is better" if m["lower_is_better"] else "") if n),
+        ] for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"]))]
+        return {"columns": MEASURE_COLUMNS, "rows": rows}
+
+    def trend_program(self, view: str, in_view) -> dict:
+        if self.metrics is None:
+            return {"rows": [], "summary": NO_METRICS}
+        rows = []
+        for (contract, month, metric), value in sorted(self.metrics.items()):
+            if metric in TREND_METRICS and in_view(contract):
+                numeric = value if isinstance(value, (int, float)) else None
+                rows.append({"contract_id": contract, "month": month, "metric": TREND_METRICS[metric],
+                             "value": numeric, "label": pct(value) if metric.endswith("_rate") and numeric
+                             is not None else fmt(value)})
+        enrolled = [r for r in rows if r["metric"] == TREND_METRICS["mtm_enrolled_cumulative"]]
+        if not enrolled:
+            return {"rows": rows, "summary": "No enrollment figures by month in the program metrics."}
+        first, last = min(r["month"] for r in enrolled), max(r["month"] for r in enrolled)
+        if view == ALL:
+            summary = f"Monthly program figures of every contract from {first} to {last}."
+        else:
+            start = next(r for r in enrolled if r["month"] == first)["label"]
+            end = next(r for r in enrolled if r["month"] == last)["label"]
+            summary = f"MTM enrollment went from {start} in {first} to {end} in {last}."
+        return {"rows": rows, "summary": summary}
+
+    def trend_measures(self, in_view) -> dict:
+        rows = [r for r in self.measure_history if in_view(r["contract_id"])]
+        if not rows:
+            return {"rows": [], "summary": NO_HISTORY}
+        months = sorted({r["month"] for r in rows})
+        cmr = [r for r in rows if r["measure_id"] == "cmr_completion" and r["month"] == months[-1]
+               and r["rate"] is not None]
+        summary = f"Measure rates of the latest run of each month, {months[0]} to {months[-1]}"
+        if len(cmr) == 1:
+            summary += f"; CMR completion stands at {cmr[0]['rate_label']}"
+        return {"rows": rows, "summary": summary + "."}
+
+
+def measure_sort_key(measure_id: str) -> tuple[int, str]:
+    return (MEASURE_ORDER.index(measure_id) if measure_id in MEASURE_ORDER else len(MEASURE_ORDER), measure_id)
+
+
+# ------------------------------------------------------------------------------ helper 14's run files
+
+def read_measures(folder: Path) -> list[dict] | None:
+    """quality_measures.csv as the page may show it (counts re-checked, rates hidden with their counts)."""
+    rows = read_csv(folder / "quality_measures.csv")
+    if rows is None:
+        return None
+    measures = []
+    for r in rows:
+        numerator, denominator = shown_count(number(r.get("numerator"))), shown_count(number(r.get("denominator")))
+        exact = isinstance(numerator, int) and isinstance(denominator, int)
+        measures.append({
+            "contract_id": r["contract_id"], "measure_id": r["measure_id"],
+            "measure_name": r.get("measure_name") or r["measure_id"],
+            "numerator": numerator, "denominator": denominator,
+            "rate": number(r.get("rate")) if exact else None,
+            "year_end_low": number(r.get("year_end_low")) if exact else None,
+            "year_end_high": number(r.get("year_end_high")) if exact else None,
+            "recoverable_members": shown_count(number(r.get("recoverable_members"))),
+            "too_small": str(r.get("too_small_to_rate", "")).strip().lower() in ("true", "1", "t", "yes"),
+            "lower_is_better": str(r.get("lower_is_better", "")).strip().lower() in ("true", "1", "t", "yes"),
+        })
+    return measures
+
+
+def read_metrics(folders: Iterable[Path]) -> dict | None:
+    """(contract, month, metric) -> shown value; the newest run folder holding a month wins."""
+    metrics: dict[tuple, int | float | str | None] = {}
+    found = False
+    for folder in folders:  # newest first
+        rows = read_csv(folder / "program_metrics.csv")
+        if rows is None:
+            continue
+        found = True
+        claimed = {key[:2] for key in metrics}
+        for r in rows:
+            if (r["contract_id"], r["month"]) not in claimed:
+                value = number(r.get("value"))
+                metrics[(r["contract_id"], r["month"], r["metric"])] = (
+                    value if r["metric"].endswith("_rate") else shown_count(value))
+    if not found:
+        return None
+    for contract, month, metric in list(metrics):  # a rate never reveals a hidden count
+        if metric.endswith("_rate") and metrics.get((contract, month, metric.removesuffix("_rate"))) == SUPPRESSED:
+            metrics[(contract, month, metric)] = SUPPRESSED
+    return metrics
+
+
+def measure_history(folders: Iterable[tuple[str, Path]]) -> list[dict]:
+    """Measure rates at each month's latest run (folders: (as-of date, folder), oldest first)."""
+    latest: dict[str, Path] = {}
+    for as_of, folder in folders:
+        if (folder / "quality_measures.csv").exists():
+            latest[as_of[:7]] = folder
+    rows = []
+    for month, folder in sorted(latest.items()):
+        for m in read_measures(folder) or []:
+            rows.append({"contract_id": m["contract_id"], "month": month, "measure_id": m["measure_id"],
+                         "measure": m["measure_name"], "rate": m["rate"],
+                         "rate_label": pct(m["rate"]) if m["rate"] is not None else "not shown"})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------- page
+
+@functools.cache
+def vega_javascript() -> str:
+    """Vega, Vega-Lite and vega-embed as one script, from the installed vl-convert wheel (no network)."""
+    import vl_convert
+
+    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    bundle = vl_convert.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # snippet is optional
+    return bundle.replace("</script", "<\\/script")
+
+
+def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
+                         runs_dir: Path | None = None) -> dict:
+    as_of = manifest["as_of_date"]
+    history = [(p.name, p) for p in earlier_runs(runs_dir, as_of)] + [(as_of, folder)]
+    data = DashboardData(
+        counts=read_member_counts(con), measures=read_measures(folder),
+        metrics=read_metrics(p for _, p in reversed(history)), measure_history=measure_history(history),
+        manifest=manifest,
+    )
+    views = {ALL: data.view(ALL)} | {c: data.view(c) for c in data.contracts}
+    settings_file = manifest.get("settings_file")
+    return {
+        "as_of_date": as_of,
+        "contracts": [{"id": ALL, "label": "All contracts"}] + [{"id": c, "label": c} for c in data.contracts],
+        "views": views,
+        "titles": CHART_TITLES,
+        "footer": {"as_of_date": as_of, "settings_file": Path(settings_file).name if settings_file else
+                   "default settings", "code_version": manifest.get("code_version", ""),
+                   "run_id": manifest.get("run_id", "")},
+    }
+
+
+def render_dashboard(data: dict) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    return env.get_template(TEMPLATE.name).render(
+        data=data, specs=chart_specs(), titles=CHART_TITLES, vega_js=vega_javascript(),
+        vega_versions={"vega-lite": alt.SCHEMA_VERSION, "vega": alt.VEGA_VERSION, "vega-embed": alt.VEGAEMBED_VERSION},
+    )
+
+
+def write_dashboard(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
+                    runs_dir: Path | None = None) -> Path:
+    """Write ``dashboard.html`` into the (unpublished) run folder; any error stops the publication."""
+    html = render_dashboard(build_dashboard_data(con, folder, manifest, runs_dir))
+    path = folder / "dashboard.html"
+    path.write_text(html, encoding="utf-8")
+    return path
