@@ -5,7 +5,7 @@ directory 2020-06-17 → RxNorm ingredient map (``ref_ndc_fda_atc_fabkury``, CC 
 ~150 package NDCs we use are shipped, as plain facts about real products) and, where possible, picked
 among the NDCs of the MIT ``ref_ndc_rxnorm_gamenet`` table.  Run:
 
-    python -m pipelines.synth._build_catalog /work/shared/data
+    python -m tools.build_synth_catalog /work/shared/data
 
 Columns of the catalog: see README.md in this folder.
 """
@@ -599,4 +599,4 @@ def build(data: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    build(Path(sys.argv[1]), Path(__file__).with_name("drug_catalog.csv"))
+    build(Path(sys.argv[1]), Path(__file__).resolve().parents[1] / "pipelines" / "synth" / "drug_catalog.csv")

@@ -16,7 +16,7 @@ forms (marked ``+`` in the curation, e.g. ``oral+``) takes only NDCs of labelers
 only; a few multi-route ingredients have explicit labeler / product anchors below, and the rest ship
 without NDCs (they resolve through the generic name).
 
-Usage:  python -m pipelines.reference.curation.build [--shared ../shared/data]
+Usage:  python -m tools.reference_curation.build [--shared ../shared/data]
 """
 
 from __future__ import annotations
@@ -356,7 +356,7 @@ def build_ndc_map(shared: Path, drugs: list[dict]) -> list[dict]:
     return sorted(chosen.values(), key=lambda r: r["ndc11"])
 
 
-SYNTH_CATALOG = Path(__file__).resolve().parents[2] / "synth" / "drug_catalog.csv"
+SYNTH_CATALOG = Path(__file__).resolve().parents[2] / "pipelines" / "synth" / "drug_catalog.csv"
 SOURCE_SYNTH = "synthetic generator catalog"
 
 
@@ -411,7 +411,7 @@ def write_csv(name: str, columns: list[str], rows: list[dict]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[3] / ".." / "shared" / "data")
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / ".." / "shared" / "data")
     parser.add_argument("--skip-icd", action="store_true")
     args = parser.parse_args(argv)
     drugs = build_drug_reference(args.shared)

@@ -1,1 +1,0 @@
-"""Maintainer tooling that (re)builds the shipped reference CSVs from the hand curation."""
