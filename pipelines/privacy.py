@@ -33,6 +33,8 @@ import polars as pl
 SMALL_MAX = 10
 SMALL_LABEL = "<11"
 COMPLEMENTARY_LABEL = "suppressed"
+#: what a hidden cell reads in a published file
+HIDDEN_LABELS = (SMALL_LABEL, COMPLEMENTARY_LABEL)
 
 
 def is_small(value: float | int | None) -> bool:

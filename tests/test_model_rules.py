@@ -84,36 +84,64 @@ def dx(member_id: str, claim_type: str, day: dt.date, code: str, claim_id: str |
             "claim_type": claim_type, "claim_start_date": day, "icd_version": "10", "code": code}
 
 
-def test_claim_type_and_count_rules_for_diagnoses(model):
-    rows = model("core_condition_dx", stg_diagnosis=[
-        dx("ONE", "professional", before(100), "E119"),
-        dx("SAME", "professional", before(100), "E119", "a"), dx("SAME", "professional", before(100), "E119", "b"),
-        dx("TWO", "professional", before(100), "E119"), dx("TWO", "professional", before(50), "E1165"),
-        dx("MIX", "outpatient", before(100), "I10"), dx("MIX", "professional", before(99), "I10"),
-        dx("INP", "inpatient", before(300), "I509"), dx("HOS", "hospice", before(300), "I509"),
+def test_value_sets_lookback_and_hospice_decide_which_claims_are_evidence(model):
+    rows = model("core_condition_dx_claim", stg_diagnosis=[
         dx("EDGE", "inpatient", before(729), "I10"), dx("OLD", "inpatient", before(730), "I10"),
+        dx("HOS", "hospice", before(300), "I509"), dx("OTHER", "inpatient", before(10), "Z0000"),
         dx("POOL", "professional", before(40), "F329"), dx("POOL", "professional", before(30), "F209"),
     ])
-    found = {(r["member_id"], r["core_condition"]) for r in rows}
-    assert found == {("TWO", "diabetes"), ("MIX", "hypertension"), ("INP", "heart_failure"),
-                     ("EDGE", "hypertension"), ("POOL", "mental_health")}
+    assert sorted((r["member_id"], r["core_condition"], r["code"]) for r in rows) == [
+        ("EDGE", "hypertension", "I10"), ("POOL", "mental_health", "F209"), ("POOL", "mental_health", "F329")]
+
+
+def claim(member_id: str, claim_type: str, day: dt.date, condition: str, claim_id: str | None = None) -> dict:
+    return {"member_id": member_id, "core_condition": condition, "claim_type": claim_type,
+            "claim_id": claim_id or f"{member_id}-{claim_type}-{day}", "claim_start_date": day}
+
+
+def test_claim_type_and_count_rules_for_diagnoses(model):
+    rows = model("core_condition_dx", core_condition_dx_claim=[
+        claim("ONE", "professional", before(100), "diabetes"),
+        claim("SAME", "professional", before(100), "diabetes", "a"),
+        claim("SAME", "professional", before(100), "diabetes", "b"),
+        claim("TWO", "professional", before(100), "diabetes"), claim("TWO", "professional", before(50), "diabetes"),
+        claim("MIX", "outpatient", before(100), "hypertension"),
+        claim("MIX", "professional", before(99), "hypertension"),
+        claim("INP", "inpatient", before(300), "heart_failure"), claim("SNF", "snf", before(300), "heart_failure"),
+        claim("POOL", "professional", before(40), "mental_health"),
+        claim("POOL", "professional", before(30), "mental_health"),
+    ])
+    assert {(r["member_id"], r["core_condition"]) for r in rows} == {
+        ("TWO", "diabetes"), ("MIX", "hypertension"), ("INP", "heart_failure"), ("SNF", "heart_failure"),
+        ("POOL", "mental_health")}
 
 
 # -- section 4: conditions from drugs -------------------------------------------------------------------
 
-def test_drug_evidence_needs_two_fills_on_different_dates_and_never_a_local_product(model):
+def test_drug_evidence_fills_are_counted_systemic_and_in_the_lookback(model):
     statin = ("C10AA05",)
-    rows = model("core_condition_rx", core_fill=[
-        fill("TWO", before(200), atc=statin), fill("TWO", before(100), atc=statin),
-        fill("ONE", before(100), atc=statin),
-        fill("SAMEDAY", before(100), atc=statin), fill("SAMEDAY", before(100), "rosuvastatin", atc=("C10AA07",)),
-        fill("POOLED", before(100), atc=statin), fill("POOLED", before(60), "rosuvastatin", atc=("C10AA07",)),
-        fill("EYE", before(100), "timolol", atc=("S01ED01",), local_use=True),
+    rows = model("core_condition_rx_fill", core_fill=[
+        fill("IN", before(364), atc=statin), fill("OLD", before(365), atc=statin),
+        fill("PENDING", before(10), atc=statin, status="pending"),
         fill("EYE", before(50), "timolol", atc=("C07AA06",), local_use=True),
-        fill("OLD", before(365), atc=statin), fill("OLD", before(100), atc=statin),
+        fill("OTHER", before(10), "amoxicillin", atc=("J01CA04",)),
     ])
-    assert {r["member_id"] for r in rows if r["core_condition"] == "dyslipidemia"} == {"TWO", "POOLED"}
-    assert not [r for r in rows if r["member_id"] == "EYE"]
+    assert [(r["member_id"], r["core_condition"]) for r in rows] == [("IN", "dyslipidemia")]
+
+
+def rx_fill(member_id: str, day: dt.date, drug_key: str = "atorvastatin", condition: str = "dyslipidemia") -> dict:
+    return {"member_id": member_id, "core_condition": condition, "claim_id": f"{member_id}-{drug_key}-{day}",
+            "fill_date": day, "drug_key": drug_key}
+
+
+def test_drug_evidence_needs_two_fills_on_different_dates(model):
+    rows = model("core_condition_rx", core_condition_rx_fill=[
+        rx_fill("TWO", before(200)), rx_fill("TWO", before(100)),
+        rx_fill("ONE", before(100)),
+        rx_fill("SAMEDAY", before(100)), rx_fill("SAMEDAY", before(100), "rosuvastatin"),
+        rx_fill("POOLED", before(100)), rx_fill("POOLED", before(60), "rosuvastatin"),
+    ])
+    assert {r["member_id"] for r in rows} == {"TWO", "POOLED"}
 
 
 # -- section 5: criteria ------------------------------------------------------------------------------

@@ -282,7 +282,7 @@ def test_member_page_and_printable_medication_list(home, base, page, caplog):
     run = home / "runs" / AS_OF
     summary = pl.read_parquet(run / "member_summary.parquet")
     evidence = pl.read_parquet(run / "member_evidence.parquet")
-    signals = pl.read_parquet(run / "member_signals.parquet")
+    signals = pl.read_parquet(run / "member_risk_signals.parquet")
     # a member of the pharmacist's contract with condition evidence from claims and a risk signal
     candidates = (summary.filter((pl.col("contract_id") == OWN) & pl.col("mtm_enrolled"))
                   .join(signals.select("member_id").unique(), on="member_id")

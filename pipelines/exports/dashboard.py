@@ -27,7 +27,7 @@ import duckdb
 import jinja2
 
 from pipelines.exports.outreach import SERVICE_TITLES
-from pipelines.privacy import SUPPRESSED, is_small, suppress_groups, suppress_small_counts
+from pipelines.privacy import HIDDEN_LABELS, SUPPRESSED, is_small, suppress_groups, suppress_small_counts
 
 ALL = "all"
 NOT_COMPUTED = "Not computed in this run."
@@ -93,12 +93,12 @@ def read_csv(path: Path) -> list[dict] | None:
 
 
 def number(value: str | None) -> float | int | str | None:
-    """A metrics-file cell: an int, a float, "<11", or None when empty."""
+    """A metrics-file cell: an int, a float, a hidden cell ("<11", "suppressed"), or None when empty."""
     if value is None or value.strip() == "":
         return None
     value = value.strip()
-    if value == SUPPRESSED:
-        return SUPPRESSED
+    if value in HIDDEN_LABELS:
+        return value
     try:
         return int(value)
     except ValueError:
@@ -507,7 +507,7 @@ def read_metrics(folders: Iterable[Path]) -> dict | None:
     if not found:
         return None
     for contract, month, metric in list(metrics):  # a rate never reveals a hidden count
-        if metric.endswith("_rate") and metrics.get((contract, month, metric.removesuffix("_rate"))) == SUPPRESSED:
+        if metric.endswith("_rate") and metrics.get((contract, month, metric.removesuffix("_rate"))) in HIDDEN_LABELS:
             metrics[(contract, month, metric)] = SUPPRESSED
     return metrics
 

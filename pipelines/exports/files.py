@@ -132,7 +132,6 @@ EXPORTS: tuple[Export, ...] = (
     *(Export(table, (table,), (f"{table}.parquet",), table_files(table, "parquet"), f"{table}.parquet: {what}")
       for table, what in (
           ("member_evidence", "the claims and fills behind each condition flag (portal member page)"),
-          ("member_signals", "medication-risk signals with their evidence (portal member page)"),
           ("member_events", "the MTM history: every mtm_event up to D with its file and row (portal member page)"),
           ("member_services", "MTM services due at D, PHI-free (portal member page)"),
           ("member_medication_list", "the draft Personal Medication List in the CMS Standardized Format's "

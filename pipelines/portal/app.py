@@ -262,7 +262,7 @@ class PortalApp:
             return refused
         run, member = found
         page.audit("view_member", member_id, f"run {run.as_of}")
-        signals = runs.member_rows(run, "member_signals", member_id)
+        signals = runs.member_rows(run, "member_risk_signals", member_id)
         return page.render(
             "member.html", run=run, m=member, reason=TARGETING_REASONS.get(member["targeting_reason"], ""),
             conditions=runs.member_rows(run, "member_conditions", member_id),
