@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.db import one_row
+
 UNIDENTIFIED_WARNING_SHARE = 0.05
 LEVELS = ("ndc", "ndc_product", "generic_name", "ndc9", "compound")
 
@@ -34,11 +36,12 @@ def drug_identity_report(con: duckdb.DuckDBPyConnection) -> dict:
           AND f.drug_key NOT IN (SELECT drug_key FROM ref_drug)
         GROUP BY 1 ORDER BY fills DESC, f.drug_key LIMIT 20"""
     ).fetchall()
-    with_active, unidentified = con.execute(
+    with_active, unidentified = one_row(
+        con,
         """SELECT count(DISTINCT member_id),
                   count(DISTINCT member_id) FILTER (WHERE starts_with(drug_key, 'ndc9:'))
-        FROM core_active_drug"""
-    ).fetchone()
+        FROM core_active_drug""",
+    )
     share = unidentified / with_active if with_active else 0.0
     return {
         "fills_by_identity_level": {lvl: fills.get(lvl, 0) for lvl in LEVELS},
