@@ -45,6 +45,7 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
         settings_file=str(ctx.settings_file or ""),
         source=ctx.source,
         run_id=ctx.run_id,
+        as_known_at=ctx.as_known_at.isoformat() if ctx.as_known_at else "",
     )
     selection = dg.AssetSelection.assets(*targets).upstream() if targets else None
     try:
