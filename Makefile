@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run run-rollover test lint bench clean dagster dev browsers
+.PHONY: install run run-rollover test test-long lint bench clean dagster dev browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,12 @@ browsers:
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadfile -m "not long"
+
+## The slow reliability variants (SIGKILL at every step, 50 MB lines, large property runs): see docs/reliability.md.
+test-long: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile -m long
+	MTM_LONG_PROPERTIES=1 $(BIN)/pytest -n 2 tests/test_properties.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -45,8 +45,10 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
         settings_file=str(ctx.settings_file or ""),
         source=ctx.source,
         run_id=ctx.run_id,
+        as_known_at=ctx.as_known_at.isoformat() if ctx.as_known_at else "",
     )
-    selection = dg.AssetSelection.assets(*targets).upstream() if targets else None
+    # a multi-asset step (run_parameters + run_signal_weight) cannot be split: take its siblings too
+    selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None
     try:
         return dg.materialize(
             [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=dg.DagsterInstance.ephemeral(),

@@ -32,15 +32,19 @@ def main() -> None:
               help="Plan settings TOML (outputs.md). Default: the CMS defaults of the contract year.")
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the warehouse, the enrollment ledger and published runs. Default: $MTM_HOME or ./.mtm")
+@click.option("--as-known-at", "as_known_at", default=None, metavar="TIMESTAMP",
+              help="Audit cut-off: ignore pharmacy and medical claim versions processed after this time "
+                   "(YYYY-MM-DD = end of that day, or YYYY-MM-DDTHH:MM:SS); rows without processed_at count as "
+                   "known. Rebuilds a universe as it was known then.")
 @click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
-def run(extracts, source, as_of, settings_file, home, verbose) -> None:
+def run(extracts, source, as_of, settings_file, home, as_known_at, verbose) -> None:
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
 
     try:
         ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
-                                settings_file=settings_file, source=source)
+                                settings_file=settings_file, source=source, as_known_at=as_known_at)
     except (SettingsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
@@ -54,6 +58,9 @@ def run(extracts, source, as_of, settings_file, home, verbose) -> None:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
         sys.exit(1)
+    except OSError as exc:  # the home itself is unusable: read-only, full, or not ours
+        raise click.ClickException(f"cannot write to the home folder {ctx.home}: {exc.strerror or exc} "
+                                   f"({exc.filename or ctx.home}). Nothing published was changed.") from exc
     _print_summary(folder)
 
 
@@ -61,6 +68,9 @@ def _print_summary(folder: Path) -> None:
     manifest = json.loads((folder / "run_manifest.json").read_text())
     t = manifest.get("targeting", {})
     click.echo(f"Published run: {folder}")
+    if manifest.get("as_known_at"):
+        ignored = manifest.get("audit_cutoff", {}).get("versions_processed_later_ignored", {})
+        click.echo(f"  as known at {manifest['as_known_at']}: claim versions processed later ignored {ignored}")
     click.echo(f"  Part D members enrolled at {manifest['as_of_date']}: {t.get('members_enrolled_part_d')}")
     click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
                f"(by reason: {t.get('members_by_targeting_reason')})")

@@ -22,3 +22,4 @@ class RejectRateError(Exception):
 
 class SettingsError(Exception):
     """The settings file names an unknown key, a wrong type or a value outside the CMS limits."""
+

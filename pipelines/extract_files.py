@@ -3,14 +3,25 @@
 A table is one file or several with the same stem and a numeric suffix (``pharmacy_claim_001.parquet``),
 as CSV (plain or gzip) or Parquet.  Files are read in name order, and deliveries in the order given, so
 "row order" (the version tie-breaker) is well defined.
+
+A delivery must be complete and at rest when a run reads it (docs/reliability.md): a file whose size or
+modification time changes between discovery and the end of reading stops the run ("still being
+written"), a truncated gzip stops it, and a name that matches a table but is not a readable regular file
+(a symlink loop, a dangling link, a folder) stops it too instead of being skipped silently.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import re
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipelines.errors import InputFileError
+
+SUFFIXES = (".csv.gz", ".csv", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,8 @@ class SourceFile:
     table: str
     path: Path
     fmt: str  # "csv" or "parquet"
+    #: (size, mtime_ns) when the file was found: compared again after reading (see assert_unchanged)
+    stamp: tuple[int, int] = field(default=(0, 0), compare=False)
 
     @property
     def size(self) -> int:
@@ -30,19 +43,63 @@ class SourceFile:
                 digest.update(block)
         return digest.hexdigest()
 
+    def assert_unchanged(self) -> None:
+        """Stop when the file changed while it was read: a half-written delivery is never used."""
+        if file_stamp(self.path) != self.stamp:
+            raise InputFileError(self.path.name, "file changed while it was being read (still being written?)",
+                                 expected="a complete delivery: write the files first, then start the run")
+
+    def verify_gzip(self) -> None:
+        """DuckDB reads a truncated gzip up to the cut without an error; a full decompression pass detects it."""
+        if not self.path.name.lower().endswith(".gz"):
+            return
+        try:
+            with gzip.open(self.path, "rb") as fh:
+                while fh.read(1 << 22):
+                    pass
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputFileError(self.path.name, f"truncated or corrupt gzip file ({exc})",
+                                 expected="a complete .csv.gz (compare its size with the sender's)") from exc
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
 
 def _file_pattern(table: str) -> re.Pattern:
     return re.compile(rf"^{re.escape(table)}(_\d+)?(\.csv\.gz|\.csv|\.parquet)$", re.IGNORECASE)
 
 
+def _entries(extract_dir: Path) -> list[Path]:
+    try:
+        return sorted(Path(extract_dir).iterdir())
+    except OSError as exc:
+        raise InputFileError(str(extract_dir), f"extract folder cannot be listed ({exc.strerror})") from exc
+
+
 def find_table_files(extract_dir: Path, table: str) -> list[SourceFile]:
     pattern = _file_pattern(table)
-    found = []
-    for path in sorted(Path(extract_dir).iterdir()):
+    found: list[SourceFile] = []
+    parts: dict[str, str] = {}
+    for path in _entries(extract_dir):
         match = pattern.match(path.name)
-        if match and path.is_file():
-            fmt = "parquet" if match.group(2).lower() == ".parquet" else "csv"
-            found.append(SourceFile(table, path, fmt))
+        if not match:
+            continue
+        try:
+            if not path.is_file():
+                raise OSError("not a regular file")
+            stamp = file_stamp(path)
+        except OSError as exc:
+            raise InputFileError(path.name, "matches a table name but is not a readable file "
+                                 f"(a folder, a dangling symlink or a symlink loop: {exc})") from exc
+        part = (match.group(1) or "").lower()
+        if part in parts:
+            raise InputFileError(path.name, f"the same part of {table} is delivered twice, also as {parts[part]}",
+                                 expected="one file per part (.csv, .csv.gz or .parquet, not several)")
+        parts[part] = path.name
+        fmt = "parquet" if match.group(2).lower() == ".parquet" else "csv"
+        found.append(SourceFile(table, path, fmt, stamp))
     return found
 
 
@@ -54,4 +111,11 @@ RECORDED_EVENTS_FILE = "portal_mtm_event.csv"
 def recorded_event_files(home: Path) -> list[SourceFile]:
     """The portal's recorded-contacts file of a home, when there is one (an mtm_event delivery of its own)."""
     path = Path(home) / RECORDED_EVENTS_DIR / RECORDED_EVENTS_FILE
-    return [SourceFile("mtm_event", path, "csv")] if path.is_file() else []
+    return [SourceFile("mtm_event", path, "csv", file_stamp(path))] if path.is_file() else []
+
+
+def unrecognised_files(extract_dir: Path, tables) -> list[str]:
+    """Files of a delivery that no table claims (a misspelt name is the usual cause of a 'missing' table)."""
+    patterns = [_file_pattern(t) for t in tables]
+    return [p.name for p in _entries(extract_dir)
+            if p.name.lower().endswith(SUFFIXES) and not any(pt.match(p.name) for pt in patterns)]

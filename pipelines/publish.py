@@ -21,8 +21,9 @@ from pathlib import Path
 import duckdb
 
 import pipelines
-from pipelines import run_report
+from pipelines import faults, run_report
 from pipelines.db import one_row, scalar
+from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
 from pipelines.exports.measures import commit_program_metrics, measure_rows_out
 from pipelines.ledger import ENROLLMENT_SOURCES
@@ -38,7 +39,11 @@ class RunLocked(RuntimeError):
 @contextmanager
 def run_lock(home: Path, wait_seconds: float = 0):
     """DuckDB allows one writing process per file: runs of one home are serialised. A second run waits up
-    to ``wait_seconds`` (settings ``[run] lock_wait_seconds``) for the first, then fails saying so."""
+    to ``wait_seconds`` (settings ``[run] lock_wait_seconds``) for the first, then fails saying so.
+
+    Holding the lock, the leftovers of a run that was killed (power cut, SIGKILL) are tidied first: its
+    partial ``runs/.incoming-*`` folder moves to ``failed/`` and a run folder retired by an interrupted
+    re-publish is put back (see :func:`sweep_interrupted`)."""
     home.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     with (home / ".run.lock").open("w") as fh:
@@ -53,7 +58,48 @@ def run_lock(home: Path, wait_seconds: float = 0):
                         f"another run is using {home}{waited}; nothing was changed. Try again when it has "
                         "finished, or raise [run] lock_wait_seconds in the settings file") from exc
                 time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+        sweep_interrupted(home)
         yield
+
+
+def home_is_busy(home: Path) -> bool:
+    """True while a run holds the home's lock (the sensor then waits for its next evaluation)."""
+    lock = Path(home) / ".run.lock"
+    if not lock.exists():
+        return False
+    with lock.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
+
+
+def sweep_interrupted(home: Path) -> list[str]:
+    """Tidy what a killed run left under runs/ (only ever called under the run lock)."""
+    runs = Path(home) / "runs"
+    moved: list[str] = []
+    if not runs.is_dir():
+        return moved
+    for path in sorted(runs.glob(".replaced-*")):
+        name = path.name.removeprefix(".replaced-")
+        as_of = name[:10]
+        if not (runs / as_of).exists():
+            os.replace(path, runs / as_of)  # killed between retiring the old folder and renaming the new one
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+        moved.append(path.name)
+    for path in sorted(runs.glob(".incoming-*")):
+        target = Path(home) / "failed" / f"{path.name.removeprefix('.incoming-')}-interrupted"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+        moved.append(path.name)
+    if moved:
+        _point_latest(runs)
+    return moved
+
+
 
 
 def code_version() -> str:
@@ -70,6 +116,7 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM mtm_enrollment_ledger WHERE contract_year = ?", [ctx.as_of.year])
+        faults.at("publish:ledger")
         con.execute(
             "INSERT INTO mtm_enrollment_ledger (member_id, contract_id, contract_year, mtm_enrollment_date, "
             "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason) "
@@ -133,6 +180,8 @@ def manifest(ctx: RunContext, status: str, error: str | None = None,
         "status": status,
         "error": error,
         "as_of_date": ctx.as_of.isoformat(),
+        "as_known_at": ctx.as_known_at.isoformat(sep=" ") if ctx.as_known_at else None,
+        "audit_cutoff": facts.get("audit_cutoff", {}),
         "contract_year": ctx.as_of.year,
         "run_id": ctx.run_id,
         "source": ctx.source,
@@ -189,29 +238,49 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
                  "warnings": warnings}
     for key, value in summaries.items():
         run_report.record(con, ctx.run_id, "published_run", key, value)
-    # The dashboard is built before the ledger is committed: a page that cannot be built fails the run.
+    run_report.record(con, ctx.run_id, "published_run", "ledger_rows",
+                      scalar(con, "SELECT count(*) FROM tgt_ledger_next"))
+    warnings = run_report.facts(con, ctx.run_id).get("warnings", []) + unknown_condition_code_warnings(con)
+    run_report.record(con, ctx.run_id, "published_run", "warnings", warnings)
+    # the dashboard is built before anything persistent moves: a page that cannot be built fails the run
     write_dashboard(con, ctx.staging_dir, manifest(ctx, "complete", con=con), ctx.runs_dir)
-    run_report.record(con, ctx.run_id, "published_run", "ledger_rows", commit_ledger(ctx, con))
     run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows",
                       commit_program_metrics(ctx.as_of, con, ctx.staging_dir))
+    # manifest first (a full disk fails the run before the ledger moves), then the ledger, then one rename:
+    # a kill between any two leaves a state the next run repairs (docs/reliability.md)
     staging = ctx.staging_dir
     _write_manifest(staging, manifest(ctx, "complete", con=con))
+    faults.at("publish:manifest")
+    commit_ledger(ctx, con)
+    faults.at("publish:committed")
     target = ctx.publish_dir
     retired = None
     if target.exists():
         retired = ctx.runs_dir / f".replaced-{target.name}-{ctx.run_id}"
         os.replace(target, retired)
+        faults.at("publish:retired")
     os.replace(staging, target)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
+    faults.at("publish:renamed")
     _point_latest(ctx.runs_dir)
     return target
 
 
 def record_failure(ctx: RunContext, error: BaseException) -> Path:
-    """Move the partial run to failed/<run_id> with a manifest that says why; published runs stay."""
+    """Move the partial run to failed/<run_id> with a manifest that says why; published runs stay.
+
+    Best effort on a sick disk: when the manifest cannot be written (disk full, read-only home) the
+    folder is still moved out of runs/, and the original error is what the analyst is told."""
     failed = ctx.home / "failed" / f"{ctx.as_of.isoformat()}-{ctx.run_id}"
-    failed.parent.mkdir(parents=True, exist_ok=True)
-    _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))
-    os.replace(ctx.staging_dir, failed)
+    try:
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))
+    except OSError:
+        pass
+    if ctx.staging_dir.exists():
+        try:
+            shutil.move(str(ctx.staging_dir), str(failed))  # runs/ may be another file system than failed/
+        except OSError:
+            shutil.rmtree(ctx.staging_dir, ignore_errors=True)  # never leave a partial folder under runs/
     return failed

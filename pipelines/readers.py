@@ -8,16 +8,19 @@ order across deliveries and files, the tie-breaker of the claim-version rule).
 
 from __future__ import annotations
 
+import csv
+import gzip
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.contract import DATE, TABLES, TIMESTAMP, Table
+from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
 from pipelines.db import scalar
 from pipelines.errors import InputFileError
-from pipelines.extract_files import SourceFile, find_table_files
+from pipelines.extract_files import SourceFile, find_table_files, unrecognised_files
 
 #: rows of one file are numbered below this, so _seq = file ordinal * FILE_STRIDE + row
 FILE_STRIDE = 10**10
@@ -46,29 +49,116 @@ def _relation_sql(source: SourceFile, csv_columns: str = "") -> str:
     )
 
 
+MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size
+
+
+def _check_last_line(source: SourceFile) -> None:
+    """DuckDB drops a final line longer than its buffer without an error (a 50 MB line without a newline
+    vanished): the tail of a plain CSV is measured here. (A .csv.gz is not seekable; not checked.)"""
+    if source.path.name.lower().endswith(".gz"):
+        return
+    with source.path.open("rb") as fh:
+        end = fh.seek(0, 2)
+        scanned = 0
+        while scanned <= MAX_LINE_BYTES and scanned < end:
+            size = min(1 << 20, end - scanned)
+            fh.seek(end - scanned - size)
+            block = fh.read(size)
+            cut = block.rfind(b"\n", 0, len(block) - 1 if scanned == 0 else len(block))
+            if cut >= 0:
+                scanned += len(block) - cut - 1
+                break
+            scanned += size
+    if scanned > MAX_LINE_BYTES:
+        raise InputFileError(source.path.name, "the last line is longer than the 2 MB limit (a missing newline or "
+                             "an unterminated quote?)")
+
+
 def csv_header(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str]:
-    """The header names of a CSV file, read with DuckDB's sniffer (handles gzip)."""
+    """The header names of a CSV file (plain or gzip), as written; blank names become column<N>.
+
+    Read with Python's csv module rather than DuckDB's sniffer: the sniffer guesses the layout from a
+    sample and, on a broken file (a ragged or 10,000-field row), reports a guess instead of the line
+    that is wrong; the strict DuckDB read that follows then names that line.
+    """
     if source.size == 0:
         raise InputFileError(source.path.name, "file is empty (no header row)", expected="a CSV header row")
-    try:
-        rel = con.sql(
-            f"SELECT * FROM read_csv({sql_str(str(source.path))}, header=true, all_varchar=true, "
-            "delim=',', sample_size=1) LIMIT 0"
-        )
-        return list(rel.columns)
-    except duckdb.Error as exc:
-        raise InputFileError(source.path.name, f"cannot be parsed as CSV ({first_line(exc)})") from exc
+    with source.path.open("rb") as fh:
+        magic = fh.read(4)
+    if not source.path.name.lower().endswith(".gz") and magic[:2] == b"\x1f\x8b":
+        raise InputFileError(source.path.name, "is gzip-compressed but not named .csv.gz", expected="name it .csv.gz")
+    if magic == b"PAR1":
+        raise InputFileError(source.path.name, "is a Parquet file but named as CSV", expected="name it .parquet")
+    names = _raw_header(source)
+    if any("\ufffd" in n for n in names):
+        raise InputFileError(source.path.name, "line 1 (the header): text is not UTF-8 (re-export the file as UTF-8)")
+    if not names:
+        raise InputFileError(source.path.name, "file is empty (no header row)", expected="a CSV header row")
+    seen: dict[str, int] = {}
+    unique = []
+    for i, name in enumerate(names, start=1):
+        name = name if name.strip() else f"column{i}"
+        key = name.lower()
+        seen[key] = seen.get(key, 0) + 1
+        unique.append(name if seen[key] == 1 else f"{name}_{seen[key] - 1}")
+    return unique
+
+
+#: what DuckDB's CSV errors mean, said for a data analyst (the first matching pattern wins)
+CSV_PROBLEMS = (
+    (r"Expected Number of Columns: (\d+) Found: (\d+)",
+     lambda m: (f"a row has {m.group(2)} fields but the header has {m.group(1)}"
+                if int(m.group(2)) < int(m.group(1)) else
+                f"a row has more fields than the header's {m.group(1)}") + " (wrong delimiter, stray comma or quote?)"),
+    (r"state machine reached an invalid state",
+     lambda m: "inconsistent line endings or quoting (CRLF and LF mixed, or a stray quote)"),
+    (r"not utf-8 encoded|Invalid unicode", lambda m: "text is not UTF-8 (re-export the file as UTF-8)"),
+    (r"[Mm]aximum line size", lambda m: "a line is longer than the 2 MB limit (a missing newline or an "
+                                        "unterminated quote?)"),
+    (r"unterminated quote", lambda m: "a quoted value is never closed (unterminated quote)"),
+)
 
 
 def first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:300]
+    """DuckDB's message cut to what helps: the CSV line it failed on and the problem in words."""
+    text = str(exc).strip()
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    for pattern, explain in CSV_PROBLEMS:
+        match = re.search(pattern, text)
+        if match:
+            where = f"line {line.group(1)} (the header is line 1): " if line else ""
+            return where + explain(match)
+    return text.splitlines()[0][:300]
+
+
+def _raw_header(source: SourceFile) -> list[str]:
+    """The header as written (DuckDB renames a repeated name to name_1, which would hide it)."""
+    opener = gzip.open if source.path.name.lower().endswith(".gz") else open
+    try:
+        with opener(source.path, "rt", encoding="utf-8-sig", errors="replace", newline="") as fh:
+            return next(csv.reader(fh), [])
+    except (OSError, EOFError, csv.Error):
+        return []
+
+
+def _header_problem(source: SourceFile, names: Sequence[str]) -> str | None:
+    raw = [n.strip().lower() for n in _raw_header(source)]
+    repeated = sorted({n for n in raw if raw.count(n) > 1 and n in {c for t in TABLES.values() for c in
+                                                                      (col.name for col in t.columns)}})
+    if repeated:
+        return f"column '{repeated[0]}' appears more than once in the header"
+    if len(names) == 1:
+        for label, delim in (("semicolons", ";"), ("tabs", "\t"), ("pipes", "|")):
+            if delim in names[0]:
+                return f"the header is one column separated by {label}; the file must be comma-separated"
+    return None
 
 
 def _column_map(source: SourceFile, names: Sequence[str], table: Table) -> dict[str, str]:
     """Map contract column -> column name in the file (case and surrounding spaces ignored)."""
     by_key: dict[str, str] = {}
     for name in names:
-        by_key.setdefault(name.strip().lower(), name)
+        by_key.setdefault(name.strip().lower().lstrip("\ufeff"), name)
     missing = [c for c in table.required_columns if c not in by_key]
     if missing:
         raise InputFileError(
@@ -93,11 +183,15 @@ def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, 
             expr = f"CAST(CAST({ref} AS DATE) AS VARCHAR)"
         elif column.kind == TIMESTAMP and ptype.startswith("TIMESTAMP"):
             expr = f"strftime({ref}, '%Y-%m-%d %H:%M:%S.%f')"
+        elif column.kind == INT and ptype.startswith(("DOUBLE", "FLOAT", "DECIMAL")):
+            # a whole-number float (30.0, Excel/pandas style) is the whole number; 30.5 stays and is rejected
+            expr = f"CASE WHEN {ref} = trunc({ref}) THEN CAST(CAST({ref} AS BIGINT) AS VARCHAR) " \
+                   f"ELSE CAST({ref} AS VARCHAR) END"
         elif ptype.startswith(("DATE", "INT", "BIGINT", "SMALLINT", "TINYINT", "DECIMAL", "DOUBLE", "FLOAT",
                                "BOOLEAN", "HUGEINT", "UBIGINT", "UINTEGER")):
             expr = f"CAST({ref} AS VARCHAR)"  # typed Parquet values need no trimming
         else:
-            expr = f"NULLIF(TRIM(CAST({ref} AS VARCHAR)), '')"
+            expr = f"NULLIF(TRIM(CAST({ref} AS VARCHAR), ' \t\r\n'), '')"  # tabs and stray CRs too
         parts.append(f"{expr} AS {column.name}")
     return ", ".join(parts)
 
@@ -160,6 +254,11 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
             )
         else:
             names = csv_header(con, source)
+            _check_last_line(source)
+            problem = _header_problem(source, names)
+            if problem:
+                raise InputFileError(source.path.name, problem,
+                                     expected=f"comma-separated columns {', '.join(table.required_columns)}")
             select = _select_list(table, _column_map(source, names, table), {})
             struct = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
             relation = _relation_sql(source, struct)
@@ -194,9 +293,11 @@ def ingest_extract(
         if not sources:
             if not table.optional_file:
                 where = ", ".join(str(d) for d in extract_dirs)
+                strays = [f for d in extract_dirs for f in unrecognised_files(Path(d), TABLES)]
+                hint = f"; files not recognised as any table: {', '.join(strays)}" if strays else ""
                 raise InputFileError(
                     f"{name}.csv",
-                    f"required file missing from the extract ({where})",
+                    f"required file missing from the extract ({where}){hint}",
                     expected=f"{name}.csv, {name}.csv.gz or {name}.parquet (optionally with a _NNN suffix)",
                 )
             create_raw_table(con, table)
@@ -206,6 +307,7 @@ def ingest_extract(
         parts, total = [], 0
         for source in sources:
             ordinal += 1
+            source.verify_gzip()
             part, rows = load_file(con, source, table, ordinal)
             if rows == 0 and not table.optional_file:
                 raise InputFileError(source.path.name, "file has a header but no data rows",
@@ -216,7 +318,21 @@ def ingest_extract(
                 {"table": name, "file": source.path.name, "format": source.fmt, "bytes": source.size,
                  "sha256": source.sha256(), "rows": rows}
             )
+            source.assert_unchanged()  # after the rows and the checksum were taken: one consistent file
+        report.notes.extend(_identical_files_notes(report.files, name))
         drop_relation(con, f"raw_{name}")
         con.execute(f"CREATE VIEW raw_{name} AS " + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
         report.rows_in[name] = total
     return report
+
+
+def _identical_files_notes(files: list[dict], table: str) -> list[str]:
+    """A part delivered twice under two names is read twice; say so (its rows collapse by the version rule)."""
+    seen: dict[str, str] = {}
+    notes: list[str] = []
+    for f in (f for f in files if f["table"] == table):
+        if f["sha256"] in seen:
+            notes.append(f"{f['file']} is byte-identical to {seen[f['sha256']]}: a part delivered twice? Its rows "
+                         "were read twice; repeated claim versions and exact duplicate rows count once")
+        seen.setdefault(f["sha256"], f["file"])
+    return notes

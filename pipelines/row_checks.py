@@ -101,12 +101,14 @@ def _check_sql(table: Table) -> str:
             f"CASE WHEN {check.bad_when} THEN {{'column_name': {_q(check.column)}, "
             f"'reason': {_q(check.reason)}, 'value': {value}}} END"
         )
+    # claim versions processed after the audit cut-off are not checked: they were not known then
+    known = " AND known_at_cutoff(processed_at, (SELECT as_known_at FROM run_parameters))" if table.versioned else ""
     # one cheap OR over all checks finds the (few) bad rows; their problem lists are built afterwards
     return (
         f"SELECT {_q(table.name)} AS table_name, _file AS file, _row AS row_number, _seq, "
         f"unnest(problems, recursive := true) FROM ("
         f" SELECT _file, _row, _seq, list_filter([{', '.join(items)}], p -> p IS NOT NULL) AS problems"
-        f" FROM (SELECT * FROM raw_{table.name} WHERE {' OR '.join(conditions)}))"
+        f" FROM (SELECT * FROM raw_{table.name} WHERE ({' OR '.join(conditions)}){known}))"
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from pipelines.errors import SettingsError
 from pipelines.settings import read_settings_file, resolve_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -43,11 +44,30 @@ def extract_as_of(extract_dirs: list[Path]) -> dt.date | None:
     for directory in reversed(extract_dirs):
         marker = Path(directory) / "extract.toml"
         if marker.exists():
-            with marker.open("rb") as fh:
-                value = tomllib.load(fh).get("as_of_date")
-            if value:
-                return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            try:
+                with marker.open("rb") as fh:
+                    value = tomllib.load(fh).get("as_of_date")
+                if value:
+                    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            except (tomllib.TOMLDecodeError, ValueError, TypeError) as exc:
+                raise SettingsError(f"{marker}: as_of_date is not readable ({exc}); "
+                                    "expected a line as_of_date = 2025-09-30") from exc
     return None
+
+
+def parse_known_at(value: dt.datetime | str | None) -> dt.datetime | None:
+    """``2025-09-15T08:00:00`` as written (no time-zone conversion); a date alone means the end of that day."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    try:
+        if len(value) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(value), dt.time.max)
+        return dt.datetime.fromisoformat(value).replace(tzinfo=None)
+    except ValueError as exc:
+        raise SettingsError(f"as-known-at {value!r} is not a timestamp (expected YYYY-MM-DD or "
+                            "YYYY-MM-DDTHH:MM:SS)") from exc
 
 
 @dataclass
@@ -58,6 +78,8 @@ class RunContext:
     settings: dict[str, dict[str, Any]]
     settings_file: Path | None
     source: str = "canonical"
+    #: the audit cut-off (mtm run --as-known-at): claim versions processed after it are ignored
+    as_known_at: dt.datetime | None = None
     run_id: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y%m%dT%H%M%S%f"))
 
     @classmethod
@@ -69,6 +91,7 @@ class RunContext:
         settings_file: Path | str | None = None,
         source: str = "canonical",
         run_id: str | None = None,
+        as_known_at: dt.datetime | str | None = None,
     ) -> RunContext:
         if extract_dirs is None:
             extract_dirs = [SAMPLE_EXTRACT]
@@ -76,10 +99,17 @@ class RunContext:
             extract_dirs = [extract_dirs]
         dirs = [Path(d).resolve() for d in extract_dirs]
         if isinstance(as_of, str) and as_of:
-            as_of = dt.date.fromisoformat(as_of)
+            try:
+                as_of = dt.date.fromisoformat(as_of)
+            except ValueError as exc:
+                raise SettingsError(f"as-of date {as_of!r} is not a date (expected YYYY-MM-DD)") from exc
         as_of = as_of or extract_as_of(dirs) or dt.date.today()
         settings_path = Path(settings_file).resolve() if settings_file else None
-        settings = resolve_settings(read_settings_file(settings_path), as_of.year)
+        try:
+            settings = resolve_settings(read_settings_file(settings_path), as_of.year)
+        except SettingsError as exc:  # name the file: the analyst may keep several
+            raise SettingsError(f"{settings_path}: {exc}" if settings_path and str(settings_path) not in str(exc)
+                                else str(exc)) from exc
         ctx = cls(
             home=Path(home or default_home()).resolve(),
             extract_dirs=dirs,
@@ -87,6 +117,7 @@ class RunContext:
             settings=settings,
             settings_file=settings_path,
             source=source,
+            as_known_at=parse_known_at(as_known_at),
         )
         if run_id:
             ctx.run_id = run_id

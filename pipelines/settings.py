@@ -9,6 +9,7 @@ message that names the key and quotes the limit.
 from __future__ import annotations
 
 import csv
+import difflib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -152,13 +153,14 @@ def _message(error: Mapping[str, Any], raw: dict[str, Any]) -> str:
     kind, value = error["type"], error.get("input")
     if len(loc) == 1:
         if kind == "extra_forbidden":
-            return f"unknown settings section [{loc[0]}]; known: {', '.join(PlanSettings.model_fields)}"
+            return (f"unknown settings section [{loc[0]}]{_did_you_mean(loc[0], PlanSettings.model_fields, '[{}]')}; "
+                    f"known: {', '.join(PlanSettings.model_fields)}")
         return f"[{loc[0]}] must be a table of keys"
     section, key = loc[0], loc[1]
     where = f"[{section}] {key}"
     model = cast(type[BaseModel], PlanSettings.model_fields[section].annotation)
     if kind == "extra_forbidden":
-        return f"unknown key {where}; known: {', '.join(model.model_fields)}"
+        return f"unknown key {where}{_did_you_mean(key, model.model_fields)}; known: {', '.join(model.model_fields)}"
     field = model.model_fields[key]
     note = f" {field.description}" if field.description else ""
     limit = (error.get("ctx") or {})
@@ -173,6 +175,12 @@ def _message(error: Mapping[str, Any], raw: dict[str, Any]) -> str:
         got = raw.get(section, {}).get(key) if isinstance(raw.get(section), dict) else value
         return f"{where}: expected {expected}, got {got!r}"
     return f"{where}: {error['msg']}"
+
+
+def _did_you_mean(name: str, known, shape: str = "{}") -> str:
+    """A typo's likely intended name (min_core_condition -> min_core_conditions)."""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {shape.format(close[0])}?)" if close else ""
 
 
 @dataclass(frozen=True)
@@ -258,8 +266,9 @@ def _apply_cms_limits(criteria: dict[str, Any], contract_year: int) -> None:
     criteria["core_disease_count"] = params[disease_year].core_diseases
 
 
-def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status_delivered: bool) -> dict:
-    """The one-row ``run_parameters`` table the SQL models read."""
+def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status_delivered: bool,
+                       as_known_at=None) -> dict:
+    """The one-row ``run_parameters`` table the SQL models read (``as_known_at``: the audit cut-off, or None)."""
     c, w = settings["criteria"], settings["windows"]
     return {
         "as_of_date": as_of,
@@ -289,6 +298,7 @@ def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status
         "priority_projected_cost": float(settings["priority"]["projected_cost"]),
         "priority_drug_interaction": float(settings["priority"]["drug_interaction"]),
         "member_status_delivered": member_status_delivered,
+        "as_known_at": as_known_at,
     }
 
 

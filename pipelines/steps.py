@@ -73,7 +73,8 @@ def ingest_warnings(ctx: RunContext, report) -> list[str]:
 def write_run_parameters(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The declared one-row table the SQL models read D and the settings from."""
     absent = run_report.facts(con, ctx.run_id).get("absent_tables", [])
-    row = run_parameters_row(ctx.settings, ctx.as_of, member_status_delivered="member_status" not in absent)
+    row = run_parameters_row(ctx.settings, ctx.as_of, member_status_delivered="member_status" not in absent,
+                             as_known_at=ctx.as_known_at)
     create_declared(con, "run_parameters")
     columns = ", ".join(row)
     con.execute(f"INSERT INTO run_parameters ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
@@ -98,7 +99,18 @@ def load_generic_names(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[
 
 def row_rejects(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     build_row_rejects(con)
+    run_report.record(con, ctx.run_id, "row_rejects", "audit_cutoff", audit_cutoff_report(ctx, con))
     return {"row_rejects": scalar(con, "SELECT count(*) FROM row_rejects")}
+
+
+def audit_cutoff_report(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict:
+    """With --as-known-at: how many claim versions of each table were processed after it (and ignored)."""
+    if ctx.as_known_at is None:
+        return {"as_known_at": None}
+    ignored = {name: scalar(con, f"SELECT count(*) FROM raw_{name} "
+                                 "WHERE NOT known_at_cutoff(processed_at, (SELECT as_known_at FROM run_parameters))")
+               for name, table in TABLES.items() if table.versioned}
+    return {"as_known_at": ctx.as_known_at.isoformat(sep=" "), "versions_processed_later_ignored": ignored}
 
 
 STEPS: tuple[Step, ...] = (
@@ -111,6 +123,7 @@ STEPS: tuple[Step, ...] = (
          "each medication-risk signal (sql/declared/run_signal_weight.sql)."),
     Step("ref_generic_name", "reference", ("ref_generic_name",), ("raw_pharmacy_claim",), load_generic_names,
          "Each distinct generic_name of the fills -> its drug key (targeting-rules.md section 2 name rule)."),
-    Step("row_rejects", "staging", ("row_rejects",), (*RAW_TABLES[:-1], "stg_known_member"), row_rejects,
+    Step("row_rejects", "staging", ("row_rejects",), (*RAW_TABLES[:-1], "stg_known_member", "run_parameters"),
+         row_rejects,
          "Every bad input row: the input contract's checks (pipelines/row_checks.py) over the raw tables."),
 )

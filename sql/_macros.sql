@@ -21,7 +21,7 @@ CREATE OR REPLACE MACRO normalise_ndc(x) AS (
 );
 
 -- ICD codes: dots removed, upper case ("E11.9" = "E119").
-CREATE OR REPLACE MACRO normalise_icd(x) AS nullif(upper(replace(trim(x), '.', '')), '');
+CREATE OR REPLACE MACRO normalise_icd(x) AS nullif(upper(replace(trim(x, ' ' || chr(9) || chr(13) || chr(10)), '.', '')), '');
 
 -- Dates are ISO YYYY-MM-DD and must be real calendar dates.
 CREATE OR REPLACE MACRO parse_date(x) AS (
@@ -41,6 +41,14 @@ CREATE OR REPLACE MACRO parse_int(x) AS (
 
 CREATE OR REPLACE MACRO parse_amount(x) AS try_cast(x AS DECIMAL(18, 4));
 
+-- The audit cut-off (mtm run --as-known-at): a claim version processed after it was not known then and is
+-- ignored everywhere (row checks, versions), as if absent from the extract. Rows without processed_at, or
+-- with one that does not parse (rejected anyway), count as known. No cut-off: every row is known.
+-- Called as known_at_cutoff(processed_at, (SELECT as_known_at FROM run_parameters)).
+CREATE OR REPLACE MACRO known_at_cutoff(processed_at, as_known_at) AS (
+    coalesce(try_cast(processed_at AS TIMESTAMP) <= as_known_at, true)
+);
+
 -- The claim-version rule (input-contract.md "Versions"), written once for every versioned table:
 -- rows that passed the row checks, then per claim_id the version with the latest processed_at
 -- (no processed_at sorts before any timestamp; ties keep row order, last wins). Whether the winning
@@ -50,6 +58,7 @@ CREATE OR REPLACE MACRO current_versions(raw_table, table_label) AS TABLE
         SELECT *
         FROM query_table(raw_table)
         WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = table_label)
+          AND known_at_cutoff(processed_at, (SELECT as_known_at FROM run_parameters))
     ),
     winning_version AS (
         SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq

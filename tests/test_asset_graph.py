@@ -53,7 +53,7 @@ def test_parsed_reads_agree_with_a_word_scan_of_each_model():
 
 def test_table_macro_arguments_and_pivots_are_read():
     m = catalog()
-    assert m["stg_pharmacy_claim"].reads == {"raw_pharmacy_claim", "row_rejects"}
+    assert m["stg_pharmacy_claim"].reads == {"raw_pharmacy_claim", "row_rejects", "run_parameters"}
     assert m["core_member_condition"].reads == {"core_member", "ref_core_disease", "core_condition_evidence"}
     assert "grid" not in m["core_member_condition"].reads  # a CTE is not a table
 

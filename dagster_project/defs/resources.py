@@ -18,6 +18,8 @@ class MtmRunResource(dg.ConfigurableResource):
     as_of: str = ""
     settings_file: str = ""
     source: str = "canonical"
+    #: the audit cut-off (mtm run --as-known-at), ISO timestamp; empty = none
+    as_known_at: str = ""
     #: set by `mtm run` so that a failure can be recorded under the same id; else Dagster's run id
     run_id: str = ""
 
@@ -32,6 +34,7 @@ class MtmRunResource(dg.ConfigurableResource):
             settings_file=self.settings_file or None,
             source=self.source,
             run_id=self.run_id or run_id,
+            as_known_at=self.as_known_at or None,
         )
 
 

@@ -52,7 +52,13 @@ def extract_delivery_sensor(context: dg.SensorEvaluationContext):
     Each delivery (folder name + marker time) starts one run: the run key lets the daemon drop a repeat,
     and the cursor (the keys already requested) keeps an evaluation from asking again at all.
     """
+    from pipelines.publish import home_is_busy
+    from pipelines.run_context import default_home
+
     inbox = Path(os.environ.get("MTM_INBOX", "inbox"))
+    home = default_home().resolve()
+    if home_is_busy(home):  # a manual `mtm run` holds the home: ask again at the next evaluation
+        return dg.SkipReason(f"a run is in progress on {home}; deliveries are picked up when it has finished")
     if not inbox.is_dir():
         return dg.SkipReason(f"inbox {inbox} does not exist")
     seen = set(json.loads(context.cursor)) if context.cursor else set()

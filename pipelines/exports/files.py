@@ -112,7 +112,7 @@ EXPORTS: tuple[Export, ...] = (
     Export("pending_fills", ("core_fill",), ("pending_fills.csv",),
            table_files("pending_fills", "csv", query=PENDING_FILLS),
            "pending_fills.csv: fills of known members outside every Part D span (held, not counted)"),
-    Export("outreach_list", ("outreach_list", "tmr_worklist"),
+    Export("outreach_list", ("outreach_list", "tmr_worklist", "run_parameters"),
            ("outreach_list.csv", "outreach_list.xlsx", "tmr_worklist.csv"), write_outreach,
            "outreach_list.csv and .xlsx: member x CMR service due, with priority, reasons and contact details "
            "(PHI); tmr_worklist.csv (and its sheet): the pharmacist's TMR desk-review list"),

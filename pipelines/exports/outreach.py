@@ -48,16 +48,20 @@ def write_outreach_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[s
     service_at = list(OUTREACH_COLUMNS).index("service")
     sheets = {service: (OUTREACH_COLUMNS, [r for r in rows if r[service_at] == service]) for service in CALL_SERVICES}
     sheets[TMR_SHEET] = (TMR_COLUMNS, tmr_rows)
-    write_outreach_xlsx(sheets, folder / "outreach_list.xlsx")
+    as_of = scalar(con, "SELECT as_of_date FROM run_parameters")
+    write_outreach_xlsx(sheets, folder / "outreach_list.xlsx", created=dt.datetime.combine(as_of, dt.time()))
     return {**{service: len(sheets[service][1]) for service in CALL_SERVICES}, "tmr": len(tmr_rows)}
 
 
-def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path) -> None:
-    """One sheet per name, in order: its columns (name -> (kind, width)) and its rows."""
+def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
+                        created: dt.datetime | None = None) -> None:
+    """One sheet per name, in order: its columns (name -> (kind, width)) and its rows. ``created`` (the
+    workbook's creation stamp) is the run's as-of date, not the clock: the same run gives the same bytes."""
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
         "default_date_format": "yyyy-mm-dd",
     })
+    workbook.set_properties({"created": created or dt.datetime(2000, 1, 1)})
     try:
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                       "valign": "top"})

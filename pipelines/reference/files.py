@@ -28,6 +28,7 @@ VERSIONED_FILES = (
     "cms_mtm_parameters.csv",
     "drug_interactions.csv",
     "icd10cm_codes.csv.gz",
+    "icd10cm_code_years.csv.gz",
     "icd9cm_codes.csv.gz",
 )
 

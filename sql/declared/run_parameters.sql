@@ -28,5 +28,6 @@ CREATE OR REPLACE TABLE run_parameters (
     priority_part_d_drugs       DOUBLE NOT NULL,
     priority_projected_cost     DOUBLE NOT NULL,
     priority_drug_interaction   DOUBLE NOT NULL,
-    member_status_delivered     BOOLEAN NOT NULL
+    member_status_delivered     BOOLEAN NOT NULL,
+    as_known_at                 TIMESTAMP               -- the audit cut-off (mtm run --as-known-at), or NULL
 )

@@ -1,7 +1,21 @@
 -- Valid diagnosis codes (input-contract.md "Bad input"): every code of the ICD-10-CM and ICD-9-CM code sets
--- and every prefix of length >= 3 of it (category, subcategory or billable code; dots ignored).
-SELECT DISTINCT '10' AS icd_version, left(c.code, r.n) AS code
-FROM seed_icd10cm_codes AS c, range(3, length(c.code) + 1) AS r(n)
+-- and every prefix of length >= 3 of it (category, subcategory or billable code; dots ignored), with the
+-- first and last ICD-10-CM fiscal year it is valid in. seed_icd10cm_code_years lists the codes not valid in
+-- every shipped year (PROVENANCE.md); a prefix is valid in the years of any code it begins. ICD-9-CM: no years.
+WITH years AS (
+    SELECT code, CAST(first_fy AS INTEGER) AS first_fy, CAST(last_fy AS INTEGER) AS last_fy
+    FROM seed_icd10cm_code_years
+),
+bounds AS (SELECT min(first_fy) AS first_fy, max(last_fy) AS last_fy FROM years),
+icd10 AS (
+    SELECT c.code, coalesce(y.first_fy, b.first_fy) AS first_fy, coalesce(y.last_fy, b.last_fy) AS last_fy
+    FROM seed_icd10cm_codes AS c
+    CROSS JOIN bounds AS b
+    LEFT JOIN years AS y ON y.code = c.code
+)
+SELECT '10' AS icd_version, left(i.code, r.n) AS code, min(i.first_fy) AS first_fy, max(i.last_fy) AS last_fy
+FROM icd10 AS i, range(3, length(i.code) + 1) AS r(n)
+GROUP BY ALL
 UNION ALL
-SELECT DISTINCT '9', left(c.code, r.n)
+SELECT DISTINCT '9', left(c.code, r.n), CAST(NULL AS INTEGER), CAST(NULL AS INTEGER)
 FROM seed_icd9cm_codes AS c, range(3, length(c.code) + 1) AS r(n)

@@ -10,7 +10,7 @@ SELECT 'eligibility', _file, _row, 'enrollment_start_date',
 FROM stg_eligibility_overlap
 UNION ALL
 SELECT 'medical_claim', _file, _row, position_name,
-       'diagnosis code not in the ICD-' || icd_version || '-CM code set (dropped from the claim)',
+       'diagnosis code not in the ICD-' || icd_version || '-CM code set' || code_year_note || ' (dropped from the claim)',
        code, false
 FROM stg_diagnosis_all
 WHERE NOT is_valid

@@ -384,22 +384,40 @@ def add_synthetic_catalog(chosen: dict[str, dict], products: dict, codes: dict[s
             }
 
 
+#: the ICD-10-CM fiscal years of the two shipped code files; FY2025 lies between them and is not shipped
+ICD10_FIRST_FY, ICD10_LAST_FY = 2024, 2026
+
+
 def build_icd(shared: Path) -> None:
     codes10: set[str] = set()
     with (shared / "ref_icd10cm" / "icd10cm_codes_fy2024_billable.csv").open(newline="") as fh:
-        codes10 |= {r["code"].strip().upper() for r in csv.DictReader(fh)}
+        billable_first = {r["code"].strip().upper() for r in csv.DictReader(fh)}
+    codes10 |= billable_first
     with (shared / "ref_icd10cm" / "icd10cm_2026_april_all_codes.csv").open(newline="") as fh:
-        codes10 |= {
-            r["code"].replace(".", "").strip().upper()
-            for r in csv.DictReader(fh)
-            if r["level_type"] not in ("chapter", "block")
-        }
+        rows = list(csv.DictReader(fh))
+    codes10 |= {r["code"].replace(".", "").strip().upper() for r in rows if r["level_type"] not in ("chapter", "block")}
+    billable_last = {r["code"].replace(".", "").strip().upper() for r in rows if r["is_billable_leaf"] == "1"}
+    build_icd_years(billable_first, billable_last)
     with (shared / "ref_icd9cm" / "icd9cm_dx_v32_fy2015.csv").open(newline="") as fh:
         codes9 = {r["dgns_cd"].strip().upper() for r in csv.DictReader(fh)}
     for name, codes in (("icd10cm_codes.csv.gz", codes10), ("icd9cm_codes.csv.gz", codes9)):
         # mtime=0: byte-identical output on every rebuild, so the version hash only moves with content
         with open(DATA_DIR / name, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
             gz.write(("code\n" + "".join(f"{c}\n" for c in sorted(codes) if c)).encode())
+
+
+def build_icd_years(billable_first: set[str], billable_last: set[str]) -> None:
+    """icd10cm_code_years.csv.gz: the billable codes not valid in every shipped fiscal year.
+
+    A code billable in FY2024 but not FY2026 was deleted in FY2025 or FY2026: valid FY2024-FY2025; one
+    billable in FY2026 but not FY2024 was added in FY2025 or FY2026: valid FY2025-FY2026 (the FY2025 code
+    set is not available, so FY2025 claims get the benefit of the doubt either way)."""
+    middle = ICD10_FIRST_FY + 1
+    rows = [(c, ICD10_FIRST_FY, middle) for c in billable_first - billable_last]
+    rows += [(c, middle, ICD10_LAST_FY) for c in billable_last - billable_first]
+    with open(DATA_DIR / "icd10cm_code_years.csv.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
+                                                                                 mtime=0) as gz:
+        gz.write(("code,first_fy,last_fy\n" + "".join(f"{c},{a},{b}\n" for c, a, b in sorted(rows))).encode())
 
 
 def write_csv(name: str, columns: list[str], rows: list[dict]) -> None:

@@ -1,0 +1,56 @@
+"""Shared helpers of the reliability suite: published files compared byte for byte, the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+#: manifest keys that legitimately differ between two runs of the same input
+VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_dirs", "settings_file", "code_version")
+
+
+def published_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a run folder (recursively) except the manifest, with its bytes."""
+    files = {}
+    for path in sorted(Path(folder).rglob("*")):
+        rel = str(path.relative_to(folder))
+        if path.is_file() and rel != "run_manifest.json" and not rel.startswith("data_docs"):
+            files[rel] = path.read_bytes()
+    return files
+
+
+def stable_manifest(folder: Path) -> dict:
+    """The manifest without run ids, timestamps, timings and paths, and with input files by table and rows only
+    (a delivery in two parts has other file names than one file)."""
+    manifest = json.loads((Path(folder) / "run_manifest.json").read_text())
+    for key in VOLATILE_MANIFEST_KEYS:
+        manifest.pop(key, None)
+    manifest.pop("input_files", None)
+    return manifest
+
+
+def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None) -> Path:
+    """The real asset graph, published, as `mtm run` runs it (Great Expectations sampling off: its suites
+    have tests of their own)."""
+    from dagster_project.run import run_pipeline
+    from pipelines.run_context import RunContext
+
+    settings = Path(home).parent / f"{Path(home).name}_settings.toml"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    settings.write_text("[validation]\ngx_sample_rows = 0\n")
+    return run_pipeline(RunContext.create(home=home, extract_dirs=list(extracts), as_of=as_of,
+                                          settings_file=settings, as_known_at=as_known_at))
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    """`mtm ...` in-process as a user runs it; no traceback may reach the user, whatever happens."""
+    from pipelines.cli import main
+
+    result = CliRunner().invoke(main, list(args))
+    out, err = result.stdout, result.stderr
+    assert "Traceback" not in out + err, out + err
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"mtm {' '.join(args)} raised {result.exception!r}\n{out}{err}")
+    return result.exit_code, out, err
