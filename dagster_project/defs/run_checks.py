@@ -119,11 +119,14 @@ OPTED_OUT_AND_LISTED = """
 
 #: new enrollees of this run (no earlier ledger row in that contract) whose initial CMR offer is already late:
 #: enrolled on D, the offer is due 60 days later, so this is never expected
+#: members this run enrols itself (enrollment_source 'run'): their clock starts at D. Seeded rosters, enrolments
+#: inferred from earlier service events and rollovers carry real earlier dates (targeting-rules.md section 6).
 CMR_CLOCK_IN_PAST = """
     SELECT count(*) FROM tgt_ledger_next AS n
     CROSS JOIN run_parameters AS p
     WHERE NOT EXISTS (SELECT 1 FROM mtm_enrollment_ledger AS l
                       WHERE l.member_id = n.member_id AND l.contract_id = n.contract_id)
+      AND n.enrollment_source = 'run'
       AND n.mtm_enrollment_date + 60 < p.as_of_date"""
 
 
