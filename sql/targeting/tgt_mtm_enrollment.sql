@@ -1,6 +1,8 @@
 -- MTM enrollment status on D for every ledger row of the contract year. Opt-outs are derived as of D:
 -- the earliest of an opt-out stated by a seeded roster (mtm ledger import; kept as the roster says it,
--- when dated on or before D), a recorded opted_out event on or after the enrollment date (with its reason),
+-- when dated on or before D), a recorded opted_out event on or after the enrollment date (with its reason;
+-- for an enrollment inferred from earlier service events, any opted_out event of the contract year up to D:
+-- section 6, "an opted_out event ... before D is honoured the same way"),
 -- death ('death', on the death date), and leaving the contract ('disenrolled', on the last covered
 -- day in that contract) — so re-running an earlier date shows the status as it was then.
 WITH p AS (SELECT * FROM run_parameters),
@@ -10,7 +12,8 @@ recorded AS (
     FROM tgt_ledger_next AS l
     JOIN tgt_mtm_event AS e
       ON e.member_id = l.member_id AND e.contract_id = l.contract_id
-     AND e.event_type = 'opted_out' AND e.event_date >= l.mtm_enrollment_date
+     AND e.event_type = 'opted_out'
+     AND (e.event_date >= l.mtm_enrollment_date OR l.enrollment_source = 'inferred_from_events')
     GROUP BY l.member_id, l.contract_id
 ),
 contract_cover AS (
