@@ -149,6 +149,9 @@ def fmt(value) -> str:
 
 
 def pct(value) -> str:
+    """A rate as a percentage; a rate hidden in the metrics files (to protect a small cell) is "not shown"."""
+    if isinstance(value, str):
+        return "not shown"
     return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
 
 
@@ -466,6 +469,12 @@ def measure_sort_key(measure_id: str) -> tuple[int, str]:
 
 # ------------------------------------------------------------------------------ helper 14's run files
 
+def rate_value(text: str | None) -> float | None:
+    """A rate cell of quality_measures.csv: a number, or None when empty or hidden (it would reveal a cell)."""
+    value = number(text)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
 def read_measures(folder: Path) -> list[dict] | None:
     """quality_measures.csv as the page may show it (counts re-checked, rates hidden with their counts)."""
     rows = read_csv(folder / "quality_measures.csv")
@@ -479,9 +488,9 @@ def read_measures(folder: Path) -> list[dict] | None:
             "contract_id": r["contract_id"], "measure_id": r["measure_id"],
             "measure_name": r.get("measure_name") or r["measure_id"],
             "numerator": numerator, "denominator": denominator,
-            "rate": number(r.get("rate")) if exact else None,
-            "year_end_low": number(r.get("year_end_low")) if exact else None,
-            "year_end_high": number(r.get("year_end_high")) if exact else None,
+            "rate": rate_value(r.get("rate")) if exact else None,
+            "year_end_low": rate_value(r.get("year_end_low")) if exact else None,
+            "year_end_high": rate_value(r.get("year_end_high")) if exact else None,
             "recoverable_members": shown_count(number(r.get("recoverable_members"))),
             "too_small": str(r.get("too_small_to_rate", "")).strip().lower() in ("true", "1", "t", "yes"),
             "lower_is_better": str(r.get("lower_is_better", "")).strip().lower() in ("true", "1", "t", "yes"),
