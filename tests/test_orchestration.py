@@ -182,7 +182,8 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
         assert phi not in summary
     summary_meta = result.asset_materializations_for_node("member_summary")[0].metadata
-    assert summary_meta["targeting_rate"].value == 1.0
+    assert summary_meta["members_meeting_criteria"].value == "<11"
+    assert summary_meta["targeting_rate"].value == "suppressed"  # 3 of 3 would give the count back
     evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
     assert evaluations[("tgt_ledger_next", "cmr_clock_not_in_past")].passed
     assert evaluations[("outreach_list", "no_opted_out_member_listed")].passed
