@@ -121,7 +121,7 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     backfilled = tmp_path / "backfilled"
     proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
                            "--extract", str(ex), "--home", str(backfilled)],
-                          capture_output=True, text=True, env=_env(), timeout=600)
+                          capture_output=True, text=True, env=_env(), timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
