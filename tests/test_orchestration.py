@@ -174,7 +174,9 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     folder = tmp_path / "home" / "runs" / DATES[-1]
     assert published["run_folder"].value == str(folder)
     assert published["data_docs"].value == str(folder / "data_docs" / "index.html")
-    assert "dashboard" not in published  # linked only when the run folder has dashboard.html
+    assert (folder / "dashboard.html").exists()  # issue 15's dashboard: linked because the run has it
+    assert published["dashboard"].value == str(folder / "dashboard.html")
+    assert published["dashboard_url"].value == (folder / "dashboard.html").as_uri()
     listed = len((folder / "outreach_list.csv").read_text().splitlines()) - 1
     assert listed > 0 and published["rows"].value == {"member_summary": 3, "outreach_list": listed, "rejects": 0}
     assert published["targeting"].value["by_reason"] == {"02": "<11"}  # small cells suppressed
