@@ -121,7 +121,7 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     backfilled = tmp_path / "backfilled"
     proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
                            "--extract", str(ex), "--home", str(backfilled)],
-                          capture_output=True, text=True, env=_env(), timeout=600)
+                          capture_output=True, text=True, env=_env(), timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
@@ -174,15 +174,19 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     folder = tmp_path / "home" / "runs" / DATES[-1]
     assert published["run_folder"].value == str(folder)
     assert published["data_docs"].value == str(folder / "data_docs" / "index.html")
-    assert "dashboard" not in published  # linked only when the run folder has dashboard.html
-    assert published["rows"].value == {"member_summary": 3, "outreach_list": 6, "rejects": 0}
+    assert (folder / "dashboard.html").exists()  # issue 15's dashboard: linked because the run has it
+    assert published["dashboard"].value == str(folder / "dashboard.html")
+    assert published["dashboard_url"].value == (folder / "dashboard.html").as_uri()
+    listed = len((folder / "outreach_list.csv").read_text().splitlines()) - 1
+    assert listed > 0 and published["rows"].value == {"member_summary": 3, "outreach_list": listed, "rejects": 0}
     assert published["targeting"].value["by_reason"] == {"02": "<11"}  # small cells suppressed
     summary = published["summary"].value
     assert f"MTM run as of {DATES[-1]}" in summary and "| meeting the MTM criteria | <11 |" in summary
     for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
         assert phi not in summary
     summary_meta = result.asset_materializations_for_node("member_summary")[0].metadata
-    assert summary_meta["targeting_rate"].value == 1.0
+    assert summary_meta["members_meeting_criteria"].value == "<11"
+    assert summary_meta["targeting_rate"].value == "suppressed"  # 3 of 3 would give the count back
     evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
     assert evaluations[("tgt_ledger_next", "cmr_clock_not_in_past")].passed
     assert evaluations[("outreach_list", "no_opted_out_member_listed")].passed

@@ -1,7 +1,7 @@
 """What an analyst reads on an asset in the Dagster UI: counts, a markdown summary, links (issue 17).
 
-Counts only, never a member id or PHI; counts of 1-10 members in a breakdown are shown as "<11"
-(small-cell suppression, as in every aggregate the project publishes).
+Counts only, never a member id or PHI; member counts go through the project's small-cell suppression
+(pipelines.privacy: 1-10 reads "<11", and a cell that would give one back is hidden too).
 """
 
 from __future__ import annotations
@@ -10,31 +10,40 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 
+from pipelines import privacy
 from pipelines.db import one_row
 from pipelines.run_context import RunContext
 
 
-def suppressed(count: int) -> int | str:
-    return "<11" if 1 <= count <= 10 else count
-
-
 def _targeting_counts(con: duckdb.DuckDBPyConnection) -> dict:
+    """Members, meeting the criteria, MTM enrolled and members by targeting reason, with small-cell and
+    complementary suppression (pipelines.privacy): the reasons add up to the members, and the members
+    not meeting the criteria are reason 04, so a hidden cell must not be derivable from the others."""
     total, met, enrolled = one_row(
         con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
              "FROM member_summary")
     by_reason = con.execute("SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall()
-    return {"members": total, "meeting_criteria": met, "mtm_enrolled": enrolled,
-            "by_reason": {reason: suppressed(n) for reason, n in by_reason}}
+    names = ["members", "meeting_criteria", "mtm_enrolled", *(f"reason {r}" for r, _ in by_reason)]
+    frame = pl.DataFrame({"cell": names, "value": [total, met, enrolled, *(n for _, n in by_reason)]})
+    groups = [[0, *range(3, len(names))]]
+    if "reason 04" in names:
+        groups.append([0, 1, names.index("reason 04")])
+    cells = privacy.suppress(frame, groups)
+    shown = {row["cell"]: privacy.display(row["value"], row["suppression"]) for row in cells.iter_rows(named=True)}
+    return {"members": shown["members"], "meeting_criteria": shown["meeting_criteria"],
+            "mtm_enrolled": shown["mtm_enrolled"],
+            "by_reason": {r: shown[f"reason {r}"] for r, _ in by_reason},
+            "targeting_rate": round(met / total, 4) if total else 0.0}
 
 
 def member_summary_metadata(con: duckdb.DuckDBPyConnection) -> dict:
     t = _targeting_counts(con)
-    rate = t["meeting_criteria"] / t["members"] if t["members"] else 0.0
     return {
-        "members_meeting_criteria": suppressed(t["meeting_criteria"]),
-        "members_mtm_enrolled": suppressed(t["mtm_enrolled"]),
-        "targeting_rate": round(rate, 4),
+        "members_meeting_criteria": t["meeting_criteria"],
+        "members_mtm_enrolled": t["mtm_enrolled"],
+        "targeting_rate": t["targeting_rate"] if "<" not in t["meeting_criteria"] + t["members"] else "suppressed",
         "members_by_targeting_reason": dg.MetadataValue.json(t["by_reason"]),
     }
 
@@ -53,9 +62,9 @@ def _markdown(ctx: RunContext, rows: dict, t: dict, rejects: list, folder: Path)
              f"Published to `{folder}`.", "",
              "| measure | count |", "|---|---|",
              f"| Part D members | {t['members']} |",
-             f"| meeting the MTM criteria | {suppressed(t['meeting_criteria'])} |",
-             f"| MTM enrolled | {suppressed(t['mtm_enrolled'])} |"]
-    lines += [f"| rows: {name} | {n} |" for name, n in rows.items()]
+             f"| meeting the MTM criteria | {t['meeting_criteria']} |",
+             f"| MTM enrolled | {t['mtm_enrolled']} |"]
+    lines += [f"| outreach list rows (member x service) | {rows['outreach_list']} |"]
     lines += ["", "**Members by targeting reason**", "", "| reason | members |", "|---|---|"]
     lines += [f"| {reason} | {n} |" for reason, n in t["by_reason"].items()]
     if rejects:

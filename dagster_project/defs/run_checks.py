@@ -108,19 +108,17 @@ def ndc_identified_share(context: dg.AssetCheckExecutionContext, mtm: MtmRunReso
     )
 
 
-#: listed members who opted out of MTM in that contract (recorded opt-out, or a request this year)
+#: listed members whose MTM status at D in that contract is opted out (a recorded or seeded opt-out; death
+#: and leaving the contract are the other gate's business)
 OPTED_OUT_AND_LISTED = """
     SELECT count(DISTINCT (o.member_id, o.contract_id)) FROM outreach_list AS o
     WHERE EXISTS (SELECT 1 FROM tgt_mtm_enrollment AS e
                   WHERE e.member_id = o.member_id AND e.contract_id = o.contract_id
-                    AND e.opt_out_reason IS NOT NULL AND e.opt_out_reason NOT IN ('death', 'disenrolled'))
-       OR EXISTS (SELECT 1 FROM tgt_opt_out_request AS r
-                  WHERE r.member_id = o.member_id AND r.contract_id = o.contract_id)"""
+                    AND e.opt_out_reason IS NOT NULL AND e.opt_out_reason NOT IN ('death', 'disenrolled'))"""
 
-#: new enrollees of this run (no earlier ledger row in that contract) whose initial CMR offer is already late:
-#: enrolled on D, the offer is due 60 days later, so this is never expected
-#: members this run enrols itself (enrollment_source 'run'): their clock starts at D. Seeded rosters, enrolments
-#: inferred from earlier service events and rollovers carry real earlier dates (targeting-rules.md section 6).
+#: new enrollees of this run (source 'run', no earlier ledger row in that contract) whose initial CMR offer is
+#: already late: enrolled on D, the offer is due 60 days later, so this is never expected. Rows inferred from
+#: service events or rolled over carry earlier dates on purpose and are not new to the program.
 CMR_CLOCK_IN_PAST = """
     SELECT count(*) FROM tgt_ledger_next AS n
     CROSS JOIN run_parameters AS p
