@@ -16,7 +16,7 @@ import pytest
 
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.exports.dashboard import CHART_TITLES, write_dashboard
-from pipelines.privacy import SUPPRESSED, suppress_groups, suppress_small_counts
+from pipelines.privacy import COMPLEMENTARY_LABEL, SUPPRESSED, suppress_groups, suppress_small_counts
 from pipelines.run_context import RunContext, duckdb_config
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
@@ -144,14 +144,14 @@ STANDALONE = re.compile(r"(?<![\w.,+:/-])\d{1,3}(?:,\d{3})*(?![\w.,%:/-]|,\d)")
 
 
 def test_privacy_rule_hides_small_cells_and_their_complement():
+    # the metrics files' algorithm (pipelines/privacy.py): small cells read "<11", their complements "suppressed"
     assert suppress_small_counts([0, 11, 10, 1]) == [0, 11, SUPPRESSED, SUPPRESSED]
-    assert suppress_small_counts([5, 40, 20]) == [SUPPRESSED, 40, SUPPRESSED]  # 5 = total - 60 otherwise
-    assert suppress_small_counts([5, 0, 0]) == [SUPPRESSED, 0, 0]  # the total is itself 5, hidden elsewhere
+    assert suppress_small_counts([5, 40, 20]) == [SUPPRESSED, 40, COMPLEMENTARY_LABEL]  # 5 = total - 60 otherwise
     # a cell hidden as a complement in a column makes its row need a complement too
     cells = {("A", "x"): 5, ("B", "x"): 30, ("All", "x"): 35, ("A", "y"): 50, ("A", "z"): 60}
     shown = suppress_groups(cells, [[("A", "x"), ("B", "x"), ("All", "x")], [("A", "x"), ("A", "y"), ("A", "z")]])
-    assert shown == {("A", "x"): SUPPRESSED, ("B", "x"): SUPPRESSED, ("All", "x"): 35, ("A", "y"): SUPPRESSED,
-                     ("A", "z"): 60}
+    assert shown == {("A", "x"): SUPPRESSED, ("B", "x"): COMPLEMENTARY_LABEL, ("All", "x"): 35,
+                     ("A", "y"): COMPLEMENTARY_LABEL, ("A", "z"): 60}
 
 
 def test_every_published_run_has_its_dashboard(run):
