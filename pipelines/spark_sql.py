@@ -79,8 +79,17 @@ def _spark_functions(node: exp.Expr) -> exp.Expr:
     """DuckDB functions sqlglot copies verbatim although Spark lacks them, mapped by hand.
 
     ``regexp_full_match(x, p)`` (whole-string match) becomes ``x RLIKE '^(?:p)$'`` (Spark's RLIKE finds
-    a match anywhere, so the pattern is anchored).
+    a match anywhere, so the pattern is anchored); a list comprehension ``[f(n) FOR n IN xs]`` becomes
+    ``TRANSFORM(xs, n -> f(n))`` (sqlglot would write a Python-like form Spark does not accept).
     """
+    comprehension = node.expressions[0] if isinstance(node, exp.Array) and len(node.expressions) == 1 else None
+    if isinstance(comprehension, exp.Comprehension) and not comprehension.args.get("condition"):
+        variable = comprehension.expression
+        body = comprehension.this.copy().transform(
+            lambda n: exp.to_identifier(variable.name) if isinstance(n, exp.Column) and not n.table
+            and n.name == variable.name else n)
+        return exp.Transform(this=comprehension.args["iterator"].copy(),
+                             expression=exp.Lambda(this=body, expressions=[exp.to_identifier(variable.name)]))
     if isinstance(node, exp.RegexpFullMatch) and isinstance(node.expression, exp.Literal):
         anchored = exp.Literal.string(f"^(?:{node.expression.this})$")
         return exp.RegexpLike(this=node.this, expression=anchored)

@@ -30,6 +30,7 @@ def test_model_transpiles_to_spark(name: str) -> None:
     macro_calls = [m for m in macro_bodies() if re.search(rf"\b{m}\s*\(", spark, re.IGNORECASE)]
     assert not macro_calls, f"{name}: macros left unexpanded: {macro_calls}"
     assert not DUCKDB_ONLY.search(spark), f"{name}: DuckDB-only function left: {DUCKDB_ONLY.search(spark)}"
+    assert not re.search(r"\bFOR\s+\w+\s+IN\b", spark), f"{name}: a list comprehension Spark cannot read"
 
 
 @pytest.mark.parametrize("value", ["1234-5678-90", "12345-678-90", "12345-6789-1", " 12345678901\t", "1234567890",
