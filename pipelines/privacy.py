@@ -27,8 +27,10 @@ hidden (a rate and its denominator give the numerator back).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import polars as pl
+if TYPE_CHECKING:  # polars loads in ~1 s: imported where a frame is built, not at `mtm run` start
+    import polars as pl
 
 SMALL_MAX = 10
 SMALL_LABEL = "<11"
@@ -44,6 +46,7 @@ def is_small(value: float | int | None) -> bool:
 
 def groups_by(frame: pl.DataFrame, keys: Sequence[str], where: pl.Expr | None = None) -> list[list[int]]:
     """Row indices of ``frame`` grouped by ``keys`` (rows where ``where`` holds): one equation each."""
+    import polars as pl
     indexed = frame.with_row_index("_row")
     if where is not None:
         indexed = indexed.filter(where)
@@ -54,6 +57,7 @@ def groups_by(frame: pl.DataFrame, keys: Sequence[str], where: pl.Expr | None = 
 def suppress(frame: pl.DataFrame, groups: Iterable[Sequence[int]] = (), value: str = "value",
              published: str | None = "published") -> pl.DataFrame:
     """Return ``frame`` with a ``suppression`` column (None, "primary", "complementary")."""
+    import polars as pl
     values = frame[value].to_list()
     shown = (frame[published].to_list() if published and published in frame.columns
              else [True] * len(values))
@@ -120,6 +124,7 @@ def suppress_groups(counts: dict[Hashable, int], groups: Iterable[Sequence[Hasha
     total's own key belongs in the group when it is shown). Keys missing from ``counts`` are ignored. The
     algorithm is :func:`suppress`, so the dashboard hides exactly what the metrics files hide.
     """
+    import polars as pl
     keys = list(counts)
     index = {key: i for i, key in enumerate(keys)}
     by_index = [[index[key] for key in group if key in index] for group in groups]

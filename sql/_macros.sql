@@ -53,6 +53,9 @@ CREATE OR REPLACE MACRO known_at_cutoff(processed_at, as_known_at) AS (
 -- rows that passed the row checks, then per claim_id the version with the latest processed_at
 -- (no processed_at sorts before any timestamp; ties keep row order, last wins). Whether the winning
 -- version is a reversal is left to the caller.
+-- Most claim ids have one version: only ids that occur more than once go through the (wide, costly)
+-- choice of the winner; a claim id seen once is its own current version (claim_id is required, so
+-- never NULL here).
 CREATE OR REPLACE MACRO current_versions(raw_table, table_label) AS TABLE
     WITH valid AS (
         SELECT *
@@ -60,12 +63,17 @@ CREATE OR REPLACE MACRO current_versions(raw_table, table_label) AS TABLE
         WHERE _seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = table_label)
           AND known_at_cutoff(processed_at, (SELECT as_known_at FROM run_parameters))
     ),
+    repeated_claim AS (
+        SELECT claim_id FROM valid GROUP BY claim_id HAVING count(*) > 1
+    ),
     winning_version AS (
         SELECT arg_max(_seq, (coalesce(try_cast(processed_at AS TIMESTAMP), TIMESTAMP '0001-01-01'), _seq)) AS _seq
         FROM valid
+        WHERE claim_id IN (SELECT claim_id FROM repeated_claim)
         GROUP BY claim_id
     )
-    SELECT * FROM valid WHERE _seq IN (SELECT _seq FROM winning_version);
+    SELECT * FROM valid
+    WHERE claim_id NOT IN (SELECT claim_id FROM repeated_claim) OR _seq IN (SELECT _seq FROM winning_version);
 
 -- Arithmetic that must be exact for audit: money is never rounded through floating point.
 

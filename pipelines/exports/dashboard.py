@@ -21,13 +21,16 @@ import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
 import duckdb
 import jinja2
 
 from pipelines.exports.outreach import SERVICE_TITLES
 from pipelines.privacy import HIDDEN_LABELS, SUPPRESSED, is_small, suppress_groups, suppress_small_counts
+
+if TYPE_CHECKING:  # altair takes seconds to import: loaded when the dashboard is drawn, not at `mtm run` start
+    import altair as alt
 
 ALL = "all"
 NOT_COMPUTED = "Not computed in this run."
@@ -164,13 +167,19 @@ def share(part, whole) -> float | None:
 
 # ------------------------------------------------------------------------------------------- charts
 
-# Bars have no axis (each is labelled); a chart of zeros and "<11" still has a scale from 0 to 1.
-POS_X = alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
+def _pos_x() -> alt.X:
+    """Bars have no axis (each is labelled); a chart of zeros and "<11" still has a scale from 0 to 1."""
+    import altair as alt
+
+    return alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
 
 
 def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: str = "#2f6f9f"
                 ) -> alt.LayerChart | alt.FacetChart:
     """Horizontal bars labelled with the shown value ("<11" sits at zero: it has no bar)."""
+    import altair as alt
+
+    POS_X = _pos_x()  # noqa: N806  (the name the chart code below was written with)
     y = alt.Y(f"{category}:N", sort=sort, title=None, axis=alt.Axis(labelLimit=230))
     bars = base.mark_bar(color=color).encode(y=y, x=POS_X, tooltip=[f"{category}:N", "label:N"])
     text = base.mark_text(align="left", dx=4).encode(y=y, x=POS_X, text="label:N")
@@ -179,6 +188,9 @@ def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: s
 
 def chart_specs() -> dict[str, dict]:
     """One Vega-Lite spec per chart; each view's rows are given as the dataset ``rows``."""
+    import altair as alt
+
+    POS_X = _pos_x()  # noqa: N806
     rows = alt.Data(name="rows")
     base = alt.Chart(rows)
     funnel = _label_bars(base, "step", list(FUNNEL_STEPS.values()))
@@ -541,6 +553,7 @@ def measure_history(folders: Iterable[tuple[str, Path]]) -> list[dict]:
 @functools.cache
 def vega_javascript() -> str:
     """Vega, Vega-Lite and vega-embed as one script, from the installed vl-convert wheel (no network)."""
+    import altair as alt
     import vl_convert
 
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
@@ -571,6 +584,8 @@ def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest:
 
 
 def render_dashboard(data: dict) -> str:
+    import altair as alt
+
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     return env.get_template(TEMPLATE.name).render(

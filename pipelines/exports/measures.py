@@ -12,9 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # polars loads in ~1 s: imported where a frame is built, not at `mtm run` start
+    import polars as pl
 
 from pipelines import run_report
 from pipelines.db import scalar
@@ -54,6 +57,7 @@ def suppressed_quality_measures(frame: pl.DataFrame) -> list[dict]:
     numerator + non-numerator = denominator; recoverable + not recoverable = non-numerator (adherence);
     the non-numerator and not-recoverable counts are implied, not shown. Rates and year-end ranges are
     hidden when a count they are computed from is hidden."""
+    import polars as pl
     cells = []
     for r, row in enumerate(frame.iter_rows(named=True)):
         den, num = row["denominator"], row["numerator"]
@@ -108,6 +112,7 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     cumulative(m-1) + new(m); offered within 60 days + not offered = new enrollees of the month;
     criteria reasons 01 + 02 + 03 + 04 (not shown) = Part D enrollees in the month of D. A rate is hidden
     when its numerator or denominator is (the rate and one of them give the other back)."""
+    import polars as pl
     counts = frame.filter(~pl.col("is_rate"))
     offered = (counts.filter(pl.col("metric").is_in(["cmr_offered_within_60_days", "mtm_enrolled_new"]))
                .pivot(on="metric", index=["as_of_date", "contract_id", "month"], values="value"))
@@ -163,6 +168,7 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
 def suppressed_whatif(frame: pl.DataFrame) -> list[dict]:
     """Equations per contract: a combination's count - the current settings' count = its change (for
     members meeting and for the CMR workload); workload + CMRs done (not shown) = members meeting."""
+    import polars as pl
     cells: list[tuple[int, str, int, bool]] = []
     groups: list[list[int]] = []
     current: dict[str, int] = {}
