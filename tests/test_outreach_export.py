@@ -102,5 +102,7 @@ def test_dagster_registers_the_outreach_asset_and_its_gates():
 
     assert checks("outreach_list") == {"outreach_no_excluded_members", "outreach_all_mtm_enrolled",
                                        "outreach_ranks_dense", "outreach_hospice_at_bottom",
-                                       "outreach_one_row_per_member_service", "outreach_no_tmr_on_call_list"}
+                                       "outreach_one_row_per_member_service", "outreach_no_tmr_on_call_list",
+                                       # the run checks of issue 17 on the same table
+                                       "no_opted_out_member_listed", "row_count_vs_previous_run"}
     assert checks("tmr_worklist") == {"outreach_tmr_worklist_enrolled_once"}
