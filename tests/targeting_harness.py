@@ -67,3 +67,26 @@ def ledger(home: Path) -> list[tuple]:
             "FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
     finally:
         con.close()
+
+
+def merge_scenarios(*scenarios: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """One extract from several tests' scenarios (table -> rows), so that one real run serves them all.
+
+    The rules are per member, so scenarios that use distinct member ids cannot see each other; a member id
+    (or claim id) in two scenarios would let them, and is refused."""
+    merged: dict[str, list[dict]] = {}
+    owner: dict[str, int] = {}
+    claims: set[str] = set()
+    for number, scenario in enumerate(scenarios):
+        members = {row["member_id"] for rows in scenario.values() for row in rows}
+        shared = sorted(m for m in members if owner.get(m, number) != number)
+        if shared:
+            raise ValueError(f"member ids {shared} are in two scenarios: give each scenario its own members")
+        owner |= dict.fromkeys(members, number)
+        scenario_claims = {row["claim_id"] for rows in scenario.values() for row in rows if "claim_id" in row}
+        if scenario_claims & claims:
+            raise ValueError(f"claim ids {sorted(scenario_claims & claims)} are in two scenarios")
+        claims |= scenario_claims
+        for table, rows in scenario.items():
+            merged.setdefault(table, []).extend(rows)
+    return merged
