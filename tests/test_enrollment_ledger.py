@@ -1,8 +1,16 @@
-"""The MTM enrollment ledger across runs (targeting-rules.md section 6), each with the exact ledger."""
+"""The MTM enrollment ledger across runs (targeting-rules.md section 6), each with the exact ledger.
+
+Scenarios that run D1 then D2 on a fresh home share one home (``d1_then_d2``, module scope: each scenario has
+its own member, and the ledger is per member x contract x year); each test checks its member's ledger rows
+exactly, and one test checks the whole shared ledger. Scenarios that start with the one-member qualifying
+run at D1 start from a copy of that run's home (``d1_home``) instead of running it again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -10,7 +18,7 @@ import pytest
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, run_extract
+from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, merge_scenarios, run_extract
 
 D1, D2 = dt.date(2025, 6, 30), dt.date(2025, 9, 30)
 CY = 2025
@@ -24,8 +32,8 @@ def monthly_regimen(member_id: str, start=dt.date(2025, 1, 5), end=D2):
     return fills
 
 
-def qualifying_extract(**overrides):
-    return {"eligibility": [member("M1")], "pharmacy_claim": monthly_regimen("M1"), **overrides}
+def qualifying_extract(member_id: str = "M1", **overrides):
+    return {"eligibility": [member(member_id)], "pharmacy_claim": monthly_regimen(member_id), **overrides}
 
 
 def enrollment_status(home) -> list[tuple]:
@@ -37,12 +45,111 @@ def enrollment_status(home) -> list[tuple]:
         con.close()
 
 
-def test_d1_then_d2_keeps_the_first_enrollment(tmp_path):
+def of(member_id: str, rows: list[tuple]) -> list[tuple]:
+    """The rows (ledger or enrollment status, member id first) of one scenario's member."""
+    return [r for r in rows if r[0] == member_id]
+
+
+# -- one home, runs at D1 then D2: each scenario its own member ---------------------------------------
+
+def contract_change_spans():
+    return [member("MOVER", contract_id="H1234", enrollment_end_date="2025-07-31"),
+            member("MOVER", contract_id="S5678", pbp_id="002", enrollment_start_date="2025-08-01")]
+
+
+def d1_scenarios():
+    return merge_scenarios(
+        qualifying_extract("KEEP"),
+        qualifying_extract("MOVER", eligibility=contract_change_spans()),
+        qualifying_extract("OPTOUT"),
+        qualifying_extract("DIED"),
+    )
+
+
+def d2_scenarios():
+    return merge_scenarios(
+        qualifying_extract("KEEP"),
+        qualifying_extract("MOVER", eligibility=contract_change_spans()),
+        qualifying_extract("OPTOUT", mtm_event=[{"member_id": "OPTOUT", "event_date": "2025-07-15",
+                                                 "event_type": "opted_out", "opt_out_reason": "requested"}]),
+        qualifying_extract("DIED", eligibility=[member("DIED", death_date="2025-08-20")]),
+        # in the extract from D2 on only, opted out in March before any run
+        qualifying_extract("EARLY_OPTOUT", mtm_event=[{"member_id": "EARLY_OPTOUT", "event_date": "2025-03-01",
+                                                       "event_type": "opted_out", "opt_out_reason": "requested"}]),
+    )
+
+
+@pytest.fixture(scope="module")
+def d1_then_d2(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("d1_then_d2")
+    home = tmp / "home"
+    run_extract(tmp, as_of=D1, home=home, name="d1", **d1_scenarios())
+    rows = run_extract(tmp, as_of=D2, home=home, name="d2", **d2_scenarios())
+    return {"home": home, "rows": rows, "ledger": ledger(home), "status": enrollment_status(home)}
+
+
+def test_d1_then_d2_keeps_the_first_enrollment(d1_then_d2):
+    rows = d1_then_d2["rows"]
+    assert of("KEEP", d1_then_d2["ledger"]) == [("KEEP", "H1234", CY, D1, D1)]
+    assert (rows["KEEP"]["mtm_enrollment_date"], rows["KEEP"]["date_met_criteria"]) == (str(D1), str(D1))
+
+
+def test_contract_change_mid_year_disenrolls_and_enrolls_anew(d1_then_d2):
+    assert of("MOVER", d1_then_d2["ledger"]) == [("MOVER", "H1234", CY, D1, D1), ("MOVER", "S5678", CY, D2, D2)]
+    assert of("MOVER", d1_then_d2["status"]) == [
+        ("MOVER", "H1234", D1, dt.date(2025, 7, 31), "disenrolled"),
+        ("MOVER", "S5678", D2, None, None),
+    ]
+    rows = d1_then_d2["rows"]
+    assert (rows["MOVER"]["contract_id"], rows["MOVER"]["mtm_enrolled"]) == ("S5678", "true")
+
+
+def test_requested_opt_out_blocks_re_enrollment_in_the_same_contract_and_year(d1_then_d2):
+    assert of("OPTOUT", d1_then_d2["ledger"]) == [("OPTOUT", "H1234", CY, D1, D1)]
+    rows = d1_then_d2["rows"]
+    assert rows["OPTOUT"]["meets_criteria"] == "true"
+    assert (rows["OPTOUT"]["mtm_enrolled"], rows["OPTOUT"]["opt_out_date"], rows["OPTOUT"]["opt_out_reason"]) == (
+        "false", "2025-07-15", "requested")
+
+
+def test_requested_opt_out_before_any_enrollment_prevents_auto_enrollment(d1_then_d2):
+    assert of("EARLY_OPTOUT", d1_then_d2["ledger"]) == []
+    rows = d1_then_d2["rows"]
+    assert (rows["EARLY_OPTOUT"]["mtm_enrolled"], rows["EARLY_OPTOUT"]["opt_out_reason"]) == ("false", "requested")
+    assert (rows["EARLY_OPTOUT"]["date_met_criteria"], rows["EARLY_OPTOUT"]["mtm_enrollment_date"]) == (str(D2), "")
+
+
+def test_death_after_enrollment_is_a_derived_opt_out(d1_then_d2):
+    assert "DIED" not in d1_then_d2["rows"]
+    assert of("DIED", d1_then_d2["status"]) == [("DIED", "H1234", D1, dt.date(2025, 8, 20), "death")]
+    assert of("DIED", d1_then_d2["ledger"]) == [("DIED", "H1234", CY, D1, D1)]
+
+
+def test_the_shared_ledger_holds_exactly_the_scenarios_rows(d1_then_d2):
+    assert d1_then_d2["ledger"] == sorted([
+        ("DIED", "H1234", CY, D1, D1), ("KEEP", "H1234", CY, D1, D1), ("MOVER", "H1234", CY, D1, D1),
+        ("MOVER", "S5678", CY, D2, D2), ("OPTOUT", "H1234", CY, D1, D1)])
+
+
+# -- scenarios that continue from the one-member qualifying run at D1 ----------------------------------
+
+@pytest.fixture(scope="module")
+def d1_home(tmp_path_factory) -> dict:
+    """A home after one qualifying run of M1 at D1; tests copy it (``continue_from``) and run on."""
+    tmp = tmp_path_factory.mktemp("d1_home")
+    rows = run_extract(tmp, as_of=D1, home=tmp / "home", **qualifying_extract())
+    return {"home": tmp / "home", "rows": rows}
+
+
+def continue_from(d1_home: dict, tmp_path: Path) -> Path:
     home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
-    rows = run_extract(tmp_path, as_of=D2, home=home, **qualifying_extract())
-    assert ledger(home) == [("M1", "H1234", CY, D1, D1)]
-    assert (rows["M1"]["mtm_enrollment_date"], rows["M1"]["date_met_criteria"]) == (str(D1), str(D1))
+    shutil.copytree(d1_home["home"], home, symlinks=True)
+    return home
+
+
+def test_the_d1_home_has_the_first_enrollment(d1_home):
+    assert ledger(d1_home["home"]) == [("M1", "H1234", CY, D1, D1)]
+    assert d1_home["rows"]["M1"]["mtm_enrollment_date"] == str(D1)
 
 
 def test_backfill_d2_then_d1_moves_date_met_criteria_not_the_enrollment_date(tmp_path):
@@ -52,58 +159,12 @@ def test_backfill_d2_then_d1_moves_date_met_criteria_not_the_enrollment_date(tmp
     assert ledger(home) == [("M1", "H1234", CY, D2, D1)]
 
 
-def test_rerunning_a_date_changes_nothing(tmp_path):
-    home = tmp_path / "home"
-    first = run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
+def test_rerunning_a_date_changes_nothing(d1_home, tmp_path):
+    home = continue_from(d1_home, tmp_path)
     once = ledger(home)
     second = run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
     assert ledger(home) == once == [("M1", "H1234", CY, D1, D1)]
-    assert first == second
-
-
-def test_contract_change_mid_year_disenrolls_and_enrolls_anew(tmp_path):
-    home = tmp_path / "home"
-    spans = [member("M1", contract_id="H1234", enrollment_end_date="2025-07-31"),
-             member("M1", contract_id="S5678", pbp_id="002", enrollment_start_date="2025-08-01")]
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract(eligibility=spans))
-    rows = run_extract(tmp_path, as_of=D2, home=home, **qualifying_extract(eligibility=spans))
-    assert ledger(home) == [("M1", "H1234", CY, D1, D1), ("M1", "S5678", CY, D2, D2)]
-    assert enrollment_status(home) == [
-        ("M1", "H1234", D1, dt.date(2025, 7, 31), "disenrolled"),
-        ("M1", "S5678", D2, None, None),
-    ]
-    assert (rows["M1"]["contract_id"], rows["M1"]["mtm_enrolled"]) == ("S5678", "true")
-
-
-def test_requested_opt_out_blocks_re_enrollment_in_the_same_contract_and_year(tmp_path):
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
-    events = [{"member_id": "M1", "event_date": "2025-07-15", "event_type": "opted_out",
-               "opt_out_reason": "requested"}]
-    rows = run_extract(tmp_path, as_of=D2, home=home, **qualifying_extract(mtm_event=events))
-    assert ledger(home) == [("M1", "H1234", CY, D1, D1)]
-    assert rows["M1"]["meets_criteria"] == "true"
-    assert (rows["M1"]["mtm_enrolled"], rows["M1"]["opt_out_date"], rows["M1"]["opt_out_reason"]) == (
-        "false", "2025-07-15", "requested")
-
-
-def test_requested_opt_out_before_any_enrollment_prevents_auto_enrollment(tmp_path):
-    events = [{"member_id": "M1", "event_date": "2025-03-01", "event_type": "opted_out",
-               "opt_out_reason": "requested"}]
-    rows = run_extract(tmp_path, as_of=D2, **qualifying_extract(mtm_event=events))
-    assert ledger(tmp_path / "home") == []
-    assert (rows["M1"]["mtm_enrolled"], rows["M1"]["opt_out_reason"]) == ("false", "requested")
-    assert (rows["M1"]["date_met_criteria"], rows["M1"]["mtm_enrollment_date"]) == (str(D2), "")
-
-
-def test_death_after_enrollment_is_a_derived_opt_out(tmp_path):
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
-    rows = run_extract(tmp_path, as_of=D2, home=home,
-                       **qualifying_extract(eligibility=[member("M1", death_date="2025-08-20")]))
-    assert "M1" not in rows
-    assert enrollment_status(home) == [("M1", "H1234", D1, dt.date(2025, 8, 20), "death")]
-    assert ledger(home) == [("M1", "H1234", CY, D1, D1)]
+    assert d1_home["rows"] == second
 
 
 def test_new_contract_year_starts_afresh(tmp_path):
@@ -115,9 +176,8 @@ def test_new_contract_year_starts_afresh(tmp_path):
     assert ledger(home) == [("M1", "H1234", 2025, D2, D2), ("M1", "H1234", 2026, nxt, nxt)]
 
 
-def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
+def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(d1_home, tmp_path, monkeypatch):
+    home = continue_from(d1_home, tmp_path)
     published = (home / "runs" / str(D1) / "member_summary.csv").read_bytes()
     before = ledger(home)
 
@@ -161,12 +221,11 @@ run_pipeline(ctx)
 
 
 @pytest.mark.parametrize("where", ["before_publish", "inside_ledger_transaction"])
-def test_a_killed_run_leaves_the_ledger_intact(tmp_path, where):
+def test_a_killed_run_leaves_the_ledger_intact(d1_home, tmp_path, where):
     import subprocess
     import sys
 
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
+    home = continue_from(d1_home, tmp_path)
     before = ledger(home)
     extract = write_extract(tmp_path / "later", eligibility=[member("M1"), member("M2")],
                             pharmacy_claim=monthly_regimen("M1") + monthly_regimen("M2"))
