@@ -1,4 +1,6 @@
+import fcntl
 import os
+from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
@@ -8,10 +10,21 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def schema_warehouse(tmp_path_factory):
-    """A warehouse the real asset graph built once (per test process): the schemas unit tests build from."""
+    """A warehouse the real asset graph built once per test session: the schemas unit tests build from.
+
+    Under pytest-xdist the workers share it: the first to need it builds it in the session's common
+    temporary folder while holding a lock, the others wait for it and then read it (read-only)."""
     from tests.model_harness import build_schema_warehouse
 
-    return build_schema_warehouse(tmp_path_factory.mktemp("schema_warehouse"))
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_schema_warehouse(tmp_path_factory.mktemp("schema_warehouse"))
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's own
+    built = shared / "schema_warehouse.path"
+    with (shared / "schema_warehouse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            built.write_text(str(build_schema_warehouse(shared / "schema_warehouse")))
+    return Path(built.read_text())
 
 
 @pytest.fixture
