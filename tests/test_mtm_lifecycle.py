@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, run_extract
+from tests.targeting_harness import NDC, merge_scenarios, run_extract
 
 D = dt.date(2025, 9, 30)
 
@@ -198,33 +198,43 @@ def test_a_roster_with_bad_rows_names_row_and_column_and_imports_nothing(tmp_pat
     assert ledger_rows(tmp_path / "home") == []
 
 
-# -- declines and attempts -------------------------------------------------------------------------------
+# -- declines and attempts (one run at D on a fresh home: each scenario has its own members) -------------
 
-def test_a_decline_stops_cmr_follow_up_but_not_the_tmr(tmp_path):
-    members = ["DECLINED", "UNANSWERED"]
-    events = [event("DECLINED", "2025-07-15", "cmr_offered"), event("DECLINED", "2025-07-20", "cmr_declined"),
-              event("UNANSWERED", "2025-07-15", "cmr_offered")]
-    summary = run_extract(tmp_path, eligibility=[member(m) for m in members],
-                          pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=arb(*members),
-                          mtm_event=events)
-    due = services(tmp_path / "home")
+def _attempt(m, day, outcome="no_answer"):
+    return event(m, day, "outreach_attempt", channel="phone", outcome=outcome)
+
+
+DECLINES = {"eligibility": [member(m) for m in ("DECLINED", "UNANSWERED")],
+            "pharmacy_claim": [fill(m, "2025-09-01") for m in ("DECLINED", "UNANSWERED")],
+            "dmp_arb": arb("DECLINED", "UNANSWERED"),
+            "mtm_event": [event("DECLINED", "2025-07-15", "cmr_offered"),
+                          event("DECLINED", "2025-07-20", "cmr_declined"),
+                          event("UNANSWERED", "2025-07-15", "cmr_offered")]}
+ATTEMPTS = {"eligibility": [member(m, mbi="1EG4TE5MK73") for m in ("OFFERED", "NOT_YET")],
+            "pharmacy_claim": [fill(m, "2025-09-01") for m in ("OFFERED", "NOT_YET")],
+            "dmp_arb": arb("OFFERED", "NOT_YET"),
+            "mtm_event": [_attempt("OFFERED", "2025-07-01"), _attempt("OFFERED", "2025-07-05"),
+                          event("OFFERED", "2025-07-10", "cmr_offered"), _attempt("OFFERED", "2025-07-10", "reached"),
+                          _attempt("OFFERED", "2025-07-20"), _attempt("OFFERED", "2025-08-15", "left_message"),
+                          _attempt("NOT_YET", "2025-08-01"), _attempt("NOT_YET", "2025-08-10", "wrong_number")]}
+
+
+@pytest.fixture(scope="module")
+def contacts_run(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("contacts")
+    summary = run_extract(tmp, **merge_scenarios(DECLINES, ATTEMPTS))
+    return {"summary": summary, "due": services(tmp / "home")}
+
+
+def test_a_decline_stops_cmr_follow_up_but_not_the_tmr(contacts_run):
+    due, summary = contacts_run["due"], contacts_run["summary"]
     assert set(due["UNANSWERED"]) == {"cmr_follow_up", "tmr"}
     assert set(due["DECLINED"]) == {"tmr"}
     assert (summary["DECLINED"]["mtm_enrolled"], summary["DECLINED"]["opt_out_reason"]) == ("true", "")
 
 
-def test_attempts_are_counted_since_the_last_offer(tmp_path):
-    def attempt(m, day, outcome="no_answer"):
-        return event(m, day, "outreach_attempt", channel="phone", outcome=outcome)
-
-    events = [attempt("OFFERED", "2025-07-01"), attempt("OFFERED", "2025-07-05"),
-              event("OFFERED", "2025-07-10", "cmr_offered"), attempt("OFFERED", "2025-07-10", "reached"),
-              attempt("OFFERED", "2025-07-20"), attempt("OFFERED", "2025-08-15", "left_message"),
-              attempt("NOT_YET", "2025-08-01"), attempt("NOT_YET", "2025-08-10", "wrong_number")]
-    members = ["OFFERED", "NOT_YET"]
-    run_extract(tmp_path, eligibility=[member(m, mbi="1EG4TE5MK73") for m in members],
-                pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=arb(*members), mtm_event=events)
-    due = services(tmp_path / "home")
+def test_attempts_are_counted_since_the_last_offer(contacts_run):
+    due = contacts_run["due"]
     follow = due["OFFERED"]["cmr_follow_up"]
     # before the offer: not counted; on the offer's day: the offer's own contact; after it: 2
     assert (follow["attempts_since_last_offer"], follow["last_cmr_offer_date"], follow["mbi"]) == (
