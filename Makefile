@@ -35,7 +35,7 @@ browsers:
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadfile -m "not long"
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not long"
 
 ## The slow reliability variants (SIGKILL at every step, 50 MB lines, large property runs): see docs/reliability.md.
 test-long: $(STAMP)

@@ -33,3 +33,21 @@ def model(schema_warehouse):
     from tests.model_harness import ModelHarness
 
     return ModelHarness(schema_warehouse).run
+
+
+#: The test files that run the whole pipeline most often (or start a server and a browser), longest first.
+#: `make test` runs them first and keeps this order (``--no-loadscope-reorder``: xdist would otherwise start
+#: the files with the most tests first and leave a slow one-test file such as the Dagster UI test for the
+#: end), so the two workers finish together. Only the order depends on this list, never what is tested.
+SLOW_FILES_FIRST = (
+    "test_faults.py", "test_enrollment_ledger.py", "test_orchestration.py", "test_mtm_lifecycle.py",
+    "test_dagster_project.py", "test_dagster_ui.py", "test_portal.py", "test_dashboard.py",
+    "test_outreach_services.py", "test_targeting_rules.py", "test_bad_input_corpus.py", "test_concurrency.py",
+    "test_program_reporting.py", "test_bad_input.py", "test_determinism.py", "test_audit_cutoff.py",
+    "test_portal_cli.py", "test_quality_gx.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its order
