@@ -23,7 +23,7 @@ from dagster_project.defs.resources import MtmRunResource
 from pipelines import faults, run_report
 from pipelines.contract import TABLES
 from pipelines.exports.files import EXPORTS, Export
-from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared, install_macros
+from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared
 from pipelines.publish import publish
 from pipelines.seeds import Seed, load_seed, seeds
 from pipelines.steps import STEPS, Step
@@ -63,8 +63,8 @@ def validate_graph() -> None:
 
 
 def _prepare(con, reads: Iterable[str]) -> None:
-    """Macros, and the persistent declared tables a model reads (created empty on a fresh warehouse)."""
-    install_macros(con)
+    """The persistent declared tables a model reads (created empty on a fresh warehouse); the macros come
+    with the connection (``WarehouseResource``)."""
     for name in reads:
         if name in declared() and declared()[name].persistent:
             create_declared(con, name)
@@ -127,7 +127,6 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
         faults.at(step.name)
         ctx = mtm.run_context(context.run_id)
         with duckdb.get_connection() as con:
-            install_macros(con)
             started = time.perf_counter()
             rows = step.run(ctx, con)
             if is_ingest:

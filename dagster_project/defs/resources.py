@@ -2,11 +2,16 @@
 
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_duckdb import DuckDBResource
+from pydantic import PrivateAttr
 
+from pipelines.models import install_macros
 from pipelines.run_context import RunContext, default_home, duckdb_config
 
 
@@ -38,11 +43,48 @@ class MtmRunResource(dg.ConfigurableResource):
         )
 
 
+class WarehouseResource(DuckDBResource):
+    """The warehouse, opened once per process that executes steps rather than once per step.
+
+    ``DuckDBResource`` connects and closes for every ``get_connection()``; on a file database each open
+    reads the catalog and each close checkpoints, which cost more than the SQL of most of the ~160 small
+    steps of a run. Dagster sets a resource up once per run in the in-process executor (`mtm run`, the
+    tests) and once per step process in the multiprocess one (the UI), so one connection per setup keeps
+    each process's use of the file exactly as before, minus the repeated opening. The connection is
+    closed (and the database checkpointed) when Dagster tears the resource down at the end of the run or
+    step, before `mtm run` reports a failure or returns. The macros are installed once per connection
+    too (every step used to re-create all of them).
+    """
+
+    _shared: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _opened: AbstractContextManager | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._opened = super().get_connection()  # the base class's connect: its config and retries
+        self._shared = self._opened.__enter__()
+        install_macros(self._shared)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        opened, self._opened, self._shared = self._opened, None, None
+        if opened is not None:
+            opened.__exit__(None, None, None)
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the project's macros installed (``sql/_macros.sql``)."""
+        if self._shared is None:  # used outside a run (a direct call): a connection of its own
+            with super().get_connection() as con:
+                install_macros(con)
+                yield con
+            return
+        yield self._shared
+
+
 def resources_for(home: Path | str | None = None, **run_values) -> dict:
     home_path = Path(home or os.environ.get("MTM_HOME") or default_home()).resolve()
     home_path.mkdir(parents=True, exist_ok=True)
     return {
         "mtm": MtmRunResource(home=str(home_path), **run_values),
-        "duckdb": DuckDBResource(database=str(home_path / "warehouse.duckdb"),
+        "duckdb": WarehouseResource(database=str(home_path / "warehouse.duckdb"),
                                  connection_config=duckdb_config(home_path)),
     }
