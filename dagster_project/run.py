@@ -14,6 +14,7 @@ from dagster._core.errors import DagsterAssetCheckFailedError
 from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
 from pipelines.publish import record_failure, run_lock
+from pipelines.quality.run import stop_workers
 from pipelines.run_context import RunContext
 
 
@@ -57,6 +58,8 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
         )
     except Exception as exc:  # the step's own error carries the message for the analyst
         raise _user_error(exc) from None
+    finally:
+        stop_workers()  # a Great Expectations worker of a run that stopped early, or was not waited for
 
 
 def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):

@@ -12,18 +12,23 @@ ledger, the run's parameters, the run report, the plan's NDC imports).
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import re
 import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import sqlglot
-import sqlglot.expressions as exp
 
+from pipelines.cache import cached_text
 from pipelines.db import scalar
 from pipelines.package_files import sql_dir
+
+if TYPE_CHECKING:  # sqlglot is imported when a model is parsed, not at start-up (the parse is cached)
+    import sqlglot.expressions as exp
 
 #: the flow of the data, in order; a model may read its own layer and the layers before it
 LAYERS = ("reference", "staging", "core", "targeting", "measures", "outputs")
@@ -81,6 +86,8 @@ def _split_sql(text: str) -> list[str]:
 
 
 def _tables_read(tree: exp.Expr, macros: dict[str, Macro]) -> set[str]:
+    import sqlglot.expressions as exp
+
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     found = {t.name for t in tree.find_all(exp.Table) if t.name and t.name not in ctes}
     for call in tree.find_all(exp.Anonymous):
@@ -95,6 +102,8 @@ def _tables_read(tree: exp.Expr, macros: dict[str, Macro]) -> set[str]:
 
 
 def _parse(sql: str, where: Path) -> exp.Expr:
+    import sqlglot
+
     try:
         return sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError as exc:  # a model the parser cannot read has no known lineage
@@ -104,6 +113,8 @@ def _parse(sql: str, where: Path) -> exp.Expr:
 @cache
 def macros() -> dict[str, Macro]:
     """Every macro of ``sql/_macros.sql`` with the tables its body reads."""
+    import sqlglot.expressions as exp
+
     path = sql_dir() / MACRO_FILE
     found: dict[str, Macro] = {}
     for statement in _split_sql(path.read_text()):
@@ -125,11 +136,9 @@ def macros() -> dict[str, Macro]:
     return found
 
 
-@cache
-def catalog() -> dict[str, Model]:
-    """Every model of every layer, by table name."""
-    models: dict[str, Model] = {}
-    known_macros = macros()
+def _model_files() -> list[tuple[str, Path, str]]:
+    """(layer, path, SQL) of every model file, in layer order; two files for one table is an error."""
+    found: dict[str, tuple[str, Path, str]] = {}
     for layer in LAYERS:
         folder = sql_dir() / layer
         if not folder.is_dir():
@@ -137,12 +146,29 @@ def catalog() -> dict[str, Model]:
         for path in sorted(folder.glob("*.sql")):
             if path.name.startswith("_"):
                 continue
-            sql = path.read_text().strip().rstrip(";")
-            if path.stem in models:
-                raise ValueError(f"two models build table {path.stem}: {models[path.stem].path} and {path}")
-            reads = _tables_read(_parse(sql, path), known_macros) - {path.stem}
-            models[path.stem] = Model(path.stem, layer, path, sql, frozenset(reads))
-    return models
+            if path.stem in found:
+                raise ValueError(f"two models build table {path.stem}: {found[path.stem][1]} and {path}")
+            found[path.stem] = (layer, path, path.read_text().strip().rstrip(";"))
+    return list(found.values())
+
+
+def _parse_reads(files: list[tuple[str, Path, str]]) -> dict[str, list[str]]:
+    known_macros = macros()
+    return {path.stem: sorted(_tables_read(_parse(sql, path), known_macros) - {path.stem}) for _, path, sql in files}
+
+
+@cache
+def catalog() -> dict[str, Model]:
+    """Every model of every layer, by table name.
+
+    Parsing every model with sqlglot costs seconds at each start, so the tables each model reads are
+    cached on disk (``pipelines.cache``) under a key of everything they depend on: the model files, the
+    macro file, this module and the sqlglot version; any change re-parses."""
+    files = _model_files()
+    key = "\n".join([importlib.metadata.version("sqlglot"), Path(__file__).read_text(),
+                     (sql_dir() / MACRO_FILE).read_text(), *(f"{path.stem}\n{sql}" for _, path, sql in files)])
+    reads = json.loads(cached_text("model-reads", key, lambda: json.dumps(_parse_reads(files))))
+    return {path.stem: Model(path.stem, layer, path, sql, frozenset(reads[path.stem])) for layer, path, sql in files}
 
 
 @cache
@@ -166,12 +192,20 @@ def create_declared(con: duckdb.DuckDBPyConnection, name: str) -> None:
         _add_new_columns(con, table)
 
 
+@cache
+def _declared_columns(table: Declared) -> tuple[tuple[str, str], ...]:
+    """(name, DuckDB type) of each column in a declared table's DDL (parsed once per process)."""
+    import sqlglot.expressions as exp
+
+    return tuple((c.name, c.args["kind"].sql("duckdb")) for c in _parse(table.ddl, table.path).find_all(exp.ColumnDef))
+
+
 def _add_new_columns(con: duckdb.DuckDBPyConnection, table: Declared) -> None:
     """A persistent table written by an older version gains the columns its DDL has since added (empty)."""
     present = {r[0].lower() for r in con.execute(f"DESCRIBE {table.name}").fetchall()}
-    for column in _parse(table.ddl, table.path).find_all(exp.ColumnDef):
-        if column.name.lower() not in present:
-            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {column.args['kind'].sql('duckdb')}")
+    for name, kind in _declared_columns(table):
+        if name.lower() not in present:
+            con.execute(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}")
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:

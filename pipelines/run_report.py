@@ -9,6 +9,8 @@ Only counts and file facts go here: never a member id, never PHI.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from typing import Any
 
 import duckdb
@@ -21,6 +23,8 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, step: str, key: str, val
     con.execute("DELETE FROM run_report WHERE run_id = ? AND step = ? AND key = ?", [run_id, step, key])
     con.execute("INSERT INTO run_report (run_id, step, key, value) VALUES (?, ?, ?, ?)",
                 [run_id, step, key, json.dumps(value, default=str)])
+    if key == "seconds" and os.environ.get("MTM_PROGRESS"):  # `make bench` follows the run step by step
+        print(f"mtm-progress {step} {value}", file=sys.stdout, flush=True)
 
 
 def facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:

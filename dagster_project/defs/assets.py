@@ -25,6 +25,7 @@ from pipelines.contract import TABLES
 from pipelines.exports.files import EXPORTS, Export
 from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared
 from pipelines.publish import publish
+from pipelines.quality.run import finish_quality, start_quality
 from pipelines.seeds import Seed, load_seed, seeds
 from pipelines.steps import STEPS, Step
 
@@ -112,17 +113,13 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
 
 
 def step_asset(step: Step) -> dg.AssetsDefinition:
-    """A Python step; the reader also carries the Great Expectations suite of each input table."""
+    """A Python step; the reader also starts the Great Expectations validation of each input table's sample
+    (``contract_expectations`` below reports it)."""
     is_ingest = step.name == "ingest"
     specs = [dg.AssetSpec(table, group_name=step.layer, kinds=set(step.kinds), deps=list(step.reads),
                           description=step.description) for table in step.produces]
-    check_specs = [
-        dg.AssetCheckSpec("contract_expectations", asset=f"raw_{name}",
-                          description="Great Expectations suite of the input contract (Data Docs in the run folder)")
-        for name in TABLES
-    ] if is_ingest else []
 
-    @dg.multi_asset(name=step.name, specs=specs, check_specs=check_specs)
+    @dg.multi_asset(name=step.name, specs=specs)
     def _step(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
         faults.at(step.name)
         ctx = mtm.run_context(context.run_id)
@@ -130,16 +127,27 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
             started = time.perf_counter()
             rows = step.run(ctx, con)
             if is_ingest:
-                from pipelines.quality.run import quality_docs
-
-                expectations = quality_docs(ctx, con) if ctx.settings["validation"]["gx_sample_rows"] else {}
+                start_quality(ctx, con)
             _timed(con, ctx.run_id, step.name, started)
         for table in step.produces:
             yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows.get(table, 0)})
-        if is_ingest:
-            yield from _expectation_results(expectations, ctx)
 
     return _step
+
+
+@dg.multi_asset_check(
+    name="contract_expectations",
+    specs=[dg.AssetCheckSpec("contract_expectations", asset=f"raw_{name}",
+                             description="Great Expectations suite of the input contract (Data Docs in the run "
+                                         "folder)",
+                             # validated in a worker while the models run: report it late, when it is done
+                             additional_deps=[e.asset for e in EXPORTS])
+           for name in TABLES])
+def contract_expectations(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+    ctx = mtm.run_context(context.op_execution_context.run_id)
+    with duckdb.get_connection() as con:
+        expectations = finish_quality(ctx, con)
+    yield from _expectation_results(expectations, ctx)
 
 
 def _expectation_results(expectations: dict, ctx) -> Iterable[dg.AssetCheckResult]:
@@ -182,6 +190,7 @@ def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb
     faults.at("published_run")
     ctx = mtm.run_context(context.run_id)
     with duckdb.get_connection() as con:
+        finish_quality(ctx, con)  # the Data Docs and the expectations summary belong to the published run
         create_declared(con, "mtm_enrollment_ledger")
         folder = publish(ctx, con)
         metadata = published_run_metadata(ctx, con, folder)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-import polars as pl
 
 from pipelines import privacy
 from pipelines.db import one_row
@@ -24,6 +23,8 @@ def _targeting_counts(con: duckdb.DuckDBPyConnection) -> dict:
     total, met, enrolled = one_row(
         con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
              "FROM member_summary")
+    import polars as pl  # not at start-up (~1 s): only the assets that show these counts need it
+
     by_reason = con.execute("SELECT targeting_reason, count(*) FROM member_summary GROUP BY 1 ORDER BY 1").fetchall()
     names = ["members", "meeting_criteria", "mtm_enrolled", *(f"reason {r}" for r, _ in by_reason)]
     frame = pl.DataFrame({"cell": names, "value": [total, met, enrolled, *(n for _, n in by_reason)]})

@@ -556,8 +556,12 @@ def vega_javascript() -> str:
     import altair as alt
     import vl_convert
 
+    from pipelines.cache import cached_text
+
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
-    bundle = vl_convert.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # snippet is optional
+    # building the bundle takes seconds; it depends only on the installed vl-convert and the Vega-Lite version
+    bundle = cached_text("vega-bundle", f"{vl_convert.__version__} {version}",
+                         lambda: vl_convert.javascript_bundle(vl_version=version))  # type: ignore[call-arg]
     return bundle.replace("</script", "<\\/script")
 
 
