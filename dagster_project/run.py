@@ -13,6 +13,7 @@ from dagster._core.errors import DagsterAssetCheckFailedError
 
 from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
+from dagster_project.instance import run_instance
 from pipelines.publish import record_failure, run_lock
 from pipelines.quality.run import stop_workers
 from pipelines.run_context import RunContext
@@ -52,7 +53,7 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None
     try:
         return dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=dg.DagsterInstance.ephemeral(),
+            [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=run_instance(),
             selection=selection, raise_on_error=True,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )

@@ -553,6 +553,8 @@ def measure_history(folders: Iterable[tuple[str, Path]]) -> list[dict]:
 @functools.cache
 def vega_javascript() -> str:
     """Vega, Vega-Lite and vega-embed as one script, from the installed vl-convert wheel (no network)."""
+    import importlib.metadata
+
     import altair as alt
     import vl_convert
 
@@ -560,7 +562,7 @@ def vega_javascript() -> str:
 
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
     # building the bundle takes seconds; it depends only on the installed vl-convert and the Vega-Lite version
-    bundle = cached_text("vega-bundle", f"{vl_convert.__version__} {version}",
+    bundle = cached_text("vega-bundle", f"{importlib.metadata.version('vl-convert-python')} {version}",
                          lambda: vl_convert.javascript_bundle(vl_version=version))  # type: ignore[call-arg]
     return bundle.replace("</script", "<\\/script")
 
