@@ -24,10 +24,13 @@ from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 from dagster._core.storage.root import TemporaryLocalArtifactStorage
 from dagster._core.storage.runs import InMemoryRunStorage
 
+#: one instance per run; a lock shared by both storages only ever serialises what the run does in one thread
+_LOCK = threading.RLock()
+
 
 @contextmanager
-def _on_held(conn, lock: threading.RLock) -> Iterator:
-    with lock:
+def _on_held(conn) -> Iterator:
+    with _LOCK:
         if conn.in_transaction():  # a call made while another is open (same thread): join its transaction
             yield conn
             return
@@ -36,25 +39,13 @@ def _on_held(conn, lock: threading.RLock) -> Iterator:
 
 
 class HeldConnectionEventLog(InMemoryEventLogStorage):
-    def __init__(self):
-        super().__init__()
-        self._held_lock = threading.RLock()
-
-    @contextmanager
     def _connect(self):
-        with _on_held(self._held_conn, self._held_lock) as conn:
-            yield conn
+        return _on_held(self._held_conn)
 
 
 class HeldConnectionRunStorage(InMemoryRunStorage):
-    def __init__(self):
-        super().__init__()
-        self._held_lock = threading.RLock()
-
-    @contextmanager
     def connect(self):
-        with _on_held(self._held_conn, self._held_lock) as conn:
-            yield conn
+        return _on_held(self._held_conn)
 
 
 def run_instance() -> dg.DagsterInstance:

@@ -43,6 +43,11 @@ def test_a_run_opens_the_warehouse_once_and_closes_it_at_the_end(tmp_path, monke
     result = materialize(ctx, targets=["stg_pharmacy_claim"])  # ingest, run parameters, row checks, staging
     steps = [e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
     assert len(steps) >= 5
+    # the run's events went through the held-connection storages (dagster_project/instance.py) and read back
+    stored = result.instance.all_logs(result.run_id)
+    assert [e for e in stored if e.dagster_event and e.dagster_event.event_type_value == "STEP_SUCCESS"]
+    assert "stg_pharmacy_claim" in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+                                    if e.asset_key}
     assert opened == [str(ctx.warehouse_path)]
     # closed at the end of the run: another configuration (read-only) may open the file in this process
     with real_connect(str(ctx.warehouse_path), read_only=True) as con:
