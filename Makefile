@@ -45,9 +45,11 @@ test-long: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## Benchmark at population scale (BENCH_SIZES=10000,100000 by default; add 1000000 for the full run).
+## Benchmark at population scale (BENCH_SIZES=10000,100000 by default; e.g. BENCH_SIZES=30000 or 1000000).
+## BENCH_FORMATS=parquet,csv,csv.gz; BENCH_BEFORE=DIR runs another source tree side by side (before/after).
 bench: $(STAMP)
-	$(BIN)/python -m pipelines.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),)
+	$(BIN)/python -m pipelines.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),) \
+		$(if $(BENCH_FORMATS),--formats $(BENCH_FORMATS),) $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE),)
 
 ## The Dagster UI on http://127.0.0.1:3000 with the same assets, checks, schedule and sensor.
 dagster: $(STAMP)
