@@ -7,6 +7,7 @@ loader, and every typed or derived table is a SQL model of ``sql/reference/`` th
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,6 +52,27 @@ def seeds() -> dict[str, Seed]:
     return found
 
 
+def _fingerprint(seed: Seed) -> str:
+    """What a loaded seed table is made of: the file's bytes and the way it is read."""
+    digest = hashlib.sha256(seed.path.read_bytes())
+    digest.update(seed.relation.replace(str(seed.path), seed.path.name).encode())
+    return f"seed sha256:{digest.hexdigest()}"
+
+
 def load_seed(con: duckdb.DuckDBPyConnection, seed: Seed) -> int:
-    con.execute(f"CREATE OR REPLACE TABLE {seed.table} AS SELECT * FROM {seed.relation}")
+    """(Re)load a seed unless the warehouse already holds it from the same file (issue 19: the largest,
+    the FDA NDC map, took ~1 s of every run). The fingerprint is the table's comment, written in the
+    same transaction as the table, so a table carrying it is complete."""
+    fingerprint = _fingerprint(seed)
+    loaded = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema()",
+                         [seed.table]).fetchone()
+    if loaded is None or loaded[0] != fingerprint:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f"CREATE OR REPLACE TABLE {seed.table} AS SELECT * FROM {seed.relation}")
+            con.execute(f"COMMENT ON TABLE {seed.table} IS '{fingerprint}'")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     return scalar(con, f"SELECT count(*) FROM {seed.table}")

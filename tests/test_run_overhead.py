@@ -152,3 +152,24 @@ def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
     row = {"members": 30_000, "format": "csv.gz", "run_wall_s": 7.5, "run_cpu_s": 9.0, "run_rss_mb": 900.0}
     text = bench.summary([{**row, "variant": "before", "run_wall_s": 36.0}, {**row, "variant": "after"}])
     assert "| 30,000 | csv.gz | 36.0 (9.0, 900) | 7.5 (9.0, 900) | <= 8 s | not met | met |" in text
+
+
+def test_an_unchanged_seed_is_not_reloaded_and_a_changed_file_is(tmp_path):
+    from pipelines.seeds import Seed, load_seed
+
+    source = tmp_path / "route_map.csv"
+    source.write_text("route,code\noral,PO\n")
+    seed = Seed("seed_route_map", source)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+
+    def oid():
+        return con.execute("SELECT table_oid FROM duckdb_tables() WHERE table_name = 'seed_route_map'").fetchone()
+
+    assert load_seed(con, seed) == 1
+    first = oid()
+    assert load_seed(con, seed) == 1
+    assert oid() == first  # same file: the table was kept
+    source.write_text("route,code\noral,PO\ntopical,TOP\n")
+    assert load_seed(con, seed) == 2
+    assert oid() != first
+    assert con.execute("SELECT code FROM seed_route_map ORDER BY 1").fetchall() == [("PO",), ("TOP",)]
