@@ -32,6 +32,7 @@ from pipelines.run_context import RunContext
 SAMPLES_DIR = ".gx-samples"
 RESULT_FILE = ".gx-result.json"
 LOG_FILE = ".gx-worker.log"
+PID_FILE = ".gx-worker.pid"
 #: a worker whose result has not appeared after this long is considered lost (it normally takes seconds)
 WAIT_SECONDS = 3600
 
@@ -66,10 +67,21 @@ def start_quality(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> None:
                     f"TO '{target}' (FORMAT parquet)")
         names.append(name)
     log = (ctx.staging_dir / LOG_FILE).open("wb")
-    _workers[str(ctx.staging_dir)] = subprocess.Popen(
+    # its own session: a step process that ends (multiprocess executor) does not take the worker with it
+    worker = subprocess.Popen(
         [sys.executable, "-m", "pipelines.quality.worker", str(ctx.staging_dir), repr(mostly), ctx.as_of.isoformat()],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
+    (ctx.staging_dir / PID_FILE).write_text(str(worker.pid))
+    _workers[str(ctx.staging_dir)] = worker
+
+
+def _alive(pid_file) -> bool:
+    try:
+        os.kill(int(pid_file.read_text()), 0)
+        return True
+    except (OSError, ValueError):
+        return False
 
 
 def _wait_for_result(ctx: RunContext) -> dict:
@@ -79,7 +91,8 @@ def _wait_for_result(ctx: RunContext) -> dict:
         worker.wait()
     deadline = time.monotonic() + WAIT_SECONDS
     while not result_file.exists():  # started by another process (multiprocess executor): poll its result
-        if worker is not None or time.monotonic() > deadline:
+        gone = worker is not None or not _alive(ctx.staging_dir / PID_FILE)
+        if (gone and not result_file.exists()) or time.monotonic() > deadline:
             log = ctx.staging_dir / LOG_FILE
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else "no worker log"
             raise RuntimeError(f"Great Expectations did not finish validating the input sample: {tail}")
@@ -100,7 +113,7 @@ def finish_quality(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict:
         raise RuntimeError(f"Great Expectations failed on the input sample: {result['error']}")
     summary = result["summary"]
     run_report.record(con, ctx.run_id, "ingest", "expectations", summary)
-    for leftover in (RESULT_FILE, LOG_FILE):
+    for leftover in (RESULT_FILE, LOG_FILE, PID_FILE):
         (ctx.staging_dir / leftover).unlink(missing_ok=True)
     shutil.rmtree(ctx.staging_dir / SAMPLES_DIR, ignore_errors=True)
     return summary
