@@ -12,12 +12,19 @@ VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_di
 
 
 def published_files(folder: Path) -> dict[str, bytes]:
-    """Every file of a run folder (recursively) except the manifest, with its bytes."""
+    """Every file of a run folder (recursively) except the manifest, with its bytes.
+
+    The run id is the one volatile value outside the manifest: the dashboard's footer names it (issue 15),
+    so it reads ``<run id>`` here; every other byte must be equal."""
+    folder = Path(folder)
+    manifest = folder / "run_manifest.json"
+    run_id = json.loads(manifest.read_text())["run_id"].encode() if manifest.exists() else None
     files = {}
-    for path in sorted(Path(folder).rglob("*")):
+    for path in sorted(folder.rglob("*")):
         rel = str(path.relative_to(folder))
         if path.is_file() and rel != "run_manifest.json" and not rel.startswith("data_docs"):
-            files[rel] = path.read_bytes()
+            content = path.read_bytes()
+            files[rel] = content.replace(run_id, b"<run id>") if run_id and rel == "dashboard.html" else content
     return files
 
 
@@ -37,7 +44,8 @@ def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None)
     from dagster_project.run import run_pipeline
     from pipelines.run_context import RunContext
 
-    settings = Path(home).parent / f"{Path(home).name}_settings.toml"
+    # one file name for every home: the dashboard's footer names the settings file
+    settings = Path(home).parent / f"{Path(home).name}_settings" / "settings.toml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[validation]\ngx_sample_rows = 0\n")
     return run_pipeline(RunContext.create(home=home, extract_dirs=list(extracts), as_of=as_of,
