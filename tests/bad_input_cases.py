@@ -141,6 +141,15 @@ def fifty_mb_line_without_newline(folder):
     return ex
 
 
+@case(Stop("pharmacy_claim.csv", "cannot be parsed (a line is longer than the 2 MB limit"))
+def forty_mb_line_in_the_middle(folder):
+    """DuckDB says only "The Parallel CSV Reader currently does not support a full read on this file"."""
+    ex = rx_lines(folder, "C1,M1,2025-09-01,00071015523,30,10")
+    with (ex / "pharmacy_claim.csv").open("a") as fh:
+        fh.write("C2,M1,2025-09-01,00071015523,30," + "9" * 40_000_000 + "\nC3,M1,2025-09-01,00071015523,30,10\n")
+    return ex
+
+
 def gzipped(ex: Path, name: str = "pharmacy_claim.csv") -> Path:
     """The extract with one of its CSV files replaced by the same bytes as .csv.gz."""
     (ex / f"{name}.gz").write_bytes(gzip.compress((ex / name).read_bytes(), compresslevel=1))
