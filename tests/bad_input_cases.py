@@ -150,10 +150,13 @@ def forty_mb_line_in_the_middle(folder):
     return ex
 
 
-def gzipped(ex: Path, name: str = "pharmacy_claim.csv") -> Path:
-    """The extract with one of its CSV files replaced by the same bytes as .csv.gz."""
-    (ex / f"{name}.gz").write_bytes(gzip.compress((ex / name).read_bytes(), compresslevel=1))
-    (ex / name).unlink()
+def rx_gz_ending_in(folder: Path, last: str, *lines: str) -> Path:
+    """pharmacy_claim.csv.gz (a complete gzip) of the header, the lines, and a last line without a newline."""
+    ex = rx_lines(folder, *lines)
+    with (ex / "pharmacy_claim.csv").open("a") as fh:
+        fh.write(last)
+    (ex / "pharmacy_claim.csv.gz").write_bytes(gzip.compress((ex / "pharmacy_claim.csv").read_bytes(), 1))
+    (ex / "pharmacy_claim.csv").unlink()
     return ex
 
 
@@ -161,27 +164,19 @@ def gzipped(ex: Path, name: str = "pharmacy_claim.csv") -> Path:
 def forty_mb_last_line_in_gzip(folder):
     """Found by this suite: DuckDB dropped a final line of more than about 32 MB of a .csv.gz without an
     error (the row was lost); the gzip check pass now measures the last line."""
-    ex = rx_lines(folder, "C1,M1,2025-09-01,00071015523,30,10", "C2,M1,2025-09-01,00071015523,30,10")
-    with (ex / "pharmacy_claim.csv").open("a") as fh:
-        fh.write("C3,M1,2025-09-01,00071015523,30," + "9" * 40_000_000)
-    return gzipped(ex)
+    return rx_gz_ending_in(folder, "C3,M1,2025-09-01,00071015523,30," + "9" * 40_000_000,
+                           "C1,M1,2025-09-01,00071015523,30,10", "C2,M1,2025-09-01,00071015523,30,10")
 
 
 @case(Stop("pharmacy_claim.csv.gz", "line 3 (the header is line 1): a quoted value is never closed"))
 def unterminated_quote_on_the_last_line_in_gzip(folder):
-    ex = rx_lines(folder, "C1,M1,2025-09-01,00071015523,30,10")
-    with (ex / "pharmacy_claim.csv").open("a") as fh:
-        fh.write('C2,M1,2025-09-01,00071015523,30,"10')
-    return gzipped(ex)
+    return rx_gz_ending_in(folder, 'C2,M1,2025-09-01,00071015523,30,"10', "C1,M1,2025-09-01,00071015523,30,10")
 
 
 @case(Stop("pharmacy_claim.csv.gz", "line 3 (the header is line 1): a row has 3 fields but the header has 6"))
 def last_row_cut_short_in_gzip(folder):
     """A file cut mid-row and then compressed whole (the gzip itself is complete)."""
-    ex = rx_lines(folder, "C1,M1,2025-09-01,00071015523,30,10")
-    with (ex / "pharmacy_claim.csv").open("a") as fh:
-        fh.write("C2,M1,2025-09")
-    return gzipped(ex)
+    return rx_gz_ending_in(folder, "C2,M1,2025-09", "C1,M1,2025-09-01,00071015523,30,10")
 
 
 @case(Stop("eligibility.csv", "text is not UTF-8 (re-export the file as UTF-8)"))

@@ -9,8 +9,6 @@ reading during a run is tested in tests/test_portal.py (its last test runs the p
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +21,7 @@ from pipelines.publish import home_is_busy, run_lock
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, published_files, run
 from tests.targeting_harness import EIGHT_DRUGS, NDC
-from tests.test_dagster_ui import BIN, PROJECT, _free_port, _graphql, _wait_until_up
+from tests.test_dagster_ui import BIN, _graphql, dagster_ui
 
 HOLD = """
 import sys, time
@@ -97,18 +95,9 @@ def test_the_dagster_ui_answers_while_mtm_run_runs_on_its_home(tmp_path):
     fills = [fill(m, f"2025-{month:02d}-05", NDC[d], 30, 150.0, claim_id=f"{m}-{month}-{d}")
              for m in ("M1", "M2") for month in range(1, 10) for d in EIGHT_DRUGS]
     extract = write_extract(tmp_path / "ex", eligibility=[member("M1"), member("M2")], pharmacy_claim=fills)
-    port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "MTM_HOME": str(home),
-           "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false"}
-    Path(env["DAGSTER_HOME"]).mkdir()
-    log = (tmp_path / "webserver.log").open("w")
-    ui = subprocess.Popen([str(BIN / "dagster-webserver"), "-m", "dagster_project.definitions",
-                           "-h", "127.0.0.1", "-p", str(port)],
-                          cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     answered: dict[str, int] = dict.fromkeys(UI_QUERIES, 0)
     replies: dict[str, dict] = {}
-    try:
-        _wait_until_up(port, ui, timeout=180)
+    with dagster_ui(tmp_path, home) as (port, _, env):
         mtm = subprocess.Popen([str(BIN / "mtm"), "run", "--extract", str(extract), "--as-of", "2025-09-30",
                                 "--home", str(home)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
@@ -121,10 +110,6 @@ def test_the_dagster_ui_answers_while_mtm_run_runs_on_its_home(tmp_path):
                 assert replies[name].get("data") and "errors" not in replies[name], replies[name]
                 answered[name] += home_is_busy(home)  # counted only when the run still held the home after it
         out, err = mtm.communicate(timeout=60)
-    finally:
-        os.killpg(ui.pid, signal.SIGTERM)
-        ui.wait(timeout=30)
-        log.close()
     assert mtm.returncode == 0, out + err
     assert all(answered.values()), f"no UI answer while the run held the home: {answered}"
     assert {"published_run", "member_summary"} <= {"/".join(n["assetKey"]["path"])
