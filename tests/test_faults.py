@@ -74,7 +74,7 @@ run(Path(sys.argv[1]), Path(sys.argv[2]), as_of=sys.argv[3])
 def _killed_run(home: Path, extract: Path, as_of: str, point: str, kind: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "MTM_FAULT_AT": point, "MTM_FAULT": kind or "kill"}
     return subprocess.run([sys.executable, "-c", KILL, str(home), str(extract), as_of], env=env,
-                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parent.parent)
+                          capture_output=True, text=True, timeout=900, cwd=Path(__file__).resolve().parent.parent)
 
 
 def _assert_consistent(home: Path, published: dict[str, dict[str, bytes]]) -> None:
