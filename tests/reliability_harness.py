@@ -14,17 +14,22 @@ VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_di
 def published_files(folder: Path) -> dict[str, bytes]:
     """Every file of a run folder (recursively) except the manifest, with its bytes.
 
-    The run id is the one volatile value outside the manifest: the dashboard's footer names it (issue 15),
-    so it reads ``<run id>`` here; every other byte must be equal."""
+    The dashboard's footer (issue 15) repeats two volatile values of the manifest, the run id and the code
+    version (a commit between two runs changes it): they read ``<run id>`` and ``<code version>`` here;
+    every other byte must be equal."""
     folder = Path(folder)
     manifest = folder / "run_manifest.json"
-    run_id = json.loads(manifest.read_text())["run_id"].encode() if manifest.exists() else None
+    volatile = json.loads(manifest.read_text()) if manifest.exists() else {}
     files = {}
     for path in sorted(folder.rglob("*")):
         rel = str(path.relative_to(folder))
         if path.is_file() and rel != "run_manifest.json" and not rel.startswith("data_docs"):
             content = path.read_bytes()
-            files[rel] = content.replace(run_id, b"<run id>") if run_id and rel == "dashboard.html" else content
+            if rel == "dashboard.html":
+                for key in ("run_id", "code_version"):
+                    if volatile.get(key):
+                        content = content.replace(volatile[key].encode(), f"<{key.replace('_', ' ')}>".encode())
+            files[rel] = content
     return files
 
 
