@@ -50,16 +50,39 @@ class SourceFile:
                                  expected="a complete delivery: write the files first, then start the run")
 
     def verify_gzip(self) -> None:
-        """DuckDB reads a truncated gzip up to the cut without an error; a full decompression pass detects it."""
+        """DuckDB reads a truncated gzip up to the cut without an error; a full decompression pass detects it.
+
+        The same pass measures the last line: DuckDB also drops a final line longer than its buffer (about
+        32 MB) without an error, which ``readers._check_last_line`` measures from the end of a plain CSV; a
+        .csv.gz cannot be read backwards, so it is measured here, with no second decompression."""
         if not self.path.name.lower().endswith(".gz"):
             return
+        newlines, current, previous = 0, 0, 0  # line breaks seen; bytes since the last; the last full line
         try:
             with gzip.open(self.path, "rb") as fh:
-                while fh.read(1 << 22):
-                    pass
+                while chunk := fh.read(1 << 22):
+                    count = chunk.count(b"\n")
+                    if not count:
+                        current += len(chunk)
+                        continue
+                    last = chunk.rfind(b"\n")
+                    previous = current + last if count == 1 else last - chunk.rfind(b"\n", 0, last) - 1
+                    newlines, current = newlines + count, len(chunk) - last - 1
         except (EOFError, OSError, zlib.error) as exc:
             raise InputFileError(self.path.name, f"truncated or corrupt gzip file ({exc})",
                                  expected="a complete .csv.gz (compare its size with the sender's)") from exc
+        length, line = (current, newlines + 1) if current else (previous, newlines)
+        if length > MAX_LINE_BYTES:
+            raise long_last_line(self.path.name, line)
+
+
+#: DuckDB's max_line_size; a longer last line is dropped by DuckDB without an error when it exceeds its buffer
+MAX_LINE_BYTES = 2_000_000
+
+
+def long_last_line(file: str, line: int) -> InputFileError:
+    return InputFileError(file, f"line {line} (the header is line 1): the last line is longer than the 2 MB limit "
+                          "(a missing newline or an unterminated quote?)")
 
 
 def file_stamp(path: Path) -> tuple[int, int]:

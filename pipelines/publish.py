@@ -25,7 +25,7 @@ from pipelines import faults, run_report
 from pipelines.db import one_row, scalar
 from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
-from pipelines.exports.measures import commit_program_metrics, measure_rows_out
+from pipelines.exports.measures import measure_rows_out, replace_program_metrics_history
 from pipelines.ledger import ENROLLMENT_SOURCES
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
@@ -112,9 +112,11 @@ def code_version() -> str:
 
 
 def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
-    """Replace this contract year's ledger rows with the run's in one transaction."""
+    """Replace this contract year's ledger rows with the run's, and this as-of date's program metrics
+    history, in one transaction: both hold published runs only, and move together or not at all."""
     con.execute("BEGIN TRANSACTION")
     try:
+        history_rows = replace_program_metrics_history(ctx.as_of, con, ctx.staging_dir)
         con.execute("DELETE FROM mtm_enrollment_ledger WHERE contract_year = ?", [ctx.as_of.year])
         faults.at("publish:ledger")
         con.execute(
@@ -123,6 +125,7 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
             "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria, "
             "enrollment_source, targeting_reason, opt_out_date, opt_out_reason FROM tgt_ledger_next"
         )
+        run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows", history_rows)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -244,8 +247,6 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
     run_report.record(con, ctx.run_id, "published_run", "warnings", warnings)
     # the dashboard is built before anything persistent moves: a page that cannot be built fails the run
     write_dashboard(con, ctx.staging_dir, manifest(ctx, "complete", con=con), ctx.runs_dir)
-    run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows",
-                      commit_program_metrics(ctx.as_of, con, ctx.staging_dir))
     # manifest first (a full disk fails the run before the ledger moves), then the ledger, then one rename:
     # a kill between any two leaves a state the next run repairs (docs/reliability.md)
     staging = ctx.staging_dir

@@ -20,7 +20,7 @@ import duckdb
 from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
 from pipelines.db import scalar
 from pipelines.errors import InputFileError
-from pipelines.extract_files import SourceFile, find_table_files, unrecognised_files
+from pipelines.extract_files import MAX_LINE_BYTES, SourceFile, find_table_files, long_last_line, unrecognised_files
 
 #: rows of one file are numbered below this, so _seq = file ordinal * FILE_STRIDE + row
 FILE_STRIDE = 10**10
@@ -49,12 +49,10 @@ def _relation_sql(source: SourceFile, csv_columns: str = "") -> str:
     )
 
 
-MAX_LINE_BYTES = 2_000_000  # DuckDB's max_line_size
-
-
 def _check_last_line(source: SourceFile) -> None:
     """DuckDB drops a final line longer than its buffer without an error (a 50 MB line without a newline
-    vanished): the tail of a plain CSV is measured here. (A .csv.gz is not seekable; not checked.)"""
+    vanished): the tail of a plain CSV is measured here (a .csv.gz in its decompression pass,
+    ``SourceFile.verify_gzip``). The line is numbered only when it is too long: that reads the file once more."""
     if source.path.name.lower().endswith(".gz"):
         return
     with source.path.open("rb") as fh:
@@ -70,8 +68,11 @@ def _check_last_line(source: SourceFile) -> None:
                 break
             scanned += size
     if scanned > MAX_LINE_BYTES:
-        raise InputFileError(source.path.name, "the last line is longer than the 2 MB limit (a missing newline or "
-                             "an unterminated quote?)")
+        breaks, tail = 0, b""
+        with source.path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 22), b""):
+                breaks, tail = breaks + block.count(b"\n"), block[-1:]
+        raise long_last_line(source.path.name, breaks if tail == b"\n" else breaks + 1)
 
 
 def csv_header(con: duckdb.DuckDBPyConnection, source: SourceFile) -> list[str]:
@@ -116,6 +117,8 @@ CSV_PROBLEMS = (
     (r"[Mm]aximum line size", lambda m: "a line is longer than the 2 MB limit (a missing newline or an "
                                         "unterminated quote?)"),
     (r"unterminated quote", lambda m: "a quoted value is never closed (unterminated quote)"),
+    (r"does not support a full read on this file",  # a line longer than DuckDB's buffer (about 32 MB), not the last
+     lambda m: "a line is longer than the 2 MB limit (a missing newline or an unterminated quote?)"),
 )
 
 

@@ -12,12 +12,24 @@ VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_di
 
 
 def published_files(folder: Path) -> dict[str, bytes]:
-    """Every file of a run folder (recursively) except the manifest, with its bytes."""
+    """Every file of a run folder (recursively) except the manifest, with its bytes.
+
+    The dashboard's footer (issue 15) repeats two volatile values of the manifest, the run id and the code
+    version (a commit between two runs changes it): they read ``<run id>`` and ``<code version>`` here;
+    every other byte must be equal."""
+    folder = Path(folder)
+    manifest = folder / "run_manifest.json"
+    volatile = json.loads(manifest.read_text()) if manifest.exists() else {}
     files = {}
-    for path in sorted(Path(folder).rglob("*")):
+    for path in sorted(folder.rglob("*")):
         rel = str(path.relative_to(folder))
         if path.is_file() and rel != "run_manifest.json" and not rel.startswith("data_docs"):
-            files[rel] = path.read_bytes()
+            content = path.read_bytes()
+            if rel == "dashboard.html":
+                for key in ("run_id", "code_version"):
+                    if volatile.get(key):
+                        content = content.replace(volatile[key].encode(), f"<{key.replace('_', ' ')}>".encode())
+            files[rel] = content
     return files
 
 
@@ -37,7 +49,8 @@ def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None)
     from dagster_project.run import run_pipeline
     from pipelines.run_context import RunContext
 
-    settings = Path(home).parent / f"{Path(home).name}_settings.toml"
+    # one file name for every home: the dashboard's footer names the settings file
+    settings = Path(home).parent / f"{Path(home).name}_settings" / "settings.toml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[validation]\ngx_sample_rows = 0\n")
     return run_pipeline(RunContext.create(home=home, extract_dirs=list(extracts), as_of=as_of,

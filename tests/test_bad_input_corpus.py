@@ -2,7 +2,7 @@
 
 Every case: a stopped run names the file and the problem (and `mtm run` says it in one line, exit 1, no
 traceback), or the exact reject rows and staged row counts.  Every case is a Dagster
-materialisation of the real asset graph (seconds each), so by default a sample runs: 19 cases through
+materialisation of the real asset graph (seconds each), so by default a sample runs: 20 cases through
 ingest + staging and 7 through the command line; every case, both ways, the full runs and the 50 MB line
 carry the ``long`` marker (make test-long).
 """
@@ -36,7 +36,7 @@ STAGE_BY_DEFAULT = CLI_BY_DEFAULT | {"ragged_row", "ten_thousand_column_row", "r
                                      "utf8_bom", "crlf_line_endings", "quoted_newline_in_a_value",
                                      "mixed_date_formats", "ndc_in_scientific_notation", "parquet_with_wrong_types",
                                      "same_part_delivered_twice_under_two_names", "conflicting_versions_of_one_claim",
-                                     "two_files_concatenated_with_their_headers"}
+                                     "two_files_concatenated_with_their_headers", "forty_mb_last_line_in_gzip"}
 
 
 def _params(kind, long_cli: bool = False, cli_sample: bool = False):
@@ -169,3 +169,28 @@ def test_future_fills_are_not_counted(tmp_path):
     _, summary, drugs = _published(tmp_path, extract, "2025-09-30")
     assert drugs == [("M1", "2025-09-01")]
     assert len(summary) == 1
+
+
+# -- a seed roster that contradicts the ledger (`mtm ledger import`) -----------------------------------------
+
+def test_a_seed_roster_contradicting_the_ledger_is_refused_and_imports_nothing(tmp_path):
+    """The ledger a real run wrote (M1 enrolled on the as-of date) against a roster dating M1 earlier and adding
+    M9: refused as a whole (the ledger is immutable; input-contract.md mtm_enrollment_seed), exit 1, one
+    message naming the member and the field, no traceback; the ledger is unchanged."""
+    from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger
+
+    fills = [fill("M1", f"2025-{m:02d}-05", NDC[d], 30, 150.0, claim_id=f"M1-{m}-{d}")
+             for m in range(1, 6) for d in EIGHT_DRUGS]
+    home = tmp_path / "home"
+    run(home, write_extract(tmp_path / "ex", eligibility=[member("M1")], pharmacy_claim=fills), as_of="2025-06-30")
+    before = ledger(home)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date,date_met_criteria\n"
+                      "M1,H1234,2025,2025-05-01,2025-06-30\n"
+                      "M9,H1234,2025,2025-04-01,\n")
+    code, out, err = cli("ledger", "import", str(roster), "--home", str(home))
+    assert code == 1, out
+    assert err == (f"Error: {roster}: 1 row(s) contradict the ledger, which is immutable; nothing imported (use "
+                   "--replace to overwrite them):\n  member M1 (contract H1234, year 2025): mtm_enrollment_date is "
+                   "2025-06-30 in the ledger (run), 2025-05-01 in the roster\n")
+    assert ledger(home) == before

@@ -4,6 +4,7 @@ Chromium, and shut down cleanly (SIGTERM to its process group)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -48,9 +49,12 @@ def _wait_until_up(port: int, proc: subprocess.Popen, timeout: float) -> float:
     raise AssertionError(f"the Dagster UI did not answer on port {port} within {timeout} s")
 
 
-def test_dagster_ui_serves_the_asset_graph_and_checks(tmp_path):
+@contextlib.contextmanager
+def dagster_ui(tmp_path: Path, mtm_home: Path):
+    """`dagster-webserver` over our definitions on a free localhost port, with a throw-away DAGSTER_HOME;
+    yields (port, process, environment) once it answers GraphQL; stopped with SIGTERM to its process group."""
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "MTM_HOME": str(tmp_path / "mtm_home"),
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster_home"), "MTM_HOME": str(mtm_home),
            "DAGSTER_DISABLE_TELEMETRY": "1", "GX_ANALYTICS_ENABLED": "false"}
     Path(env["DAGSTER_HOME"]).mkdir()
     log = (tmp_path / "webserver.log").open("w")
@@ -58,8 +62,23 @@ def test_dagster_ui_serves_the_asset_graph_and_checks(tmp_path):
                              "-h", "127.0.0.1", "-p", str(port)],
                             cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        startup = _wait_until_up(port, proc, timeout=120)
+        startup = _wait_until_up(port, proc, timeout=180)
         print(f"Dagster UI answered after {startup:.1f} s")
+        yield port, proc, env
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise AssertionError("the Dagster UI did not stop within 30 s of SIGTERM") from None
+        finally:
+            log.close()
+    assert code in (0, -signal.SIGTERM), (tmp_path / "webserver.log").read_text()[-2000:]
+
+
+def test_dagster_ui_serves_the_asset_graph_and_checks(tmp_path):
+    with dagster_ui(tmp_path, tmp_path / "mtm_home") as (port, _, _):
         nodes = _graphql(port, QUERY)["data"]["assetNodes"]
         keys = {"/".join(n["assetKey"]["path"]) for n in nodes}
         assert {"member_summary", "outreach_list", "published_run", "tgt_ledger_next", "rejects"} <= keys
@@ -81,12 +100,3 @@ def test_dagster_ui_serves_the_asset_graph_and_checks(tmp_path):
                 skip.click()
             page.screenshot(path=str(shot))
         assert shot.stat().st_size > 10_000
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError("the Dagster UI did not stop within 30 s of SIGTERM") from None
-        log.close()
-    assert code in (0, -signal.SIGTERM), (tmp_path / "webserver.log").read_text()[-2000:]

@@ -178,7 +178,6 @@ def test_each_role_sees_exactly_what_it_allows(home, base, page, name):
         shoot(page, "runs-quality")
 
 
-@pytest.mark.long  # failed on the merged main at the end of the session: fix before moving back (closing note)
 def test_outreach_list_filters_sorts_and_downloads_as_csv_and_xlsx(home, base, page):
     log_in(page, base, "olga")
     page.goto(f"{base}/runs/{AS_OF}/outreach")
@@ -192,8 +191,11 @@ def test_outreach_list_filters_sorts_and_downloads_as_csv_and_xlsx(home, base, p
     visible = page.locator("#outreach tbody tr:not([hidden])")
     assert visible.count() == own.filter(pl.col("member_id") == member).height
     page.fill("#filter-text", "")
-    page.select_option("#filter-service", "tmr")
-    assert page.locator("#outreach tbody tr:not([hidden])").count() == own.filter(pl.col("service") == "tmr").height
+    # TMRs are on the TMR worklist now (issue 12): filter by the list's rarest CMR service
+    rarest = own.group_by("service").len().sort("len", "service")["service"][0]
+    page.select_option("#filter-service", rarest)
+    shown = page.locator("#outreach tbody tr:not([hidden])").count()
+    assert shown == own.filter(pl.col("service") == rarest).height < own.height
     page.select_option("#filter-service", "")
     page.locator("#outreach th", has_text="due date").click()
     page.locator("#outreach th", has_text="due date").click()  # descending
