@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
 from tests.extract_builder import fill, member, write_extract
+from tests.targeting_harness import warehouse_rows
 from tools.compare_runs import compare
 
 BIN = Path(sys.executable).parent
@@ -109,8 +109,7 @@ def _extract(folder: Path, members: int = 3) -> Path:
 
 
 def _ledger(home: Path) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute("SELECT * FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
+    return warehouse_rows(home, "SELECT * FROM mtm_enrollment_ledger ORDER BY ALL")
 
 
 def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):

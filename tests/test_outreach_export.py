@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -14,7 +13,7 @@ from pipelines.exports.outreach import CALL_SERVICES, SHEETS
 from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, run_extract
+from tests.targeting_harness import NDC, run_extract, warehouse_rows
 
 D = dt.date(2025, 9, 30)
 
@@ -111,13 +110,9 @@ def test_dagster_registers_the_outreach_asset_and_its_gates():
 
 def test_the_warehouse_tables_have_the_declared_columns_with_one_contact_block(folder):
     """Both lists take the contact block whole from member_contact: the SQL and the declared lists agree."""
-    con = duckdb.connect(str(folder.parents[1] / "warehouse.duckdb"), read_only=True)
-    try:
-        def columns(table: str) -> list[str]:
-            return [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    def columns(table: str) -> list[str]:
+        return [row[0] for row in warehouse_rows(folder.parents[1], f"DESCRIBE {table}")]
 
-        assert columns("member_contact") == [*CONTACT_COLUMNS, *MAILING_COLUMNS]
-        assert columns("outreach_list") == list(COLUMNS)
-        assert columns("tmr_worklist") == list(TMR_COLUMNS)
-    finally:
-        con.close()
+    assert columns("member_contact") == [*CONTACT_COLUMNS, *MAILING_COLUMNS]
+    assert columns("outreach_list") == list(COLUMNS)
+    assert columns("tmr_worklist") == list(TMR_COLUMNS)
