@@ -99,6 +99,13 @@ class PortalApp:
     def run_or_none(self, as_of: str) -> runs.Run | None:
         return runs.get_run(self.home, as_of)
 
+    def _run(self, page: Page, as_of: str) -> runs.Run:
+        """The published run of ``as_of``; refused (not found) when there is none."""
+        run = self.run_or_none(as_of)
+        if run is None:
+            raise Refused(page.missing(f"No published run {as_of}."))
+        return run
+
     # -- login ----------------------------------------------------------------------------------------
 
     async def healthz(self, request: Request) -> Response:
@@ -161,24 +168,15 @@ class PortalApp:
 
     @endpoint("runs")
     def run_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         contracts = runs.contracts_of(run) if run.has("member_summary.parquet") else []
-        downloads = []
-        for name in run.files():
-            for shown in access.download_names(page.user, name, contracts):
-                if access.may_download(page.user, access.split_contract_file(shown)):
-                    downloads.append(shown)
-        return page.render("run.html", run=run, downloads=downloads)
+        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts))
 
     # -- downloads ------------------------------------------------------------------------------------
 
     @endpoint()
     def download(self, page: Page, form, as_of: str, name: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         wanted: FileRequest = access.split_contract_file(name)
         if not access.may_download(page.user, wanted):
             return page.refuse(f"{name} is not a file your role ({page.user.role}) and contracts may download.")
@@ -202,16 +200,12 @@ class PortalApp:
 
     @endpoint("dashboard")
     def dashboard_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         return page.render("dashboard.html", run=run, present=run.has("dashboard.html"))
 
     @endpoint("outreach")
     def outreach_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         if not run.has("outreach_list.csv"):
             return page.render("message.html", title="No outreach list",
                                message=f"The run of {run.as_of} has no outreach_list.csv.")
@@ -220,25 +214,19 @@ class PortalApp:
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
-        contracts = runs.contracts_of(run)
-        downloads = [n for f in ("outreach_list.csv", "outreach_list.xlsx")
-                     for n in access.download_names(page.user, f, contracts)
-                     if access.may_download(page.user, access.split_contract_file(n))]
+        downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
                            downloads=downloads, services=sorted({r["service"] for r in rows}),
                            contracts=sorted({r["contract_id"] for r in rows}))
 
     @endpoint("tmr")
     def tmr_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         if not run.has("tmr_worklist.csv"):
             return page.render("tmr.html", run=run, present=False)
         frame = runs.for_contracts(run, runs.read_csv(run.folder / "tmr_worklist.csv"), page.user.contracts)
         page.audit("view_tmr_worklist", run.as_of, f"{frame.height} rows")
-        downloads = [n for n in access.download_names(page.user, "tmr_worklist.csv", runs.contracts_of(run))
-                     if access.may_download(page.user, access.split_contract_file(n))]
+        downloads = _downloads(page, ("tmr_worklist.csv",), runs.contracts_of(run))
         return page.render("tmr.html", run=run, present=True, columns=frame.columns, rows=frame.to_dicts(),
                            downloads=downloads)
 
@@ -337,6 +325,12 @@ def _media_type(name: str) -> str:
     return {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "json": "application/json", "html": "text/html", "parquet": "application/octet-stream"
             }.get(name.rpartition(".")[2], "application/octet-stream")
+
+
+def _downloads(page: Page, files, contracts) -> list[str]:
+    """The names under which the user may download each of ``files``: whole, or cut to each contract."""
+    return [name for file in files for name in access.download_names(page.user, file, contracts)
+            if access.may_download(page.user, access.split_contract_file(name))]
 
 
 def _latest_outcomes(con) -> dict[str, str]:
