@@ -7,7 +7,8 @@ reads a table no one builds fails when the graph is assembled (and so ``dg check
 
 ``sql/_macros.sql`` holds the macros every model may use; ``sql/declared/<table>.sql`` holds the
 ``CREATE TABLE`` of the tables that are written by Python rather than selected (the enrollment
-ledger, the run's parameters, the run report, the plan's NDC imports).
+ledger, the run report, the plan's NDC imports; the run's parameters are declared by their typed row,
+``pipelines/run_parameters.py``).
 """
 
 from __future__ import annotations

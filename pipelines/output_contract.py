@@ -31,8 +31,30 @@ def member_summary_columns() -> tuple[str, ...]:
     )
 
 
-#: outreach_list.csv / .xlsx: column -> (kind, width in the workbook); kinds: text, date, int, number,
-#: money, bool. Names, phones, addresses and birth dates appear here and in TMR_COLUMNS, nowhere else.
+#: The contact block both outreach files carry, in this order: who the member is and how to call them.
+#: column -> (kind, width in the workbook); kinds: text, date, int, number, money, bool. Names, phones,
+#: addresses and birth dates appear in these two blocks and nowhere else. The SQL takes both blocks whole
+#: from ``member_contact`` (sql/outputs/member_contact.sql yields exactly these columns, in this order).
+CONTACT_COLUMNS: dict[str, tuple[str, int]] = {
+    "member_id": ("text", 14),
+    "mbi": ("text", 13),
+    "first_name": ("text", 14),
+    "last_name": ("text", 16),
+    "birth_date": ("date", 11),
+    "age": ("int", 5),
+    "phone": ("text", 14),
+}
+
+#: What a letter needs besides: the call list (outreach_list) carries it, the TMR desk review does not.
+MAILING_COLUMNS: dict[str, tuple[str, int]] = {
+    "preferred_language": ("text", 9),
+    "address_line": ("text", 24),
+    "city": ("text", 14),
+    "state": ("text", 5),
+    "zip_code": ("text", 8),
+}
+
+#: outreach_list.csv / .xlsx: column -> (kind, width in the workbook).
 OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
     "contract_id": ("text", 9),
     "pbp_id": ("text", 6),
@@ -41,18 +63,8 @@ OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
     "priority_score": ("number", 8),
     "due_date": ("date", 11),
     "days_until_due": ("int", 8),
-    "member_id": ("text", 14),
-    "mbi": ("text", 13),
-    "first_name": ("text", 14),
-    "last_name": ("text", 16),
-    "birth_date": ("date", 11),
-    "age": ("int", 5),
-    "phone": ("text", 14),
-    "preferred_language": ("text", 9),
-    "address_line": ("text", 24),
-    "city": ("text", 14),
-    "state": ("text", 5),
-    "zip_code": ("text", 8),
+    **CONTACT_COLUMNS,
+    **MAILING_COLUMNS,
     "contact_note": ("text", 28),
     "reasons": ("text", 90),
     "part_d_drugs": ("int", 8),
@@ -82,13 +94,7 @@ TMR_COLUMNS: dict[str, tuple[str, int]] = {
     "due_date": ("date", 11),
     "priority_rank": ("int", 8),
     "priority_score": ("number", 8),
-    "member_id": ("text", 14),
-    "mbi": ("text", 13),
-    "first_name": ("text", 14),
-    "last_name": ("text", 16),
-    "birth_date": ("date", 11),
-    "age": ("int", 5),
-    "phone": ("text", 14),
+    **CONTACT_COLUMNS,
     "contact_note": ("text", 20),
     "active_drug_count": ("int", 7),
     "active_drugs": ("text", 90),

@@ -266,42 +266,6 @@ def _apply_cms_limits(criteria: dict[str, Any], contract_year: int) -> None:
     criteria["core_disease_count"] = params[disease_year].core_diseases
 
 
-def run_parameters_row(settings: dict[str, dict[str, Any]], as_of, member_status_delivered: bool,
-                       as_known_at=None) -> dict:
-    """The one-row ``run_parameters`` table the SQL models read (``as_known_at``: the audit cut-off, or None)."""
-    c, w = settings["criteria"], settings["windows"]
-    return {
-        "as_of_date": as_of,
-        "contract_year": as_of.year,
-        "min_core_conditions": c["min_core_conditions"],
-        "min_part_d_drugs": c["min_part_d_drugs"],
-        "drug_count_scope": c["drug_count_scope"],
-        "cost_method": c["cost_method"],
-        "cost_threshold": round(float(c["cost_threshold"]), 2),
-        "core_disease_set": c["core_disease_set"],
-        "core_disease_count": c["core_disease_count"],
-        "use_dx_evidence": "dx" in c["condition_sources"],
-        "use_rx_evidence": "rx" in c["condition_sources"],
-        "drug_lookback_days": w["drug_lookback_days"],
-        "cost_lookback_days": w["cost_lookback_days"],
-        "dx_lookback_days": w["dx_lookback_days"],
-        "rx_condition_lookback_days": w["rx_condition_lookback_days"],
-        "rollover_enrollees": settings["enrollment"]["rollover_enrollees"],
-        "outreach_include_hospice": settings["outreach"]["outreach_include_hospice"],
-        "ddi_min_overlap_days": settings["outreach"]["ddi_min_overlap_days"],
-        "tmr_grace_days": settings["outreach"]["tmr_grace_days"],
-        "priority_urgency": float(settings["priority"]["urgency"]),
-        "priority_risk_signals": float(settings["priority"]["risk_signals"]),
-        "priority_dmp_at_risk": float(settings["priority"]["dmp_at_risk"]),
-        "priority_core_conditions": float(settings["priority"]["core_conditions"]),
-        "priority_part_d_drugs": float(settings["priority"]["part_d_drugs"]),
-        "priority_projected_cost": float(settings["priority"]["projected_cost"]),
-        "priority_drug_interaction": float(settings["priority"]["drug_interaction"]),
-        "member_status_delivered": member_status_delivered,
-        "as_known_at": as_known_at,
-    }
-
-
 def signal_weight_rows(settings: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
     """The ``run_signal_weight`` table: (signal, weight) for every medication-risk signal weight in force."""
     return [(name, float(settings["priority"][name])) for name in SIGNAL_WEIGHTS]

@@ -26,7 +26,8 @@ from pipelines.models import create_declared
 from pipelines.readers import ingest_extract
 from pipelines.row_checks import build_row_rejects
 from pipelines.run_context import RunContext
-from pipelines.settings import run_parameters_row, signal_weight_rows
+from pipelines.run_parameters import RunParameters, run_parameters_ddl
+from pipelines.settings import signal_weight_rows
 
 RAW_TABLES = tuple(f"raw_{name}" for name in TABLES) + ("raw_known_member",)
 
@@ -73,9 +74,9 @@ def ingest_warnings(ctx: RunContext, report) -> list[str]:
 def write_run_parameters(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The declared one-row table the SQL models read D and the settings from."""
     absent = run_report.facts(con, ctx.run_id).get("absent_tables", [])
-    row = run_parameters_row(ctx.settings, ctx.as_of, member_status_delivered="member_status" not in absent,
-                             as_known_at=ctx.as_known_at)
-    create_declared(con, "run_parameters")
+    row = RunParameters.of(ctx.settings, ctx.as_of, member_status_delivered="member_status" not in absent,
+                           as_known_at=ctx.as_known_at).values()
+    con.execute(run_parameters_ddl())
     columns = ", ".join(row)
     con.execute(f"INSERT INTO run_parameters ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     create_declared(con, "run_signal_weight")
@@ -119,7 +120,7 @@ STEPS: tuple[Step, ...] = (
          "with file name and row number; raw_known_member lists members a source knows without a span."),
     Step("run_parameters", "reference", ("run_parameters", "run_signal_weight"), ("raw_member_status",),
          write_run_parameters,
-         "The as-of date D and the plan settings in force (sql/declared/run_parameters.sql), and the weight of "
+         "The as-of date D and the plan settings in force (pipelines/run_parameters.py), and the weight of "
          "each medication-risk signal (sql/declared/run_signal_weight.sql)."),
     Step("ref_generic_name", "reference", ("ref_generic_name",), ("raw_pharmacy_claim",), load_generic_names,
          "Each distinct generic_name of the fills -> its drug key (targeting-rules.md section 2 name rule)."),

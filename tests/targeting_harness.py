@@ -59,14 +59,17 @@ def run_extract(tmp_path: Path, as_of: dt.date = AS_OF, settings: str | None = N
         return {row["member_id"]: row for row in csv.DictReader(fh)}
 
 
-def ledger(home: Path) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(
-            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria "
-            "FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
-    finally:
-        con.close()
+def warehouse_rows(home: Path, sql: str) -> list[tuple]:
+    """The rows ``sql`` returns from the warehouse of a run home, opened read-only."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def ledger(home: Path, *more_columns: str) -> list[tuple]:
+    """The MTM enrollment ledger: member, contract, year, enrollment date, date met criteria (and more)."""
+    columns = ", ".join(("member_id", "contract_id", "contract_year", "mtm_enrollment_date", "date_met_criteria",
+                         *more_columns))
+    return warehouse_rows(home, f"SELECT {columns} FROM mtm_enrollment_ledger ORDER BY ALL")
 
 
 def merge_scenarios(*scenarios: dict[str, list[dict]]) -> dict[str, list[dict]]:

@@ -12,13 +12,12 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, merge_scenarios, run_extract
+from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, merge_scenarios, run_extract, warehouse_rows
 
 D1, D2 = dt.date(2025, 6, 30), dt.date(2025, 9, 30)
 CY = 2025
@@ -37,12 +36,8 @@ def qualifying_extract(member_id: str = "M1", **overrides):
 
 
 def enrollment_status(home) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute("SELECT member_id, contract_id, mtm_enrollment_date, opt_out_date, opt_out_reason "
-                           "FROM tgt_mtm_enrollment ORDER BY ALL").fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(home, "SELECT member_id, contract_id, mtm_enrollment_date, opt_out_date, opt_out_reason "
+                                "FROM tgt_mtm_enrollment ORDER BY ALL")
 
 
 def of(member_id: str, rows: list[tuple]) -> list[tuple]:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, merge_scenarios, run_extract
+from tests.targeting_harness import NDC, ledger, merge_scenarios, run_extract
 
 D = dt.date(2025, 9, 30)
 
@@ -46,13 +46,7 @@ def services(home: Path, as_of: dt.date = D) -> dict[str, dict[str, dict]]:
 
 
 def ledger_rows(home: Path) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute(
-            "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria, enrollment_source "
-            "FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
-    finally:
-        con.close()
+    return ledger(home, "enrollment_source")
 
 
 def ledger_cli(*args: str) -> object:

@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
 from tests.extract_builder import fill, member, write_extract
+from tests.targeting_harness import warehouse_rows
 from tools.compare_runs import compare
 
 BIN = Path(sys.executable).parent
@@ -109,8 +109,7 @@ def _extract(folder: Path, members: int = 3) -> Path:
 
 
 def _ledger(home: Path) -> list[tuple]:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute("SELECT * FROM mtm_enrollment_ledger ORDER BY ALL").fetchall()
+    return warehouse_rows(home, "SELECT * FROM mtm_enrollment_ledger ORDER BY ALL")
 
 
 def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
@@ -162,6 +161,26 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     # the same change with the default settings is only a warning: the run publishes
     run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1]))
     assert (home / "runs" / "latest").resolve().name == DATES[1]
+
+
+def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path):
+    """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples."""
+    from dagster_project.run import RunFailed, run_pipeline
+    from pipelines.run_context import RunContext
+
+    home, ex = tmp_path / "home", _extract(tmp_path / "ex")
+    run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[0]))
+
+    def settings(limit: float) -> Path:
+        path = tmp_path / f"checks_{limit}.toml"
+        path.write_text(f'[checks]\nmax_change_rate = {limit}\nblocking = ["targeting_rate_change"]\n')
+        return path
+
+    with pytest.raises(RunFailed, match="targeting_rate_vs_previous_run"):  # a change of 200% > 190%
+        run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(1.9)))
+    assert not (home / "runs" / DATES[2]).exists()
+    run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(2.01)))
+    assert (home / "runs" / "latest").resolve().name == DATES[2]
 
 
 def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):

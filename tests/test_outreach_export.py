@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from pipelines.exports.outreach import CALL_SERVICES, SHEETS
+from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
-from pipelines.output_contract import TMR_COLUMNS
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, run_extract
+from tests.targeting_harness import NDC, run_extract, warehouse_rows
 
 D = dt.date(2025, 9, 30)
 
@@ -106,3 +106,13 @@ def test_dagster_registers_the_outreach_asset_and_its_gates():
                                        # the run checks of issue 17 on the same table
                                        "no_opted_out_member_listed", "row_count_vs_previous_run"}
     assert checks("tmr_worklist") == {"outreach_tmr_worklist_enrolled_once"}
+
+
+def test_the_warehouse_tables_have_the_declared_columns_with_one_contact_block(folder):
+    """Both lists take the contact block whole from member_contact: the SQL and the declared lists agree."""
+    def columns(table: str) -> list[str]:
+        return [row[0] for row in warehouse_rows(folder.parents[1], f"DESCRIBE {table}")]
+
+    assert columns("member_contact") == [*CONTACT_COLUMNS, *MAILING_COLUMNS]
+    assert columns("outreach_list") == list(COLUMNS)
+    assert columns("tmr_worklist") == list(TMR_COLUMNS)

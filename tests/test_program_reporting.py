@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-import duckdb
 import polars as pl
 import pytest
 from click.testing import CliRunner
@@ -20,6 +19,7 @@ from pipelines.cli import main
 from pipelines.exports.measures import cms_fields
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
+from tests.targeting_harness import warehouse_rows
 
 RUNS = [dt.date(2025, 7, 1), dt.date(2025, 8, 2), dt.date(2025, 8, 3), dt.date(2025, 9, 30)]
 ARB_START = {"m_jul": "2025-07-01", "m_cmr": "2025-07-01", "m_60": "2025-08-02", "m_59": "2025-08-03",
@@ -112,12 +112,8 @@ def test_cms_file_codes(program):
 
 
 def history(home) -> list[tuple]:
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return con.execute("SELECT as_of_date, month, metric, value_numeric, value_display "
-                           "FROM program_metrics_history WHERE contract_id = 'H1234' ORDER BY ALL").fetchall()
-    finally:
-        con.close()
+    return warehouse_rows(home, "SELECT as_of_date, month, metric, value_numeric, value_display "
+                                "FROM program_metrics_history WHERE contract_id = 'H1234' ORDER BY ALL")
 
 
 def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):

@@ -2,21 +2,12 @@
 is never exported or published. Every check reads the warehouse; none returns or logs a member's PHI."""
 
 
-import dagster as dg
-from dagster_duckdb import DuckDBResource
-
-from pipelines.db import scalar
+from dagster_project.defs.run_checks import gate
 from pipelines.exports.outreach import CHECK_QUERIES
 
 
 def _gate(name: str, description: str, asset: str = "outreach_list"):
-    @dg.asset_check(asset=asset, name=f"outreach_{name}", blocking=True, description=description)
-    def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as con:
-            offending = scalar(con, CHECK_QUERIES[name])
-        return dg.AssetCheckResult(passed=offending == 0, metadata={"offending": offending})
-
-    return _check
+    return gate(asset, f"outreach_{name}", CHECK_QUERIES[name], description)
 
 
 GATES = {

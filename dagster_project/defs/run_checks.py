@@ -9,13 +9,16 @@ Two kinds, both declared ``blocking`` so that Dagster holds the downstream expor
 Every check returns counts only, never a member id or PHI.
 """
 
+from collections.abc import Callable
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
 from dagster_project.defs.resources import MtmRunResource
 from pipelines.db import one_row, scalar
 from pipelines.previous_run import change_rate, previous_manifest
+from pipelines.run_context import RunContext
 from pipelines.run_report import facts
 
 
@@ -24,88 +27,96 @@ def _severity(name: str, settings: dict) -> dg.AssetCheckSeverity:
     return dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
 
 
-def _row_count_change(table: str):
-    @dg.asset_check(asset=table, name="row_count_vs_previous_run", blocking=True,
-                    description=f"Rows of {table} within [checks] max_change_rate of the previous published run "
-                                "(WARN unless 'row_count_change' is in [checks] blocking)")
-    def _check(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
-               duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        ctx = mtm.run_context(context.op_execution_context.run_id)
+#: what a soft check measures: (the run's context, the warehouse) -> (passed, metadata)
+Measure = Callable[[RunContext, DuckDBPyConnection], tuple[bool, dict]]
+
+
+def _soft_check(asset: str, name: str, setting: str, description: str) -> Callable[[Measure], dg.AssetChecksDefinition]:
+    """Make ``measure`` a soft check on ``asset``: WARN when it fails, ERROR (the run is not published) when
+    ``setting`` is in ``[checks] blocking``."""
+
+    def make(measure: Measure) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=asset, name=name, blocking=True, description=description)
+        def _check(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
+                   duckdb: DuckDBResource) -> dg.AssetCheckResult:
+            ctx = mtm.run_context(context.op_execution_context.run_id)
+            with duckdb.get_connection() as con:
+                passed, metadata = measure(ctx, con)
+            return dg.AssetCheckResult(passed=passed, severity=_severity(setting, ctx.settings), metadata=metadata)
+
+        return _check
+
+    return make
+
+
+def _vs_previous_run(asset: str, name: str, setting: str, measure: tuple[str, str], query: str,
+                     previous_value: Callable[[dict], float | None], description: str) -> dg.AssetChecksDefinition:
+    """A soft check of one number of this run against the previous published run: ``query`` gives it now,
+    ``previous_value`` reads it from the previous run's manifest (None: nothing to compare with). It fails
+    when the relative change exceeds ``[checks] max_change_rate``; ``measure`` names the two numbers in the
+    check's metadata (now, previous)."""
+    now_key, previous_key = measure
+
+    def compare(ctx: RunContext, con: DuckDBPyConnection) -> tuple[bool, dict]:
         limit = ctx.settings["checks"]["max_change_rate"]
-        with duckdb.get_connection() as con:
-            rows = scalar(con, f"SELECT count(*) FROM {table}")
+        now = scalar(con, query)
         previous = previous_manifest(ctx)
-        before = previous["rows_out"].get(table) if previous else None
-        change = change_rate(before, rows)
-        return dg.AssetCheckResult(
-            passed=change is None or change <= limit, severity=_severity("row_count_change", ctx.settings),
-            metadata={"rows": rows, "previous_rows": before if before is not None else "no previous run",
-                      "previous_as_of": previous["as_of_date"] if previous else "none",
-                      "change_rate": round(change, 4) if change is not None else 0.0, "max_change_rate": limit},
-        )
+        before = previous_value(previous) if previous else None
+        change = change_rate(before, now)
+        return change is None or change <= limit, {
+            now_key: round(now, 4), previous_key: round(before, 4) if before is not None else "no previous run",
+            "previous_as_of": previous["as_of_date"] if previous else "none",
+            "change_rate": round(change, 4) if change is not None else 0.0, "max_change_rate": limit}
 
-    return _check
+    return _soft_check(asset, name, setting, description)(compare)
 
 
-@dg.asset_check(asset="member_summary", name="targeting_rate_vs_previous_run", blocking=True,
-                description="Share of members meeting the criteria within [checks] max_change_rate of the "
-                            "previous published run (WARN unless 'targeting_rate_change' is blocking)")
-def targeting_rate_vs_previous_run(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
-                                   duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    ctx = mtm.run_context(context.op_execution_context.run_id)
-    limit = ctx.settings["checks"]["max_change_rate"]
-    with duckdb.get_connection() as con:
-        total, met = one_row(con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria) FROM member_summary")
-    rate = met / total if total else 0.0
-    previous = previous_manifest(ctx)
-    before = None
-    if previous and previous["targeting"].get("members_enrolled_part_d"):
-        t = previous["targeting"]
-        before = t["members_meeting_criteria"] / t["members_enrolled_part_d"]
-    change = change_rate(before, rate)
-    return dg.AssetCheckResult(
-        passed=change is None or change <= limit, severity=_severity("targeting_rate_change", ctx.settings),
-        metadata={"targeting_rate": round(rate, 4),
-                  "previous_rate": round(before, 4) if before is not None else "no previous run",
-                  "change_rate": round(change, 4) if change is not None else 0.0, "max_change_rate": limit},
-    )
+def _row_count_change(table: str) -> dg.AssetChecksDefinition:
+    return _vs_previous_run(
+        table, "row_count_vs_previous_run", "row_count_change", ("rows", "previous_rows"),
+        f"SELECT count(*) FROM {table}", lambda manifest: manifest["rows_out"].get(table),
+        f"Rows of {table} within [checks] max_change_rate of the previous published run "
+        "(WARN unless 'row_count_change' is in [checks] blocking)")
 
 
-@dg.asset_check(asset="rejects", name="reject_rate", blocking=True,
-                description="Share of input rows rejected at most [checks] warn_reject_rate (the hard limit "
-                            "that fails the run is [validation] max_reject_rate)")
-def reject_rate(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
-                duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    ctx = mtm.run_context(context.op_execution_context.run_id)
+def _targeting_rate(manifest: dict) -> float | None:
+    """Members meeting the criteria per member enrolled in Part D, as the manifest counted them."""
+    counts = manifest["targeting"]
+    if not counts.get("members_enrolled_part_d"):
+        return None
+    return counts["members_meeting_criteria"] / counts["members_enrolled_part_d"]
+
+
+targeting_rate_vs_previous_run = _vs_previous_run(
+    "member_summary", "targeting_rate_vs_previous_run", "targeting_rate_change", ("targeting_rate", "previous_rate"),
+    "SELECT coalesce(count(*) FILTER (WHERE meets_criteria) / nullif(count(*), 0), 0.0) FROM member_summary",
+    _targeting_rate,
+    "Share of members meeting the criteria within [checks] max_change_rate of the previous published run "
+    "(WARN unless 'targeting_rate_change' is blocking)")
+
+
+@_soft_check("rejects", "reject_rate", "reject_rate",
+             "Share of input rows rejected at most [checks] warn_reject_rate (the hard limit that fails the run "
+             "is [validation] max_reject_rate)")
+def reject_rate(ctx: RunContext, con: DuckDBPyConnection) -> tuple[bool, dict]:
     limit = ctx.settings["checks"]["warn_reject_rate"]
-    with duckdb.get_connection() as con:
-        rows_in = sum(facts(con, ctx.run_id).get("rows_in", {}).values())
-        rejected = scalar(con, "SELECT count(DISTINCT (table_name, file, row_number)) FROM rejects "
-                               "WHERE counts_toward_threshold")
+    rows_in = sum(facts(con, ctx.run_id).get("rows_in", {}).values())
+    rejected = scalar(con, "SELECT count(DISTINCT (table_name, file, row_number)) FROM rejects "
+                           "WHERE counts_toward_threshold")
     rate = rejected / rows_in if rows_in else 0.0
-    return dg.AssetCheckResult(
-        passed=rate <= limit, severity=_severity("reject_rate", ctx.settings),
-        metadata={"rows_in": rows_in, "rows_rejected": rejected, "reject_rate": round(rate, 6),
-                  "warn_reject_rate": limit},
-    )
+    return rate <= limit, {"rows_in": rows_in, "rows_rejected": rejected, "reject_rate": round(rate, 6),
+                           "warn_reject_rate": limit}
 
 
-@dg.asset_check(asset="core_fill", name="ndc_identified_share", blocking=True,
-                description="Share of fills whose drug was identified by its NDC (not by name, NDC-9 or as "
-                            "a compound) at least [checks] min_ndc_identified_share")
-def ndc_identified_share(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
-                         duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    ctx = mtm.run_context(context.op_execution_context.run_id)
+@_soft_check("core_fill", "ndc_identified_share", "ndc_identified_share",
+             "Share of fills whose drug was identified by its NDC (not by name, NDC-9 or as a compound) at least "
+             "[checks] min_ndc_identified_share")
+def ndc_identified_share(ctx: RunContext, con: DuckDBPyConnection) -> tuple[bool, dict]:
     floor = ctx.settings["checks"]["min_ndc_identified_share"]
-    with duckdb.get_connection() as con:
-        fills, by_ndc = one_row(
-            con, "SELECT count(*), count(*) FILTER (WHERE identity_level = 'ndc') FROM core_fill")
+    fills, by_ndc = one_row(con, "SELECT count(*), count(*) FILTER (WHERE identity_level = 'ndc') FROM core_fill")
     share = by_ndc / fills if fills else 1.0
-    return dg.AssetCheckResult(
-        passed=share >= floor, severity=_severity("ndc_identified_share", ctx.settings),
-        metadata={"fills": fills, "identified_by_ndc": by_ndc, "share": round(share, 4),
-                  "min_share": floor},
-    )
+    return share >= floor, {"fills": fills, "identified_by_ndc": by_ndc, "share": round(share, 4),
+                            "min_share": floor}
 
 
 #: listed members whose MTM status at D in that contract is opted out (a recorded or seeded opt-out; death
@@ -128,7 +139,10 @@ CMR_CLOCK_IN_PAST = """
       AND n.mtm_enrollment_date + 60 < p.as_of_date"""
 
 
-def _gate(asset: str, name: str, query: str, description: str):
+def gate(asset: str, name: str, query: str, description: str):
+    """A hard gate on ``asset``: ``query`` counts the offending rows; any at all fails the run (ERROR).
+    The outreach list's gates (dagster_project/defs/outreach.py) are made here too."""
+
     @dg.asset_check(asset=asset, name=name, blocking=True, description=description)
     def _check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
@@ -145,8 +159,8 @@ RUN_CHECKS = [
     targeting_rate_vs_previous_run,
     reject_rate,
     ndc_identified_share,
-    _gate("outreach_list", "no_opted_out_member_listed", OPTED_OUT_AND_LISTED,
+    gate("outreach_list", "no_opted_out_member_listed", OPTED_OUT_AND_LISTED,
           "No member who opted out of MTM (or asked to) is on the outreach list (blocking)"),
-    _gate("tgt_ledger_next", "cmr_clock_not_in_past", CMR_CLOCK_IN_PAST,
+    gate("tgt_ledger_next", "cmr_clock_not_in_past", CMR_CLOCK_IN_PAST,
           "A new MTM enrollee's 60-day initial CMR clock never starts in the past (blocking)"),
 ]

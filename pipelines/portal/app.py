@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
-import polars as pl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -22,7 +21,7 @@ from starlette.templating import Jinja2Templates
 
 from pipelines.portal import access, contacts, runs, sessions, store, users
 from pipelines.portal.access import FileRequest
-from pipelines.portal.web import Page, endpoint, safe_next
+from pipelines.portal.web import Page, Refused, endpoint, safe_next
 
 TEMPLATES = Path(__file__).parent / "templates"
 log = logging.getLogger("mtm.portal")
@@ -100,6 +99,13 @@ class PortalApp:
     def run_or_none(self, as_of: str) -> runs.Run | None:
         return runs.get_run(self.home, as_of)
 
+    def _run(self, page: Page, as_of: str) -> runs.Run:
+        """The published run of ``as_of``; refused (not found) when there is none."""
+        run = self.run_or_none(as_of)
+        if run is None:
+            raise Refused(page.missing(f"No published run {as_of}."))
+        return run
+
     # -- login ----------------------------------------------------------------------------------------
 
     async def healthz(self, request: Request) -> Response:
@@ -162,24 +168,15 @@ class PortalApp:
 
     @endpoint("runs")
     def run_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         contracts = runs.contracts_of(run) if run.has("member_summary.parquet") else []
-        downloads = []
-        for name in run.files():
-            for shown in access.download_names(page.user, name, contracts):
-                if access.may_download(page.user, access.split_contract_file(shown)):
-                    downloads.append(shown)
-        return page.render("run.html", run=run, downloads=downloads)
+        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts))
 
     # -- downloads ------------------------------------------------------------------------------------
 
     @endpoint()
     def download(self, page: Page, form, as_of: str, name: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         wanted: FileRequest = access.split_contract_file(name)
         if not access.may_download(page.user, wanted):
             return page.refuse(f"{name} is not a file your role ({page.user.role}) and contracts may download.")
@@ -203,16 +200,12 @@ class PortalApp:
 
     @endpoint("dashboard")
     def dashboard_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         return page.render("dashboard.html", run=run, present=run.has("dashboard.html"))
 
     @endpoint("outreach")
     def outreach_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         if not run.has("outreach_list.csv"):
             return page.render("message.html", title="No outreach list",
                                message=f"The run of {run.as_of} has no outreach_list.csv.")
@@ -221,46 +214,50 @@ class PortalApp:
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
-        contracts = runs.contracts_of(run)
-        downloads = [n for f in ("outreach_list.csv", "outreach_list.xlsx")
-                     for n in access.download_names(page.user, f, contracts)
-                     if access.may_download(page.user, access.split_contract_file(n))]
+        downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
                            downloads=downloads, services=sorted({r["service"] for r in rows}),
                            contracts=sorted({r["contract_id"] for r in rows}))
 
     @endpoint("tmr")
     def tmr_page(self, page: Page, form, as_of: str) -> Response:
-        run = self.run_or_none(as_of)
-        if run is None:
-            return page.missing(f"No published run {as_of}.")
+        run = self._run(page, as_of)
         if not run.has("tmr_worklist.csv"):
             return page.render("tmr.html", run=run, present=False)
         frame = runs.for_contracts(run, runs.read_csv(run.folder / "tmr_worklist.csv"), page.user.contracts)
         page.audit("view_tmr_worklist", run.as_of, f"{frame.height} rows")
-        downloads = [n for n in access.download_names(page.user, "tmr_worklist.csv", runs.contracts_of(run))
-                     if access.may_download(page.user, access.split_contract_file(n))]
+        downloads = _downloads(page, ("tmr_worklist.csv",), runs.contracts_of(run))
         return page.render("tmr.html", run=run, present=True, columns=frame.columns, rows=frame.to_dicts(),
                            downloads=downloads)
 
-    def _member(self, page: Page, as_of: str, member_id: str):
-        """(run, member_summary row) or a response refusing it (unknown run or member, other contract)."""
+    def _member_rows(self, page: Page, as_of: str, member_id: str, file: str, no_file: str, not_in: str
+                     ) -> tuple[runs.Run, list[dict]]:
+        """The run and the member's rows of its ``file``; refused (``Refused``) when the run or the file is
+        missing (``no_file``), the member is not in it (``not_in``), or belongs to another contract."""
         run = self.run_or_none(as_of)
-        if run is None or not run.has("member_summary.parquet"):
-            return None, page.missing(f"No published run {as_of}.")
-        summary = runs.member_rows(run, "member_summary", member_id)
-        if not summary:
-            return None, page.missing(f"Member {member_id} is not in the run of {run.as_of}.")
-        if not page.user.sees_contract(summary[0]["contract_id"]):
-            return None, page.refuse("This member belongs to a contract you are not assigned to.")
-        return (run, summary[0]), None
+        if run is None or not run.has(file):
+            raise Refused(page.missing(no_file))
+        rows = runs.member_rows(run, Path(file).stem, member_id)
+        if not rows:
+            raise Refused(page.missing(f"Member {member_id} {not_in} {run.as_of}."))
+        if not page.user.sees_contract(rows[0]["contract_id"]):
+            raise Refused(page.refuse("This member belongs to a contract you are not assigned to."))
+        return run, rows
+
+    def _member(self, page: Page, as_of: str, member_id: str) -> tuple[runs.Run, dict]:
+        """The run and the member's member_summary row (member pages)."""
+        run, rows = self._member_rows(page, as_of, member_id, "member_summary.parquet",
+                                      f"No published run {as_of}.", "is not in the run of")
+        return run, rows[0]
+
+    def _listed(self, page: Page, as_of: str, member_id: str) -> tuple[runs.Run, list[dict]]:
+        """The run and the member's outreach-list rows (recorded contacts)."""
+        return self._member_rows(page, as_of, member_id, "outreach_list.csv",
+                                 f"No outreach list in the run {as_of}.", "is not on the outreach list of")
 
     @endpoint("members")
     def member_page(self, page: Page, form, as_of: str, member_id: str) -> Response:
-        found, refused = self._member(page, as_of, member_id)
-        if refused:
-            return refused
-        run, member = found
+        run, member = self._member(page, as_of, member_id)
         page.audit("view_member", member_id, f"run {run.as_of}")
         signals = runs.member_rows(run, "member_risk_signals", member_id)
         return page.render(
@@ -277,34 +274,16 @@ class PortalApp:
 
     @endpoint("members")
     def pml_page(self, page: Page, form, as_of: str, member_id: str) -> Response:
-        found, refused = self._member(page, as_of, member_id)
-        if refused:
-            return refused
-        run, member = found
+        run, member = self._member(page, as_of, member_id)
         page.audit("view_member_pml", member_id, f"run {run.as_of}")
         return page.render("pml.html", run=run, m=member, person=_listed_person(run, member_id),
                            drugs=runs.member_rows(run, "member_medication_list", member_id))
 
     # -- recorded contacts ----------------------------------------------------------------------------
 
-    def _listed(self, page: Page, as_of: str, member_id: str):
-        """(run, the member's outreach-list rows) or a response refusing it."""
-        run = self.run_or_none(as_of)
-        if run is None or not run.has("outreach_list.csv"):
-            return None, page.missing(f"No outreach list in the run {as_of}.")
-        rows = runs.read_csv(run.folder / "outreach_list.csv").filter(pl.col("member_id") == member_id).to_dicts()
-        if not rows:
-            return None, page.missing(f"Member {member_id} is not on the outreach list of {run.as_of}.")
-        if not page.user.sees_contract(rows[0]["contract_id"]):
-            return None, page.refuse("This member belongs to a contract you are not assigned to.")
-        return (run, rows), None
-
     @endpoint("contacts")
     def contact_form(self, page: Page, form, as_of: str, member_id: str, **context) -> Response:
-        found, refused = self._listed(page, as_of, member_id)
-        if refused:
-            return refused
-        run, rows = found
+        run, rows = self._listed(page, as_of, member_id)
         page.audit("view_contact_form", member_id, f"run {run.as_of}")
         return page.render("contact.html", run=run, row=rows[0], services=[r["service"] for r in rows],
                            entries=contacts.entries(page.con, member_id), outcomes=contacts.OUTCOMES,
@@ -314,10 +293,7 @@ class PortalApp:
     @endpoint("contacts")
     def record_contact(self, page: Page, form) -> Response:
         as_of, member_id = str(form.get("as_of", "")), str(form.get("member_id", ""))
-        found, refused = self._listed(page, as_of, member_id)
-        if refused:
-            return refused
-        run, rows = found
+        run, rows = self._listed(page, as_of, member_id)
         supersedes = int(form["supersedes"]) if str(form.get("supersedes", "")).isdigit() else None
         try:
             entry = contacts.record_contact(
@@ -351,6 +327,12 @@ def _media_type(name: str) -> str:
             }.get(name.rpartition(".")[2], "application/octet-stream")
 
 
+def _downloads(page: Page, files, contracts) -> list[str]:
+    """The names under which the user may download each of ``files``: whole, or cut to each contract."""
+    return [name for file in files for name in access.download_names(page.user, file, contracts)
+            if access.may_download(page.user, access.split_contract_file(name))]
+
+
 def _latest_outcomes(con) -> dict[str, str]:
     """member id -> the label and date of the latest recorded contact in force."""
     return {e["member_id"]: f"{contacts.OUTCOMES[e['outcome']].label} {e['contact_date']}"
@@ -359,11 +341,8 @@ def _latest_outcomes(con) -> dict[str, str]:
 
 def _listed_person(run: runs.Run, member_id: str) -> dict:
     """Name and birth date for the printed PML, from the run's outreach list when the member is on it."""
-    if not run.has("outreach_list.csv"):
-        return {}
-    rows = runs.read_csv(run.folder / "outreach_list.csv").filter(pl.col("member_id") == member_id)
-    return rows.select([c for c in ("first_name", "last_name", "birth_date") if c in rows.columns]).head(1) \
-        .to_dicts()[0] if rows.height else {}
+    rows = runs.member_rows(run, "outreach_list", member_id)
+    return {c: rows[0][c] for c in ("first_name", "last_name", "birth_date") if c in rows[0]} if rows else {}
 
 
 def create_app(home: Path) -> PortalApp:

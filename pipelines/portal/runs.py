@@ -144,8 +144,11 @@ def _typed(name: str, kind: str) -> pl.Expr:
 
 
 def member_rows(run: Run, file_stem: str, member_id: str) -> list[dict]:
-    """One member's rows of a PHI-free member-level Parquet file of the run ([] when the file is absent)."""
-    path = run.folder / f"{file_stem}.parquet"
-    if not path.is_file():
-        return []
-    return pl.scan_parquet(path).filter(pl.col("member_id") == member_id).collect().to_dicts()
+    """One member's rows of a member-level file of the run: its Parquet file, else its CSV file (every column
+    as text, like ``read_csv``); [] when the run has neither."""
+    parquet, csv = run.folder / f"{file_stem}.parquet", run.folder / f"{file_stem}.csv"
+    if parquet.is_file():
+        return pl.scan_parquet(parquet).filter(pl.col("member_id") == member_id).collect().to_dicts()
+    if csv.is_file():
+        return read_csv(csv).filter(pl.col("member_id") == member_id).to_dicts()
+    return []

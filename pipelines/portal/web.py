@@ -49,8 +49,18 @@ class Page:
         return self.render("message.html", 404, title="Not found", message=what)
 
 
+class Refused(Exception):
+    """Raised by a handler's helper that refuses the request (no such run or member, another contract): the
+    ``endpoint`` wrapper sends ``response`` instead of the page."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
 def endpoint(group: str | None = None, public: bool = False) -> Callable:
-    """Wrap a page handler: session, login, the role's right to the page group, CSRF on every POST.
+    """Wrap a page handler: session, login, the role's right to the page group, CSRF on every POST, and the
+    response of a ``Refused`` the handler raises.
 
     The handler itself runs in a worker thread (file reads, SQLite), so a slow page never stalls others.
     """
@@ -71,7 +81,10 @@ def endpoint(group: str | None = None, public: bool = False) -> Callable:
                 elif group and not page.may_open(group):
                     response = page.refuse(f"Your role ({page.user.role}) does not open this page.")
                 else:
-                    response = await run_in_threadpool(handler, self, page, form, **request.path_params)
+                    try:
+                        response = await run_in_threadpool(handler, self, page, form, **request.path_params)
+                    except Refused as refused:
+                        response = refused.response
                 if page.session is not None and page.session.is_new:
                     sessions.set_cookie(response, page.session, secure=request.url.scheme == "https")
                 return response

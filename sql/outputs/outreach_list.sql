@@ -25,18 +25,7 @@ SELECT
     s.priority_score,
     s.due_date,
     s.days_until_due::INTEGER                                            AS days_until_due,
-    s.member_id,
-    k.mbi,
-    k.first_name,
-    k.last_name,
-    m.birth_date,
-    s.age::INTEGER                                                       AS age,
-    k.phone,
-    m.preferred_language,
-    k.address_line,
-    k.city,
-    k.state,
-    k.zip_code,
+    k.*,                                     -- member_id, mbi, name, birth date, age, phone, language, address
     s.contact_note,
     concat_ws(', ',
         s.part_d_drugs || ' Part D drug' || CASE WHEN s.part_d_drugs = 1 THEN '' ELSE 's' END,
@@ -79,9 +68,8 @@ SELECT
     coalesce(g.adherence_gaps, '')                                       AS adherence_gaps
 FROM tgt_service_priority AS s
 CROSS JOIN p
-JOIN core_member AS m ON m.member_id = s.member_id
+JOIN member_contact AS k ON k.member_id = s.member_id
 JOIN tgt_member_service_history AS h ON h.member_id = s.member_id AND h.contract_id = s.contract_id
-LEFT JOIN member_contact AS k ON k.member_id = s.member_id
 LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
 LEFT JOIN qm_member_adherence_gap AS g ON g.member_id = s.member_id AND g.contract_id = s.contract_id

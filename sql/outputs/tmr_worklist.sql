@@ -53,13 +53,8 @@ SELECT
     s.due_date,
     s.priority_rank::INTEGER                                                 AS priority_rank,
     s.priority_score,
-    s.member_id,
-    k.mbi,
-    k.first_name,
-    k.last_name,
-    m.birth_date,
-    s.age::INTEGER                                                           AS age,
-    k.phone,
+    -- member_id, mbi, name, birth date, age, phone: a desk review writes no letters
+    k.* EXCLUDE (preferred_language, address_line, city, state, zip_code),
     s.contact_note,
     coalesce(d.active_drug_count, 0)::INTEGER                                AS active_drug_count,
     coalesce(d.active_drugs, '')                                             AS active_drugs,
@@ -80,9 +75,8 @@ SELECT
     p.as_of_date
 FROM tgt_service_priority AS s
 CROSS JOIN p
-JOIN core_member AS m ON m.member_id = s.member_id
+JOIN member_contact AS k ON k.member_id = s.member_id
 JOIN tgt_member_service_history AS h ON h.member_id = s.member_id AND h.contract_id = s.contract_id
-LEFT JOIN member_contact AS k ON k.member_id = s.member_id
 LEFT JOIN drugs AS d ON d.member_id = s.member_id
 LEFT JOIN prescriber AS r ON r.member_id = s.member_id
 LEFT JOIN signals AS g ON g.member_id = s.member_id
