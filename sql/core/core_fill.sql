@@ -21,6 +21,11 @@ fills AS (
     FROM stg_pharmacy_claim AS f, p
     WHERE f.fill_date <= p.as_of_date
 ),
+-- what a fill is depends only on its NDC, generic_name and route text: identified once per distinct
+-- combination (a few thousand), not once per fill
+product AS (
+    SELECT DISTINCT ndc, generic_name, route FROM fills
+),
 identified AS (
     SELECT
         f.*,
@@ -46,7 +51,7 @@ identified AS (
         CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.route ELSE pr.route END
             AS map_route,
         wm.product_ndc9 IS NOT NULL AS weight_management
-    FROM fills AS f
+    FROM product AS f
     -- equality joins only (an extra condition here turns DuckDB's hash join into a nested loop)
     LEFT JOIN ref_ndc_identity AS n ON n.ndc11 = f.ndc
     LEFT JOIN ref_ndc_product AS pr ON pr.product_ndc9 = left(f.ndc, 9)
@@ -55,42 +60,47 @@ identified AS (
 ),
 routed AS (
     SELECT
-        i.* EXCLUDE (route),
-        coalesce(claim_route.route, map_route.route)                AS route,
-        coalesce(claim_route.local_use, map_route.local_use, false) AS local_use
+        i.*,
+        coalesce(claim_route.route, map_route.route)                AS canonical_route,
+        coalesce(claim_route.local_use, map_route.local_use, false) AS local_use,
+        CASE
+            WHEN i.product_atc_code IS NOT NULL THEN [i.product_atc_code]
+            WHEN i.identity_level IN ('ndc', 'ndc_product', 'generic_name', 'compound')
+                THEN coalesce(d.atc_code_list, [])
+            ELSE []
+        END                                                         AS atc_codes
     FROM identified AS i
     LEFT JOIN ref_route AS claim_route ON claim_route.route_text = i.route
     LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(i.map_route)
+    LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
 )
 SELECT
-    i.claim_id,
-    i.member_id,
-    i.fill_date,
-    i.days_supply,
-    i.fill_date + i.days_supply - 1                              AS last_covered_day,
-    i.gross_drug_cost,
-    i.ndc,
-    i.generic_name,
-    i.prescriber_npi,
+    f.claim_id,
+    f.member_id,
+    f.fill_date,
+    f.days_supply,
+    f.fill_date + f.days_supply - 1                              AS last_covered_day,
+    f.gross_drug_cost,
+    f.ndc,
+    f.generic_name,
+    f.prescriber_npi,
     i.drug_key,
     i.identity_level,
     i.ndc_map,
-    CASE
-        WHEN i.product_atc_code IS NOT NULL THEN [i.product_atc_code]
-        WHEN i.identity_level IN ('ndc', 'ndc_product', 'generic_name', 'compound')
-            THEN coalesce(d.atc_code_list, [])
-        ELSE []
-    END                                                           AS atc_codes,
-    i.route,
+    i.atc_codes,
+    i.canonical_route                                             AS route,
     i.local_use,
     i.weight_management,
     CASE
-        WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
+        WHEN NOT (f.part_d_covered AND coalesce(f.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
         WHEN c.member_id IS NOT NULL THEN 'counted'
         ELSE 'pending'
     END                                                           AS fill_status
-FROM routed AS i
-LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
+FROM fills AS f
+JOIN routed AS i
+  ON i.ndc IS NOT DISTINCT FROM f.ndc
+ AND i.generic_name IS NOT DISTINCT FROM f.generic_name
+ AND i.route IS NOT DISTINCT FROM f.route
 -- coverage islands of one member never overlap, so a fill matches at most one
 LEFT JOIN core_member_coverage AS c
-  ON c.member_id = i.member_id AND i.fill_date BETWEEN c.island_start AND c.island_end
+  ON c.member_id = f.member_id AND f.fill_date BETWEEN c.island_start AND c.island_end

@@ -30,12 +30,17 @@ fill AS (
 fill_code AS (
     SELECT claim_id, route, unnest(atc_codes) AS atc_code FROM fill
 ),
+code_local AS (  -- the local route(s) of each distinct ATC code (prefix match on the few codes, not per fill)
+    SELECT c.atc_code, l.route
+    FROM (SELECT DISTINCT atc_code FROM fill_code) AS c
+    JOIN local_atc AS l ON starts_with(c.atc_code, l.atc_prefix)
+),
 local_fill AS (
     SELECT c.claim_id
     FROM fill_code AS c
-    LEFT JOIN local_atc AS l ON starts_with(c.atc_code, l.atc_prefix)
+    LEFT JOIN code_local AS l ON l.atc_code = c.atc_code
     GROUP BY c.claim_id, c.route
-    HAVING bool_and(l.atc_prefix IS NOT NULL) OR coalesce(bool_or(l.route = c.route), false)
+    HAVING bool_and(l.atc_code IS NOT NULL) OR coalesce(bool_or(l.route = c.route), false)
 )
 SELECT
     f.claim_id,
