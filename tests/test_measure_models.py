@@ -15,10 +15,11 @@ def year_member(member_id: str, period_end: str = "2025-09-30", open_period: boo
 
 
 def statin_fill(member_id: str, day: str, days_supply: int = 30) -> dict:
+    """A counted statin fill of the year, as core_year_fill holds it."""
     start = D(day)
     return {"claim_id": f"{member_id}-{day}", "member_id": member_id, "fill_date": start, "days_supply": days_supply,
             "last_covered_day": start + dt.timedelta(days=days_supply - 1), "drug_key": "atorvastatin",
-            "fill_status": "counted", "weight_management": False, "local_use": False}
+            "weight_management": False, "local_use": False, "pqa_statin": True}
 
 
 def interval(member_id: str, start: str, end: str) -> dict:
@@ -30,7 +31,7 @@ def test_a_fill_dated_inside_a_stay_starts_the_day_after_it(model):
     # period Mar 1 .. Sep 30 = 214 days, stay Apr 1-10 removed: 204. Mar 1 fill covers Mar 1-30; the Apr 5
     # fill (dated in the stay) covers Apr 11 - May 10; the Jun 1 fill Jun 1-30: 90 of 204
     rows = model("qm_pdc_member", qm_member_year=[year_member("M")],
-                 core_fill=[statin_fill("M", "2025-03-01"), statin_fill("M", "2025-04-05"),
+                 core_year_fill=[statin_fill("M", "2025-03-01"), statin_fill("M", "2025-04-05"),
                             statin_fill("M", "2025-06-01")],
                  qm_excluded_interval=[interval("M", "2025-04-01", "2025-04-10")])
     (r,) = rows
@@ -39,7 +40,7 @@ def test_a_fill_dated_inside_a_stay_starts_the_day_after_it(model):
 
 def test_a_gap_in_part_d_coverage_is_not_uncovered(model):
     rows = model("qm_pdc_member", qm_member_year=[year_member("M")],
-                 core_fill=[statin_fill("M", "2025-01-01", 90), statin_fill("M", "2025-06-01", 122)],
+                 core_year_fill=[statin_fill("M", "2025-01-01", 90), statin_fill("M", "2025-06-01", 122)],
                  qm_excluded_interval=[interval("M", "2025-04-01", "2025-05-31")])
     (r,) = rows  # Jan 1 .. Sep 30 = 273 days less the 61-day gap = 212, all covered
     assert (r["days_in_period"], r["days_covered"], r["in_numerator"]) == (212, 212, True)

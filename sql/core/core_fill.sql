@@ -1,4 +1,5 @@
--- Every current fill of a known member dated on or before D, with what it is:
+-- Every current fill of a known member dated on or before D, with what it is (the identity columns are
+-- found once per NDC x generic_name x route text in core_fill_product):
 --   drug_key         the drug it belongs to (targeting-rules.md section 2): NDC -> ingredient set through
 --                    the NDC maps (ref_ndc_identity: plan imports > curated > FDA NDC Directory);
 --                    an NDC in no map whose product (first nine digits) is known -> that product's
@@ -15,82 +16,39 @@
 --   weight_management  a GLP-1 product marketed for weight management (section 9: not a diabetes drug
 --                    for the quality measures); false when unknown
 --   fill_status      counted (Part D, inside a span) | pending (outside every span) | not_part_d
-WITH p AS (SELECT * FROM run_parameters),
-fills AS (
+WITH fills AS (
     SELECT f.*
-    FROM stg_pharmacy_claim AS f, p
-    WHERE f.fill_date <= p.as_of_date
-),
-identified AS (
-    SELECT
-        f.*,
-        CASE
-            WHEN f.ndc = '00000000000' THEN coalesce(g.drug_key, 'compound')
-            WHEN n.ndc11 IS NOT NULL THEN n.drug_key
-            WHEN pr.product_ndc9 IS NOT NULL THEN pr.drug_key
-            WHEN g.drug_key IS NOT NULL THEN g.drug_key
-            ELSE 'ndc9:' || left(f.ndc, 9)
-        END AS drug_key,
-        CASE
-            WHEN f.ndc = '00000000000' THEN 'compound'
-            WHEN n.ndc11 IS NOT NULL THEN 'ndc'
-            WHEN pr.product_ndc9 IS NOT NULL THEN 'ndc_product'
-            WHEN g.drug_key IS NOT NULL THEN 'generic_name'
-            ELSE 'ndc9'
-        END AS identity_level,
-        -- the map row that identified the fill: the NDC's own, else its product's
-        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.ndc_map ELSE pr.ndc_map END
-            AS ndc_map,
-        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.atc_code ELSE pr.atc_code END
-            AS product_atc_code,
-        CASE WHEN f.ndc = '00000000000' THEN NULL WHEN n.ndc11 IS NOT NULL THEN n.route ELSE pr.route END
-            AS map_route,
-        wm.product_ndc9 IS NOT NULL AS weight_management
-    FROM fills AS f
-    -- equality joins only (an extra condition here turns DuckDB's hash join into a nested loop)
-    LEFT JOIN ref_ndc_identity AS n ON n.ndc11 = f.ndc
-    LEFT JOIN ref_ndc_product AS pr ON pr.product_ndc9 = left(f.ndc, 9)
-    LEFT JOIN ref_weight_management_product AS wm ON wm.product_ndc9 = left(f.ndc, 9)
-    LEFT JOIN ref_generic_name AS g ON g.generic_name = f.generic_name
-),
-routed AS (
-    SELECT
-        i.* EXCLUDE (route),
-        coalesce(claim_route.route, map_route.route)                AS route,
-        coalesce(claim_route.local_use, map_route.local_use, false) AS local_use
-    FROM identified AS i
-    LEFT JOIN ref_route AS claim_route ON claim_route.route_text = i.route
-    LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(i.map_route)
+    FROM stg_pharmacy_claim AS f
+    WHERE f.fill_date <= (SELECT as_of_date FROM run_parameters)
 )
 SELECT
-    i.claim_id,
-    i.member_id,
-    i.fill_date,
-    i.days_supply,
-    i.fill_date + i.days_supply - 1                              AS last_covered_day,
-    i.gross_drug_cost,
-    i.ndc,
-    i.generic_name,
-    i.prescriber_npi,
+    f.claim_id,
+    f.member_id,
+    f.fill_date,
+    f.days_supply,
+    f.fill_date + f.days_supply - 1                              AS last_covered_day,
+    f.gross_drug_cost,
+    f.ndc,
+    f.generic_name,
+    f.prescriber_npi,
     i.drug_key,
     i.identity_level,
     i.ndc_map,
-    CASE
-        WHEN i.product_atc_code IS NOT NULL THEN [i.product_atc_code]
-        WHEN i.identity_level IN ('ndc', 'ndc_product', 'generic_name', 'compound')
-            THEN coalesce(d.atc_code_list, [])
-        ELSE []
-    END                                                           AS atc_codes,
+    i.atc_codes,
     i.route,
     i.local_use,
     i.weight_management,
     CASE
-        WHEN NOT (i.part_d_covered AND coalesce(i.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
+        WHEN NOT (f.part_d_covered AND coalesce(f.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'
         WHEN c.member_id IS NOT NULL THEN 'counted'
         ELSE 'pending'
     END                                                           AS fill_status
-FROM routed AS i
-LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
+FROM fills AS f
+-- the fill's identity (core_fill_product: one row per ndc x generic_name x route text)
+JOIN core_fill_product AS i
+  ON i.ndc IS NOT DISTINCT FROM f.ndc
+ AND i.generic_name IS NOT DISTINCT FROM f.generic_name
+ AND i.route_text IS NOT DISTINCT FROM f.route
 -- coverage islands of one member never overlap, so a fill matches at most one
 LEFT JOIN core_member_coverage AS c
-  ON c.member_id = i.member_id AND i.fill_date BETWEEN c.island_start AND c.island_end
+  ON c.member_id = f.member_id AND f.fill_date BETWEEN c.island_start AND c.island_end

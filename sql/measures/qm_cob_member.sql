@@ -8,14 +8,13 @@
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 fills AS (
     SELECT f.member_id,
-           count(DISTINCT f.fill_date) FILTER (WHERE d.opioid)         AS opioid_fill_dates,
-           sum(f.days_supply) FILTER (WHERE d.opioid)                  AS opioid_days_supply,
-           count(DISTINCT f.fill_date) FILTER (WHERE d.benzodiazepine) AS benzodiazepine_fill_dates
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+           count(DISTINCT f.fill_date) FILTER (WHERE f.opioid)         AS opioid_fill_dates,
+           sum(f.days_supply) FILTER (WHERE f.opioid)                  AS opioid_days_supply,
+           count(DISTINCT f.fill_date) FILTER (WHERE f.benzodiazepine) AS benzodiazepine_fill_dates
+    FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND NOT f.local_use AND (d.opioid OR d.benzodiazepine)
+    WHERE NOT f.local_use AND (f.opioid OR f.benzodiazepine)
       AND f.fill_date BETWEEN p.cy_start AND y.period_end
     GROUP BY f.member_id
 ),

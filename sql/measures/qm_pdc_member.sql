@@ -25,15 +25,14 @@ WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start, make_date(contr
            FROM run_parameters),
 class_fill AS (
     SELECT f.member_id, m.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id
     JOIN (VALUES ('pdc_sta'), ('pdc_rasa'), ('pdc_dr')) AS m(measure_id)
-      ON (m.measure_id = 'pdc_sta' AND d.pqa_statin)
-      OR (m.measure_id = 'pdc_rasa' AND d.pqa_ras)
-      OR (m.measure_id = 'pdc_dr' AND d.pqa_diabetes_noninsulin AND NOT f.weight_management)
+      ON (m.measure_id = 'pdc_sta' AND f.pqa_statin)
+      OR (m.measure_id = 'pdc_rasa' AND f.pqa_ras)
+      OR (m.measure_id = 'pdc_dr' AND f.pqa_diabetes_noninsulin AND NOT f.weight_management)
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 fill_day AS (
     SELECT f.member_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
@@ -108,13 +107,12 @@ class_member AS (
 ),
 drug_exclusion AS (
     SELECT f.member_id,
-           bool_or(d.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
-           bool_or(d.pqa_insulin)              AS insulin_user
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+           bool_or(f.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
+           bool_or(f.pqa_insulin)              AS insulin_user
+    FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
     GROUP BY f.member_id
 ),
 measured AS (

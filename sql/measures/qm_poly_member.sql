@@ -11,12 +11,11 @@ rules AS (
 ),
 drug_fills AS (
     SELECT f.member_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id
-    JOIN rules AS r ON (r.measure_id = 'poly_ach' AND d.anticholinergic) OR (r.measure_id = 'poly_cns' AND d.cns_active)
+    JOIN rules AS r ON (r.measure_id = 'poly_ach' AND f.anticholinergic) OR (r.measure_id = 'poly_cns' AND f.cns_active)
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND NOT f.local_use AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    WHERE NOT f.local_use AND f.fill_date BETWEEN p.cy_start AND y.period_end
     GROUP BY f.member_id, r.measure_id, f.drug_key
     HAVING count(DISTINCT f.fill_date) >= 2
 ),

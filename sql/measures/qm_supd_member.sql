@@ -8,12 +8,11 @@
 --               rhabdomyolysis/myopathy, pregnancy/lactation, cirrhosis, pre-diabetes, PCOS or ESRD
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 year_fill AS (
-    SELECT f.member_id, f.fill_date, f.weight_management, d.*
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    SELECT f.*
+    FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 member_fills AS (
     SELECT f.member_id,

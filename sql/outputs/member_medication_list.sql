@@ -26,7 +26,10 @@ LEFT JOIN (
            arg_max(c.generic_name, (f.fill_date, f.claim_id)) AS generic_name,
            arg_max(c.route, (f.fill_date, f.claim_id))        AS route,
            arg_max(c.quantity, (f.fill_date, f.claim_id))     AS quantity
-    FROM core_fill AS f
+    FROM core_active_drug AS a
+    JOIN core_member AS m ON m.member_id = a.member_id AND m.enrolled
+    -- the fills of the listed drugs only (an enrolled member's active drugs), all their counted fills
+    JOIN core_fill AS f ON f.member_id = a.member_id AND f.drug_key = a.drug_key
     JOIN stg_pharmacy_claim AS c ON c.claim_id = f.claim_id
     WHERE f.fill_status = 'counted'
     GROUP BY f.member_id, f.drug_key

@@ -33,12 +33,11 @@ classes AS (
                           ('diabetes', 'non-insulin diabetes drugs')) AS t(pqa_class, class_label)
 ),
 cy_fill AS (
-    SELECT f.member_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply, d.*, e.period_end
-    FROM core_fill AS f
-    JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    SELECT f.*, e.period_end
+    FROM core_year_fill AS f
     JOIN period AS e ON e.member_id = f.member_id
     CROSS JOIN p
-    WHERE f.fill_status = 'counted' AND f.fill_date BETWEEN p.cy_start AND e.period_end
+    WHERE f.fill_date BETWEEN p.cy_start AND e.period_end
 ),
 class_fill AS (
     SELECT f.member_id, c.pqa_class, f.drug_key, f.claim_id, f.fill_date, f.days_supply, f.period_end

@@ -25,8 +25,10 @@
 --                          is flagged twice.
 -- severity / severity_factor: the interaction's severity and its factor (contraindicated 1.0, major 0.75,
 -- moderate 0.5) for drug_interaction rows; NULL / 1.0 for the other signals.
--- Each overlap signal is computed with a sweep over the boundaries of the covered intervals: the
--- segments between consecutive boundaries have a constant set of covering drugs.
+-- Each overlap signal is computed with a sweep: the covered days of each kind are merged into islands,
+-- each island adds one kind on its first day and removes it the day after its last, so the running sum
+-- over the boundaries is the number of distinct kinds covering each segment between two boundaries; the
+-- drugs listed are those covering a segment with enough kinds.
 WITH p AS (SELECT * FROM run_parameters),
 drug_fill AS (
     SELECT * FROM tgt_signal_fill
@@ -68,39 +70,57 @@ intervals AS (
 live AS (
     SELECT * FROM intervals WHERE s <= e
 ),
-boundaries AS (
-    SELECT DISTINCT member_id, signal, grp, s AS b FROM live
-    UNION
-    SELECT DISTINCT member_id, signal, grp, e + 1 FROM live
+kind_start AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
+    SELECT member_id, signal, grp, kind, s, e, min_kinds,
+           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, signal, grp, kind ORDER BY s, e
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
+                THEN 0 ELSE 1 END AS new_island
+    FROM live
 ),
-segments AS (
-    SELECT member_id, signal, grp, b AS seg_start,
-           lead(b) OVER (PARTITION BY member_id, signal, grp ORDER BY b) - 1 AS seg_end
-    FROM boundaries
+kind_island AS (
+    SELECT member_id, signal, grp, kind, min(s) AS s, max(e) AS e, any_value(min_kinds) AS min_kinds
+    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, signal, grp, kind ORDER BY s, e) AS island_no
+          FROM kind_start)
+    GROUP BY member_id, signal, grp, kind, island_no
 ),
-segment_cover AS (
-    SELECT g.member_id, g.signal, g.grp, g.seg_start, g.seg_end,
-           count(DISTINCT i.kind) AS kinds,
-           list(DISTINCT i.drug_key) AS drugs,
-           any_value(i.min_kinds) AS min_kinds,
-           any_value(i.min_days) AS min_days
-    FROM segments AS g
+change AS (  -- the sweep: +1 kind on the first day of an island, -1 on the day after its last
+    SELECT member_id, signal, grp, b, sum(delta) AS delta, any_value(min_kinds) AS min_kinds
+    FROM (SELECT member_id, signal, grp, s AS b, 1 AS delta, min_kinds FROM kind_island
+          UNION ALL
+          SELECT member_id, signal, grp, e + 1, -1, min_kinds FROM kind_island)
+    GROUP BY member_id, signal, grp, b
+),
+segments AS (  -- between two consecutive boundaries the number of distinct kinds covering is constant
+    SELECT member_id, signal, grp, b AS seg_start, min_kinds,
+           lead(b) OVER w - 1 AS seg_end,
+           sum(delta) OVER w AS kinds
+    FROM change
+    WINDOW w AS (PARTITION BY member_id, signal, grp ORDER BY b)
+),
+together AS (  -- the segments with enough kinds at once
+    SELECT member_id, signal, grp, seg_start, seg_end
+    FROM segments
+    WHERE seg_end IS NOT NULL AND kinds >= min_kinds
+),
+together_drug AS (  -- the drugs covering those segments
+    SELECT t.member_id, t.signal, t.grp, list_sort(list_distinct(list(i.drug_key))) AS drug_list
+    FROM together AS t
     JOIN live AS i
-      ON i.member_id = g.member_id AND i.signal = g.signal AND i.grp = g.grp
-     AND i.s <= g.seg_start AND i.e >= g.seg_end
-    WHERE g.seg_end IS NOT NULL
-    GROUP BY ALL
+      ON i.member_id = t.member_id AND i.signal = t.signal AND i.grp = t.grp
+     AND i.s <= t.seg_end AND i.e >= t.seg_start
+    GROUP BY t.member_id, t.signal, t.grp
 ),
 overlap AS (
-    SELECT member_id, signal, grp,
-           sum(date_diff('day', seg_start, seg_end) + 1)::INTEGER AS overlap_days,
-           min(seg_start) AS first_day,
-           max(seg_end) AS last_day,
-           list_sort(list_distinct(flatten(list(drugs)))) AS drug_list,
-           any_value(min_days) AS min_days
-    FROM segment_cover
-    WHERE kinds >= min_kinds
-    GROUP BY member_id, signal, grp
+    SELECT t.member_id, t.signal, t.grp,
+           sum(date_diff('day', t.seg_start, t.seg_end) + 1)::INTEGER AS overlap_days,
+           min(t.seg_start) AS first_day,
+           max(t.seg_end) AS last_day,
+           any_value(d.drug_list) AS drug_list,
+           any_value(r.min_days) AS min_days
+    FROM together AS t
+    JOIN together_drug AS d ON d.member_id = t.member_id AND d.signal = t.signal AND d.grp = t.grp
+    JOIN rules AS r ON r.signal = t.signal
+    GROUP BY t.member_id, t.signal, t.grp
 ),
 overlap_signal AS (
     SELECT member_id, signal, grp AS signal_group, array_to_string(drug_list, ' + ') AS drugs,

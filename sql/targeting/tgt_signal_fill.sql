@@ -27,15 +27,23 @@ fill AS (
     JOIN core_active_drug AS a ON a.member_id = f.member_id AND a.drug_key = f.drug_key
     WHERE f.fill_status = 'counted'
 ),
-fill_code AS (
-    SELECT claim_id, route, unnest(atc_codes) AS atc_code FROM fill
+product AS (  -- whether a fill is local depends only on its ATC codes and route: decided per combination
+    SELECT DISTINCT atc_codes, route FROM core_fill_product
 ),
-local_fill AS (
-    SELECT c.claim_id
-    FROM fill_code AS c
-    LEFT JOIN local_atc AS l ON starts_with(c.atc_code, l.atc_prefix)
-    GROUP BY c.claim_id, c.route
-    HAVING bool_and(l.atc_prefix IS NOT NULL) OR coalesce(bool_or(l.route = c.route), false)
+product_code AS (
+    SELECT atc_codes, route, unnest(atc_codes) AS atc_code FROM product
+),
+code_local AS (  -- the local route(s) of each distinct ATC code
+    SELECT c.atc_code, l.route
+    FROM (SELECT DISTINCT atc_code FROM product_code) AS c
+    JOIN local_atc AS l ON starts_with(c.atc_code, l.atc_prefix)
+),
+local_product AS (
+    SELECT c.atc_codes, c.route
+    FROM product_code AS c
+    LEFT JOIN code_local AS l ON l.atc_code = c.atc_code
+    GROUP BY c.atc_codes, c.route
+    HAVING bool_and(l.atc_code IS NOT NULL) OR coalesce(bool_or(l.route = c.route), false)
 )
 SELECT
     f.claim_id,
@@ -56,6 +64,6 @@ SELECT
 FROM fill AS f
 CROSS JOIN p
 LEFT JOIN ref_drug AS d ON d.drug_key = f.drug_key
-LEFT JOIN local_fill AS l ON l.claim_id = f.claim_id
-WHERE l.claim_id IS NULL
+LEFT JOIN local_product AS l ON l.atc_codes IS NOT DISTINCT FROM f.atc_codes AND l.route IS NOT DISTINCT FROM f.route
+WHERE l.atc_codes IS NULL
   AND NOT (len(f.atc_codes) = 0 AND f.local_use)
