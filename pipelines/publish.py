@@ -36,6 +36,10 @@ class RunLocked(RuntimeError):
     pass
 
 
+#: a run finding the lock taken retries this long when lock_wait_seconds = 0 (see home_is_busy)
+PROBE_GRACE_SECONDS = 2.0
+
+
 @contextmanager
 def run_lock(home: Path, wait_seconds: float = 0):
     """DuckDB allows one writing process per file: runs of one home are serialised. A second run waits up
@@ -45,7 +49,8 @@ def run_lock(home: Path, wait_seconds: float = 0):
     partial ``runs/.incoming-*`` folder moves to ``failed/`` and a run folder retired by an interrupted
     re-publish is put back (see :func:`sweep_interrupted`)."""
     home.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_seconds
+    # the sensor's busy test (home_is_busy) holds the lock for an instant: never refuse for that alone
+    deadline = time.monotonic() + (wait_seconds or PROBE_GRACE_SECONDS)
     with (home / ".run.lock").open("w") as fh:
         while True:
             try:
@@ -63,7 +68,10 @@ def run_lock(home: Path, wait_seconds: float = 0):
 
 
 def home_is_busy(home: Path) -> bool:
-    """True while a run holds the home's lock (the sensor then waits for its next evaluation)."""
+    """True while a run holds the home's lock (the sensor then waits for its next evaluation).
+
+    The test takes the lock for an instant; a run starting in that instant retries for
+    ``PROBE_GRACE_SECONDS`` instead of being refused (run_lock)."""
     lock = Path(home) / ".run.lock"
     if not lock.exists():
         return False

@@ -98,6 +98,32 @@ def test_a_second_run_waits_for_the_lock_then_fails_clearly(tmp_path):
         pass
 
 
+
+def test_a_run_is_not_refused_for_the_sensors_instant_busy_probe(tmp_path):
+    """home_is_busy takes the lock for an instant; a run starting then (lock_wait_seconds = 0) retries
+    briefly instead of failing with 'another run is using'."""
+    import threading
+
+    from pipelines.publish import run_lock
+
+    (tmp_path / ".run.lock").touch()
+    probe_holds, release = threading.Event(), threading.Event()
+
+    def probe() -> None:  # the sensor's probe, slowed down so the run surely meets it
+        with (tmp_path / ".run.lock").open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            probe_holds.set()
+            release.wait(5)
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+    holder = threading.Thread(target=probe)
+    holder.start()
+    assert probe_holds.wait(5)
+    threading.Timer(0.3, release.set).start()
+    with run_lock(tmp_path, wait_seconds=0):  # refused at once before the grace retry
+        assert release.is_set()  # acquired only after the probe let go
+    holder.join()
+
 # -- backfills and gates: real runs ----------------------------------------------------------------------
 def _extract(folder: Path, members: int = 3) -> Path:
     """Members who meet the criteria (ARB) from different weeks, so the ledger differs date by date."""
