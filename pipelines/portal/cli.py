@@ -76,6 +76,16 @@ def _portal_file(home: Path | None):
         con.close()
 
 
+def _audited_change(home, action: str, name: str, change, detail=lambda result: ""):
+    """Apply one change to a user and write its audit entry in the same portal-file transaction."""
+    from pipelines.portal.store import audit
+
+    with _portal_file(home) as con:
+        result = change(con)
+        audit(con, _operator(), action, name, "cli", detail(result))
+    return result
+
+
 @users.command("add", help="Add a user. The password comes from $MTM_PASSWORD when set, else it is asked.")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(["analyst", "outreach", "pharmacist", "quality"]),
@@ -85,12 +95,11 @@ def _portal_file(home: Path | None):
               help="A contract the user works for (repeat). None: every contract.")
 @HOME_OPTION
 def users_add(name, role, contracts, home) -> None:
-    from pipelines.portal.store import audit
     from pipelines.portal.users import add_user
 
-    with _portal_file(home) as con:
-        user = add_user(con, name, role, list(contracts), _password(f"Password for {name}"))
-        audit(con, _operator(), "user_added", name, "cli", f"role {role}, contracts {' '.join(user.contracts)}")
+    user = _audited_change(home, "user_added", name,
+                           lambda con: add_user(con, name, role, list(contracts), _password(f"Password for {name}")),
+                           lambda user: f"role {role}, contracts {' '.join(user.contracts)}")
     click.echo(f"Added {user.name} ({user.role}; contracts: {', '.join(user.contracts) or 'all'})")
 
 
@@ -98,12 +107,9 @@ def users_add(name, role, contracts, home) -> None:
 @click.argument("name")
 @HOME_OPTION
 def users_remove(name, home) -> None:
-    from pipelines.portal.store import audit
     from pipelines.portal.users import remove_user
 
-    with _portal_file(home) as con:
-        remove_user(con, name)
-        audit(con, _operator(), "user_removed", name, "cli")
+    _audited_change(home, "user_removed", name, lambda con: remove_user(con, name))
     click.echo(f"Removed {name}")
 
 
@@ -121,10 +127,8 @@ def users_list(home) -> None:
 @click.argument("name")
 @HOME_OPTION
 def users_passwd(name, home) -> None:
-    from pipelines.portal.store import audit
     from pipelines.portal.users import set_password
 
-    with _portal_file(home) as con:
-        set_password(con, name, _password(f"New password for {name}"))
-        audit(con, _operator(), "password_changed", name, "cli")
+    _audited_change(home, "password_changed", name,
+                    lambda con: set_password(con, name, _password(f"New password for {name}")))
     click.echo(f"Password of {name} changed")
