@@ -27,6 +27,7 @@ from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
 from pipelines.exports.measures import measure_rows_out, replace_program_metrics_history
 from pipelines.ledger import ENROLLMENT_SOURCES
+from pipelines import staging_store
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.run_context import PROJECT_DIR, RunContext
@@ -261,6 +262,7 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
     _write_manifest(staging, manifest(ctx, "complete", con=con))
     faults.at("publish:manifest")
     commit_ledger(ctx, con)
+    staging_store.commit(con, ctx.run_id)  # the run's deliveries become the home's stored staging
     faults.at("publish:committed")
     target = ctx.publish_dir
     retired = None
