@@ -24,9 +24,9 @@ def _split(source: Path, base: Path, delivery: Path) -> None:
     day = f"DATE '{BASE_DAY}' - 20"
     later = {"pharmacy_claim": f"CAST(processed_at AS DATE) > {day}",
              "medical_claim": f"CAST(processed_at AS DATE) > {day}",
-             "mtm_event": f"event_date > {day}",
+             "mtm_event": f"CAST(event_date AS DATE) > {day}",
              "eligibility": "member_id IN (SELECT member_id FROM src ORDER BY member_id DESC LIMIT 3)",
-             "dmp_arb": "false", "member_status": f"status_start_date > {day}"}
+             "dmp_arb": "false", "member_status": f"CAST(status_start_date AS DATE) > {day}"}
     base.mkdir()
     delivery.mkdir()
     for table, is_new in later.items():
