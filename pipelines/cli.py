@@ -82,7 +82,8 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
     from pipelines.staging_store import committed_extract
 
     warehouse = Path(home or default_home()) / "warehouse.duckdb"
-    stored, refused = [], "this home has no warehouse yet"
+    stored: list[str] = []
+    refused: str | None = "this home has no warehouse yet"
     if source != "canonical":
         refused = f"--delivery reads the canonical layout only, not {source}"
     elif warehouse.exists():
@@ -94,7 +95,8 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
     if not refused:
         if str(delivery.resolve()) in stored:
             raise ValueError(f"{delivery} is already part of this home's extract; nothing new to add")
-        click.echo(f"mtm run --delivery: reading only {delivery}; {len(stored)} earlier folder(s) from the stored staging")
+        click.echo(f"mtm run --delivery: reading only {delivery}; {len(stored)} earlier folder(s) "
+                   "from the stored staging")
         return [Path(d) for d in stored] + [delivery], delivery
     base = extracts or [Path(d) for d in stored]
     if not base:

@@ -21,13 +21,12 @@ from pathlib import Path
 import duckdb
 
 import pipelines
-from pipelines import faults, run_report
+from pipelines import faults, run_report, staging_store
 from pipelines.db import one_row, scalar
 from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
 from pipelines.exports.measures import measure_rows_out, replace_program_metrics_history
 from pipelines.ledger import ENROLLMENT_SOURCES
-from pipelines import staging_store
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.run_context import PROJECT_DIR, RunContext

@@ -20,6 +20,7 @@ import duckdb
 
 from pipelines import staging_store
 from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
+from pipelines.db import scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import MAX_LINE_BYTES, SourceFile, find_table_files, long_last_line, unrecognised_files
 from pipelines.typed_rows import is_typed, typed_select
@@ -236,7 +237,7 @@ def _insert_typed(con: duckdb.DuckDBPyConnection, table: Table, delivery: int, s
                   typed: dict[str, str]) -> int:
     """Parse and check the rows of ``source_sql`` in one pass into the home's staged_<table>."""
     select = typed_select(table, source_sql, typed, extra=str(int(delivery)))
-    return int(con.execute(f"INSERT INTO staged_{table.name} {select}").fetchone()[0])
+    return int(scalar(con, f"INSERT INTO staged_{table.name} {select}"))
 
 
 def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int,

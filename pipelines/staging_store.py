@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import TABLES
+from pipelines.db import scalar
 from pipelines.models import create_declared
 from pipelines.typed_rows import typed_columns_ddl
 
@@ -49,16 +50,17 @@ def begin(con: duckdb.DuckDBPyConnection) -> None:
     for name in (*DELIVERY_TABLES, *STAGED.values()):
         create_declared(con, name)
     pending = "(SELECT delivery_id FROM staged_delivery WHERE NOT committed)"
-    if con.execute(f"SELECT count(*) FROM {pending}").fetchone()[0]:
+    if scalar(con, f"SELECT count(*) FROM {pending}"):
         for table in (*STAGED.values(), "staged_file"):
             column = "_delivery" if table.startswith("staged_") and table != "staged_file" else "delivery_id"
             con.execute(f"DELETE FROM {table} WHERE {column} IN {pending}")
         con.execute("DELETE FROM staged_delivery WHERE NOT committed")
 
 
-def new_delivery(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, extract_dir: str, full_read: bool) -> int:
+def new_delivery(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, extract_dir: str | None,
+                 full_read: bool) -> int:
     """Register a delivery of this run (not committed yet); returns its id."""
-    delivery = con.execute("SELECT coalesce(max(delivery_id), 0) + 1 FROM staged_delivery").fetchone()[0]
+    delivery = scalar(con, "SELECT coalesce(max(delivery_id), 0) + 1 FROM staged_delivery")
     con.execute("INSERT INTO staged_delivery VALUES (?, ?, ?, ?, ?, ?, false, current_timestamp)",
                 [delivery, run_id, kind, extract_dir, layout(), full_read])
     return int(delivery)
@@ -66,8 +68,8 @@ def new_delivery(con: duckdb.DuckDBPyConnection, run_id: str, kind: str, extract
 
 def last_ordinal(con: duckdb.DuckDBPyConnection) -> int:
     """The highest file ordinal stored (committed): a delivery's files are numbered after it."""
-    return int(con.execute("SELECT coalesce(max(ordinal), 0) FROM staged_file f JOIN staged_delivery d "
-                           "USING (delivery_id) WHERE d.committed").fetchone()[0])
+    return int(scalar(con, "SELECT coalesce(max(ordinal), 0) FROM staged_file f JOIN staged_delivery d "
+                           "USING (delivery_id) WHERE d.committed"))
 
 
 def record_file(con: duckdb.DuckDBPyConnection, delivery: int, ordinal: int, entry: dict) -> None:
@@ -99,8 +101,8 @@ def create_run_views(con: duckdb.DuckDBPyConnection, first_delivery: int) -> Non
 
 def committed_extract(con: duckdb.DuckDBPyConnection) -> tuple[list[str], str | None]:
     """The extract folders stored (in read order) and why a delivery cannot be added to them, if it cannot."""
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'staged_delivery' "
-                         "AND table_schema = current_schema()").fetchone()[0]
+    exists = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'staged_delivery' "
+                         "AND table_schema = current_schema()")
     if not exists:
         return [], "this home has no stored staging yet (no published run read an extract)"
     rows = con.execute("SELECT extract_dir, layout, kind FROM staged_delivery WHERE committed "
@@ -120,8 +122,8 @@ def commit(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """Make the run's deliveries part of the store; a full read replaces every earlier delivery."""
     con.execute("BEGIN TRANSACTION")
     try:
-        full = con.execute("SELECT bool_or(full_read) FROM staged_delivery WHERE run_id = ? AND kind = 'extract'",
-                           [run_id]).fetchone()[0]
+        full = scalar(con, "SELECT bool_or(full_read) FROM staged_delivery WHERE run_id = ? AND kind = 'extract'",
+                      [run_id])
         if full:
             older = "(SELECT delivery_id FROM staged_delivery WHERE run_id <> ?)"
             for staged in STAGED.values():

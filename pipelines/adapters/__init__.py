@@ -1,7 +1,8 @@
 """Source adapters: other layouts (CMS DE-SynPUF, Synthea CSV) read into the canonical raw tables.
 
 Nothing downstream knows which layout the data came from: an adapter fills text ``raw_<table>``
-tables, typed afterwards by the same rules as a canonical file (readers.type_text_tables), and returns the same ``IngestReport``.
+tables, typed afterwards by the same rules as a canonical file (readers.type_text_tables), and returns
+the same ``IngestReport``.
 """
 
 from __future__ import annotations
