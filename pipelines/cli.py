@@ -78,17 +78,21 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
     """The extract folders of a --delivery run, and whether only the delivery is read (else None: a full read)."""
     import duckdb
 
-    from pipelines.run_context import default_home
+    from pipelines.run_context import default_home, duckdb_config
     from pipelines.staging_store import committed_extract
 
-    warehouse = Path(home or default_home()) / "warehouse.duckdb"
+    home = Path(home or default_home())
+    warehouse = home / "warehouse.duckdb"
     stored: list[str] = []
     refused: str | None = "this home has no warehouse yet"
     if source != "canonical":
         refused = f"--delivery reads the canonical layout only, not {source}"
     elif warehouse.exists():
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            stored, refused = committed_extract(con)
+        try:  # the runs' own configuration: a connection of an earlier run in this process may still be open
+            with duckdb.connect(str(warehouse), config=duckdb_config(home)) as con:
+                stored, refused = committed_extract(con)
+        except duckdb.IOException as exc:
+            raise ValueError(f"the home {home} is busy (another run holds its warehouse): {exc}") from exc
     resolved = [str(p.resolve()) for p in extracts]
     if not refused and resolved and resolved != stored:
         refused = f"--extract names other folders than the stored extract ({', '.join(stored)})"
