@@ -16,12 +16,12 @@ BASE_DAY, DELIVERY_DAY = "2025-09-29", "2025-09-30"
 SETTINGS = "[validation]\ngx_sample_rows = 0\n"
 
 
-def _split(source: Path, base: Path, delivery: Path) -> None:
+def _split(source: Path, base: Path, delivery: Path, days: int = 20) -> None:
     """Cut a generated extract into what was known on BASE_DAY and the delivery of the next day: claim versions
-    processed on the last days (new fills, later versions and reversals of older claims), the events of those
+    processed in the last ``days`` days (new fills, later versions and reversals of older claims), the events of those
     days, and a few members whose first span starts then."""
     con = duckdb.connect()
-    day = f"DATE '{BASE_DAY}' - 20"
+    day = f"DATE '{BASE_DAY}' - {days}"
     later = {"pharmacy_claim": f"CAST(processed_at AS DATE) > {day}",
              "medical_claim": f"CAST(processed_at AS DATE) > {day}",
              "mtm_event": f"CAST(event_date AS DATE) > {day}",
