@@ -23,6 +23,7 @@ from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
 from pipelines.db import scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import MAX_LINE_BYTES, SourceFile, find_table_files, long_last_line, unrecognised_files
+from pipelines.models import install_macros
 from pipelines.typed_rows import is_typed, typed_select
 
 #: rows of one file are numbered below this, so _seq = file ordinal * FILE_STRIDE + row
@@ -291,6 +292,7 @@ def ingest_extract(
     run's view of the stored rows (pipelines.staging_store).
     """
     report = IngestReport()
+    install_macros(con)  # the contract's parsers
     create_known_member_table(con)
     staging_store.begin(con)
     ordinal = staging_store.last_ordinal(con) if delivery_run else 0
@@ -338,6 +340,7 @@ def ingest_extract(
 def type_text_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
     """A source adapter's text raw_<table> tables -> typed rows of the store (one delivery of this run,
     never added to by a delivery run) and the run's raw_<table> views."""
+    install_macros(con)
     staging_store.begin(con)
     delivery = staging_store.new_delivery(con, run_id, "adapter", None, full_read=True)
     for name, table in TABLES.items():
