@@ -12,6 +12,9 @@ import pytest
 from tests.reliability_harness import cli
 from tools.compare_runs import compare
 
+#: five to seven whole `mtm run`s per test: room for a loaded machine (speed is not what is tested)
+pytestmark = pytest.mark.timeout(2400)
+
 BASE_DAY, DELIVERY_DAY = "2025-09-29", "2025-09-30"
 SETTINGS = "[validation]\ngx_sample_rows = 0\n"
 
