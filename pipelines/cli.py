@@ -81,7 +81,7 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
     from pipelines.run_context import default_home, duckdb_config
     from pipelines.staging_store import committed_extract
 
-    home = Path(home or default_home())
+    home = Path(home or default_home()).resolve()
     warehouse = home / "warehouse.duckdb"
     stored: list[str] = []
     refused: str | None = "this home has no warehouse yet"
@@ -90,6 +90,11 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
     elif warehouse.exists():
         try:  # the runs' own configuration: a connection of an earlier run in this process may still be open
             with duckdb.connect(str(warehouse), config=duckdb_config(home)) as con:
+                stored, refused = committed_extract(con)
+        except duckdb.ConnectionException:  # an earlier run of this process holds it: open it the way runs do
+            from dagster_project.defs.resources import resources_for
+
+            with resources_for(home)["duckdb"].get_connection() as con:
                 stored, refused = committed_extract(con)
         except duckdb.IOException as exc:
             raise ValueError(f"the home {home} is busy (another run holds its warehouse): {exc}") from exc
