@@ -48,6 +48,7 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
         source=ctx.source,
         run_id=ctx.run_id,
         as_known_at=ctx.as_known_at.isoformat() if ctx.as_known_at else "",
+        delivery=str(ctx.delivery or ""),
     )
     # a multi-asset step (run_parameters + run_signal_weight) cannot be split: take its siblings too
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None

@@ -36,15 +36,24 @@ def main() -> None:
               help="Audit cut-off: ignore pharmacy and medical claim versions processed after this time "
                    "(YYYY-MM-DD = end of that day, or YYYY-MM-DDTHH:MM:SS); rows without processed_at count as "
                    "known. Rebuilds a universe as it was known then.")
+@click.option("--delivery", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Add one delivery (new and changed claims, events, eligibility) to the extract this home "
+                   "already holds: only its files are read; versions are chosen among old and new rows as a "
+                   "full read would, and everything downstream is recomputed. When the home's stored staging "
+                   "cannot take it (none yet, another code version or layout), the whole extract is read instead "
+                   "(--extract folders, else those stored) and the run says so.")
 @click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
-def run(extracts, source, as_of, settings_file, home, as_known_at, verbose) -> None:
+def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, verbose) -> None:
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
 
     try:
+        if delivery is not None:
+            extracts, delivery = _plan_delivery(home, list(extracts), delivery, source)
         ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
-                                settings_file=settings_file, source=source, as_known_at=as_known_at)
+                                settings_file=settings_file, source=source, as_known_at=as_known_at,
+                                delivery=delivery)
     except (SettingsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
@@ -62,6 +71,47 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, verbose) -> N
         raise click.ClickException(f"cannot write to the home folder {ctx.home}: {exc.strerror or exc} "
                                    f"({exc.filename or ctx.home}). Nothing published was changed.") from exc
     _print_summary(folder)
+
+
+def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, source: str
+                   ) -> tuple[list[Path], Path | None]:
+    """The extract folders of a --delivery run, and whether only the delivery is read (else None: a full read)."""
+    import duckdb
+
+    from pipelines.run_context import default_home, duckdb_config
+    from pipelines.staging_store import committed_extract
+
+    home = Path(home or default_home()).resolve()
+    warehouse = home / "warehouse.duckdb"
+    stored: list[str] = []
+    refused: str | None = "this home has no warehouse yet"
+    if source != "canonical":
+        refused = f"--delivery reads the canonical layout only, not {source}"
+    elif warehouse.exists():
+        try:  # the runs' own configuration: a connection of an earlier run in this process may still be open
+            with duckdb.connect(str(warehouse), config=duckdb_config(home)) as con:
+                stored, refused = committed_extract(con)
+        except duckdb.ConnectionException:  # an earlier run of this process holds it: open it the way runs do
+            from dagster_project.defs.resources import resources_for
+
+            with resources_for(home)["duckdb"].get_connection() as con:
+                stored, refused = committed_extract(con)
+        except duckdb.IOException as exc:
+            raise ValueError(f"the home {home} is busy (another run holds its warehouse): {exc}") from exc
+    resolved = [str(p.resolve()) for p in extracts]
+    if not refused and resolved and resolved != stored:
+        refused = f"--extract names other folders than the stored extract ({', '.join(stored)})"
+    if not refused:
+        if str(delivery.resolve()) in stored:
+            raise ValueError(f"{delivery} is already part of this home's extract; nothing new to add")
+        click.echo(f"mtm run --delivery: reading only {delivery}; {len(stored)} earlier folder(s) "
+                   "from the stored staging")
+        return [Path(d) for d in stored] + [delivery], delivery
+    base = extracts or [Path(d) for d in stored]
+    if not base:
+        raise ValueError(f"cannot add the delivery: {refused}; give the earlier extract with --extract")
+    click.echo(f"mtm run --delivery: reading the whole extract ({refused})")
+    return [*base, delivery], None
 
 
 def _print_summary(folder: Path) -> None:

@@ -198,7 +198,9 @@ def _declared_columns(table: Declared) -> tuple[tuple[str, str], ...]:
     """(name, DuckDB type) of each column in a declared table's DDL (parsed once per process)."""
     import sqlglot.expressions as exp
 
-    return tuple((c.name, c.args["kind"].sql("duckdb")) for c in _parse(table.ddl, table.path).find_all(exp.ColumnDef))
+    schema = _parse(table.ddl, table.path).find(exp.Schema)
+    top_level = [c for c in (schema.expressions if schema else []) if isinstance(c, exp.ColumnDef)]  # not struct fields
+    return tuple((c.name, c.args["kind"].sql("duckdb")) for c in top_level)
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection, table: Declared) -> None:

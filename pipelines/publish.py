@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 import pipelines
-from pipelines import faults, run_report
+from pipelines import faults, run_report, staging_store
 from pipelines.db import one_row, scalar
 from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
@@ -261,6 +261,7 @@ def publish(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> Path:
     _write_manifest(staging, manifest(ctx, "complete", con=con))
     faults.at("publish:manifest")
     commit_ledger(ctx, con)
+    staging_store.commit(con, ctx.run_id)  # the run's deliveries become the home's stored staging
     faults.at("publish:committed")
     target = ctx.publish_dir
     retired = None

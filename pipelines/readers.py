@@ -1,7 +1,8 @@
-"""Readers: canonical extract files -> ``raw_<table>`` tables in DuckDB, every column as text.
+"""Readers: canonical extract files -> typed rows of the home's staging store, seen as ``raw_<table>``.
 
-Reading everything as text first means a bad value in one row becomes a reject with its file, row number
-and column instead of a failed cast for the whole file.  Each raw row keeps ``_file`` (the file name),
+Each file is read once: values are parsed by the input contract and the row checks run in the same pass
+(pipelines.typed_rows), so a bad value in one row becomes a reject with its file, row number and column
+instead of a failed cast for the whole file.  Each row keeps ``_file`` (the file name),
 ``_row`` (1-based data-row number within that file; the header is not counted) and ``_seq`` (a global
 order across deliveries and files, the tie-breaker of the claim-version rule).
 """
@@ -17,10 +18,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import staging_store
 from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
 from pipelines.db import scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import MAX_LINE_BYTES, SourceFile, find_table_files, long_last_line, unrecognised_files
+from pipelines.models import install_macros
+from pipelines.typed_rows import is_typed, typed_select
 
 #: rows of one file are numbered below this, so _seq = file ordinal * FILE_STRIDE + row
 FILE_STRIDE = 10**10
@@ -173,15 +177,22 @@ def _column_map(source: SourceFile, names: Sequence[str], table: Table) -> dict[
     return {c.name: by_key[c.name] for c in table.columns if c.name in by_key}
 
 
-def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, str]) -> str:
-    parts = []
+def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Each contract column as ``<column>__raw``: a typed Parquet value the pipeline uses as it is, else the
+    delivered value as trimmed text (empty = missing); returns the select list and the typed columns' types."""
+    parts, typed = [], {}
     for column in table.columns:
         src = colmap.get(column.name)
+        raw = f"{column.name}__raw"
         if src is None:
-            parts.append(f"CAST(NULL AS VARCHAR) AS {column.name}")
+            parts.append(f"CAST(NULL AS VARCHAR) AS {raw}")
             continue
         ref = '"' + src.replace('"', '""') + '"'
         ptype = parquet_types.get(src, "VARCHAR").upper()
+        if is_typed(column, ptype):
+            parts.append(f"{ref} AS {raw}")
+            typed[column.name] = ptype
+            continue
         if column.kind == DATE and ptype.startswith("TIMESTAMP"):
             expr = f"CAST(CAST({ref} AS DATE) AS VARCHAR)"
         elif column.kind == TIMESTAMP and ptype.startswith("TIMESTAMP"):
@@ -195,8 +206,8 @@ def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, 
             expr = f"CAST({ref} AS VARCHAR)"  # typed Parquet values need no trimming
         else:
             expr = f"NULLIF(TRIM(CAST({ref} AS VARCHAR), ' \t\r\n'), '')"  # tabs and stray CRs too
-        parts.append(f"{expr} AS {column.name}")
-    return ", ".join(parts)
+        parts.append(f"{expr} AS {raw}")
+    return ", ".join(parts), typed
 
 
 def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -209,19 +220,8 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
         con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
 
 
-def drop_file_parts(con: duckdb.DuckDBPyConnection) -> None:
-    """Remove the per-file relations of an earlier run (views first: they depend on the tables)."""
-    parts = con.execute(
-        "SELECT table_name, table_type FROM information_schema.tables "
-        "WHERE table_schema = current_schema() AND table_name LIKE 'raw\\_%\\_\\_%' ESCAPE '\\' "
-        "ORDER BY table_type DESC"
-    ).fetchall()
-    for name, kind in parts:
-        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
-
-
 def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """An empty raw_<table> (for absent optional files, and for adapters that insert into it)."""
+    """An empty text raw_<table> that a source adapter inserts into (typed afterwards: type_text_tables)."""
     drop_relation(con, f"raw_{table.name}")
     cols = ", ".join(f"{c.name} VARCHAR" for c in table.columns)
     con.execute(f"CREATE TABLE raw_{table.name} (_file VARCHAR, _row BIGINT, _seq BIGINT, {cols})")
@@ -234,15 +234,24 @@ def create_known_member_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int) -> tuple[str, int]:
-    """Make one file readable as ``raw_<table>__<ordinal>`` (text columns + _file, _row, _seq).
+def _insert_typed(con: duckdb.DuckDBPyConnection, table: Table, delivery: int, source_sql: str,
+                  typed: dict[str, str]) -> int:
+    """Parse and check the rows of ``source_sql`` in one pass into the home's staged_<table>."""
+    select = typed_select(table, source_sql, typed, extra=str(int(delivery)))
+    return int(scalar(con, f"INSERT INTO staged_{table.name} {select}"))
 
-    Parquet is not copied: the relation is a view over the file (its row order is ``file_row_number``).
-    CSV is copied once into a table whose ``rowid`` is the file's record order (DuckDB preserves
-    insertion order), which is what makes row numbers in rejects trustworthy.
+
+def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, ordinal: int,
+              delivery: int = 0) -> tuple[str, int]:
+    """Read one file, typed, into ``staged_<table>`` (tagged with its delivery); returns (file, rows).
+
+    Every value is parsed once and the row checks run on the parsed values in the same pass
+    (pipelines.typed_rows).  Rows keep ``_row``, the data-row number in the file: Parquet's
+    ``file_row_number``, and for CSV the record number (``row_number() OVER ()`` over the scan, which
+    DuckDB numbers in file order: insertion order is preserved).
     """
-    part = f"raw_{table.name}__{ordinal:03d}"
     name = sql_str(source.path.name)
+    seq = f"{ordinal}::BIGINT * {FILE_STRIDE}"
     try:
         if source.fmt == "parquet":
             try:
@@ -250,11 +259,9 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
             except duckdb.Error as exc:
                 raise InputFileError(source.path.name, f"cannot be read as Parquet ({first_line(exc)})") from exc
             types = {row[0]: row[1] for row in described}
-            select = _select_list(table, _column_map(source, list(types), table), types)
-            con.execute(
-                f"CREATE VIEW {part} AS SELECT {name} AS _file, file_row_number + 1 AS _row, "
-                f"{ordinal} * {FILE_STRIDE} + file_row_number + 1 AS _seq, {select} FROM {_relation_sql(source)}"
-            )
+            select, typed = _select_list(table, _column_map(source, list(types), table), types)
+            source_sql = (f"SELECT {name} AS _file, file_row_number + 1 AS _row, {seq} + file_row_number + 1 AS _seq, "
+                          f"{select} FROM {_relation_sql(source)}")
         else:
             names = csv_header(con, source)
             _check_last_line(source)
@@ -262,71 +269,86 @@ def load_file(con: duckdb.DuckDBPyConnection, source: SourceFile, table: Table, 
             if problem:
                 raise InputFileError(source.path.name, problem,
                                      expected=f"comma-separated columns {', '.join(table.required_columns)}")
-            select = _select_list(table, _column_map(source, names, table), {})
+            select, typed = _select_list(table, _column_map(source, names, table), {})
             struct = "{" + ", ".join(f"{sql_str(n)}: 'VARCHAR'" for n in names) + "}"
-            relation = _relation_sql(source, struct)
-            con.execute(f"CREATE TABLE {part}__data AS SELECT {select} FROM {relation}")
-            con.execute(
-                f"CREATE VIEW {part} AS SELECT {name} AS _file, rowid + 1 AS _row, "
-                f"{ordinal} * {FILE_STRIDE} + rowid + 1 AS _seq, * FROM {part}__data"
-            )
-        rows = scalar(con, f"SELECT count(*) FROM {part}")
+            source_sql = (f"SELECT {name} AS _file, _row, {seq} + _row AS _seq, * EXCLUDE (_row) FROM ("
+                          f"SELECT row_number() OVER () AS _row, {select} FROM {_relation_sql(source, struct)})")
+        rows = _insert_typed(con, table, delivery, source_sql, typed)
     except duckdb.Error as exc:
         raise InputFileError(source.path.name, f"cannot be parsed ({first_line(exc)})") from exc
-    return part, rows
+    return source.path.name, rows
 
 
 def ingest_extract(
     con: duckdb.DuckDBPyConnection, extract_dirs: Sequence[Path], tables: Sequence[str] | None = None,
-    extra_sources: Sequence[SourceFile] = (),
+    extra_sources: Sequence[SourceFile] = (), run_id: str = "adhoc", delivery_run: bool = False,
 ) -> IngestReport:
-    """Read every canonical table of the given deliveries (in order) into raw_<table>.
+    """Read every canonical table of the given deliveries (in order), typed, into the home's staging store.
 
     ``extra_sources`` are read after the deliveries' files of their table, like one more delivery: the
-    contacts recorded in the portal (``<home>/events/``, extract_files.recorded_event_files).
+    contacts recorded in the portal (``<home>/events/``, extract_files.recorded_event_files); they are
+    re-read by every run and never stored.  ``delivery_run``: the folders are new deliveries added to the
+    stored rows (numbered after them); otherwise they are the whole extract.  ``raw_<table>`` is then the
+    run's view of the stored rows (pipelines.staging_store).
     """
     report = IngestReport()
+    install_macros(con)  # the contract's parsers
     create_known_member_table(con)
-    drop_file_parts(con)
-    ordinal = 0
+    staging_store.begin(con)
+    ordinal = staging_store.last_ordinal(con) if delivery_run else 0
+    deliveries = {str(d): staging_store.new_delivery(con, run_id, "extract", str(d), full_read=not delivery_run)
+                  for d in extract_dirs}
+    first = 0 if delivery_run else min(deliveries.values(), default=0)
+    portal = staging_store.new_delivery(con, run_id, "portal", None, full_read=False) if extra_sources else 0
+    if not first:
+        first = portal
     for name in tables or TABLES:
         table = TABLES[name]
-        sources = [f for d in extract_dirs for f in find_table_files(Path(d), name)]
-        sources += [f for f in extra_sources if f.table == name]
-        if not sources:
-            if not table.optional_file:
-                where = ", ".join(str(d) for d in extract_dirs)
-                strays = [f for d in extract_dirs for f in unrecognised_files(Path(d), TABLES)]
-                hint = f"; files not recognised as any table: {', '.join(strays)}" if strays else ""
-                raise InputFileError(
-                    f"{name}.csv",
-                    f"required file missing from the extract ({where}){hint}",
-                    expected=f"{name}.csv, {name}.csv.gz or {name}.parquet (optionally with a _NNN suffix)",
-                )
-            create_raw_table(con, table)
-            report.absent_tables.append(name)
-            report.rows_in[name] = 0
-            continue
-        parts, total = [], 0
-        for source in sources:
+        sources = [(deliveries[str(d)], f) for d in extract_dirs for f in find_table_files(Path(d), name)]
+        sources += [(portal, f) for f in extra_sources if f.table == name]
+        if not sources and not table.optional_file and not delivery_run:
+            where = ", ".join(str(d) for d in extract_dirs)
+            strays = [f for d in extract_dirs for f in unrecognised_files(Path(d), TABLES)]
+            hint = f"; files not recognised as any table: {', '.join(strays)}" if strays else ""
+            raise InputFileError(
+                f"{name}.csv",
+                f"required file missing from the extract ({where}){hint}",
+                expected=f"{name}.csv, {name}.csv.gz or {name}.parquet (optionally with a _NNN suffix)",
+            )
+        for delivery, source in sources:
             ordinal += 1
             source.verify_gzip()
-            part, rows = load_file(con, source, table, ordinal)
+            _, rows = load_file(con, source, table, ordinal, delivery)
             if rows == 0 and not table.optional_file:
                 raise InputFileError(source.path.name, "file has a header but no data rows",
                                      expected="at least one row")
-            parts.append(part)
-            total += rows
-            report.files.append(
-                {"table": name, "file": source.path.name, "format": source.fmt, "bytes": source.size,
-                 "sha256": source.sha256(), "rows": rows}
-            )
+            entry = {"table": name, "file": source.path.name, "format": source.fmt, "bytes": source.size,
+                     "sha256": source.sha256(), "rows": rows}
+            staging_store.record_file(con, delivery, ordinal, entry)
             source.assert_unchanged()  # after the rows and the checksum were taken: one consistent file
+    staging_store.create_run_views(con, first)
+    report.files = staging_store.stored_files(con, first)
+    for name in tables or TABLES:
+        files = [f for f in report.files if f["table"] == name]
+        report.rows_in[name] = sum(f["rows"] for f in files)
+        if not files:
+            report.absent_tables.append(name)
         report.notes.extend(_identical_files_notes(report.files, name))
-        drop_relation(con, f"raw_{name}")
-        con.execute(f"CREATE VIEW raw_{name} AS " + " UNION ALL ".join(f"SELECT * FROM {p}" for p in parts))
-        report.rows_in[name] = total
     return report
+
+
+def type_text_tables(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """A source adapter's text raw_<table> tables -> typed rows of the store (one delivery of this run,
+    never added to by a delivery run) and the run's raw_<table> views."""
+    install_macros(con)
+    staging_store.begin(con)
+    delivery = staging_store.new_delivery(con, run_id, "adapter", None, full_read=True)
+    for name, table in TABLES.items():
+        con.execute(f"ALTER TABLE raw_{name} RENAME TO raw_{name}__text")
+        raws = ", ".join(f"{c.name} AS {c.name}__raw" for c in table.columns)  # as the adapter wrote them
+        _insert_typed(con, table, delivery, f"SELECT _file, _row, _seq, {raws} FROM raw_{name}__text", {})
+        con.execute(f"DROP TABLE raw_{name}__text")
+    staging_store.create_run_views(con, delivery)
 
 
 def _identical_files_notes(files: list[dict], table: str) -> list[str]:

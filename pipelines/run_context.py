@@ -81,6 +81,9 @@ class RunContext:
     #: the audit cut-off (mtm run --as-known-at): claim versions processed after it are ignored
     as_known_at: dt.datetime | None = None
     run_id: str = field(default_factory=lambda: dt.datetime.now().strftime("%Y%m%dT%H%M%S%f"))
+    #: mtm run --delivery: the one folder of extract_dirs (the last) that is new; the others are read from
+    #: the home's stored typed staging (pipelines/staging_store.py)
+    delivery: Path | None = None
 
     @classmethod
     def create(
@@ -92,6 +95,7 @@ class RunContext:
         source: str = "canonical",
         run_id: str | None = None,
         as_known_at: dt.datetime | str | None = None,
+        delivery: Path | str | None = None,
     ) -> RunContext:
         if extract_dirs is None:
             extract_dirs = [SAMPLE_EXTRACT]
@@ -118,6 +122,7 @@ class RunContext:
             settings_file=settings_path,
             source=source,
             as_known_at=parse_known_at(as_known_at),
+            delivery=Path(delivery).resolve() if delivery else None,
         )
         if run_id:
             ctx.run_id = run_id

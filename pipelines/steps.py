@@ -21,6 +21,7 @@ import duckdb
 from pipelines import run_report
 from pipelines.contract import TABLES
 from pipelines.db import scalar
+from pipelines.errors import InputFileError
 from pipelines.extract_files import recorded_event_files
 from pipelines.models import create_declared
 from pipelines.readers import ingest_extract
@@ -47,14 +48,31 @@ def ingest(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Read the extract into raw_<table> (every column as text) through the source's reader."""
     from pipelines.adapters import read_source
 
-    report = (read_source(ctx, con) if ctx.source != "canonical"
-              else ingest_extract(con, ctx.extract_dirs, extra_sources=recorded_event_files(ctx.home)))
+    if ctx.source != "canonical":
+        report = read_source(ctx, con)
+    elif ctx.delivery is not None:
+        report = ingest_delivery(ctx, con)
+    else:
+        report = ingest_extract(con, ctx.extract_dirs, extra_sources=recorded_event_files(ctx.home), run_id=ctx.run_id)
     for key, value in (("input_files", report.files), ("rows_in", report.rows_in),
                        ("absent_tables", report.absent_tables), ("warnings", ingest_warnings(ctx, report))):
         run_report.record(con, ctx.run_id, "ingest", key, value)
     rows = {f"raw_{name}": report.rows_in.get(name, 0) for name in TABLES}
     rows["raw_known_member"] = scalar(con, "SELECT count(*) FROM raw_known_member")
     return rows
+
+
+def ingest_delivery(ctx: RunContext, con: duckdb.DuckDBPyConnection):
+    """mtm run --delivery: only the new folder is read; the earlier ones come from the stored staging."""
+    from pipelines.staging_store import committed_extract
+
+    stored, refused = committed_extract(con)
+    if refused or [str(d) for d in ctx.extract_dirs[:-1]] != stored or ctx.extract_dirs[-1] != ctx.delivery:
+        raise InputFileError(str(ctx.delivery), "cannot be added to the stored staging "
+                             f"({refused or 'the stored extract folders changed since the run was planned'})",
+                             expected="a full read: mtm run --extract ... --extract DELIVERY")
+    return ingest_extract(con, [ctx.delivery], extra_sources=recorded_event_files(ctx.home), run_id=ctx.run_id,
+                          delivery_run=True)
 
 
 def ingest_warnings(ctx: RunContext, report) -> list[str]:
@@ -116,8 +134,9 @@ def audit_cutoff_report(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> dict
 
 STEPS: tuple[Step, ...] = (
     Step("ingest", "ingest", RAW_TABLES, (), ingest,
-         "The extract file(s) as delivered (canonical, DE-SynPUF or Synthea layout), every column as text, "
-         "with file name and row number; raw_known_member lists members a source knows without a span."),
+         "The extract file(s) as delivered (canonical, DE-SynPUF or Synthea layout), typed by the input contract "
+         "with each row's problems, file name and row number, kept in the home's staging store (staged_<table>; "
+         "a delivery run reads only the new folder); raw_known_member lists members a source knows without a span."),
     Step("run_parameters", "reference", ("run_parameters", "run_signal_weight"), ("raw_member_status",),
          write_run_parameters,
          "The as-of date D and the plan settings in force (pipelines/run_parameters.py), and the weight of "

@@ -8,7 +8,9 @@ Windows: drugs and cost 2022-04-02..06-30 (90 days), rx evidence 2021-07-01..D, 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import shutil
+from decimal import Decimal
 from types import SimpleNamespace
 
 import duckdb
@@ -96,15 +98,15 @@ def test_raw_rows_point_at_synthea_files(fixture_run):
         assert con.execute("SELECT count(*) FROM raw_eligibility").fetchone()[0] == 19
         span = con.execute("SELECT _file, enrollment_start_date, enrollment_end_date FROM raw_eligibility "
                            "WHERE member_id = ? ORDER BY _seq LIMIT 1", [HIV_PATIENT]).fetchone()
-        assert span == ("payer_transitions.csv", "2013-09-24", "2014-09-22")
+        assert span == ("payer_transitions.csv", dt.date(2013, 9, 24), dt.date(2014, 9, 22))  # typed rows
         fill = con.execute("SELECT _file, ndc, generic_name, route, days_supply, gross_drug_cost "
                            "FROM raw_pharmacy_claim WHERE member_id = ? AND fill_date = '2022-04-07' "
                            "AND drug_name LIKE '%Metformin%'",
                            [HIV_PATIENT]).fetchone()
-        assert fill == ("medications.csv", "99990860975", "Metformin hydrochloride", "oral", "30", "31.44")
+        assert fill == ("medications.csv", "99990860975", "Metformin hydrochloride", "oral", 30, Decimal("31.44"))
         # no fill after death (2022-09-07), although the 2022-03-08 rows have 12 dispenses
         assert con.execute("SELECT max(fill_date) FROM raw_pharmacy_claim WHERE member_id = ?",
-                           [HIV_PATIENT]).fetchone()[0] <= "2022-09-07"
+                           [HIV_PATIENT]).fetchone()[0] <= dt.date(2022, 9, 7)
         hiv = con.execute("SELECT claim_type, icd_version, diagnosis_code_1 FROM raw_medical_claim "
                           "WHERE member_id = ? AND claim_start_date = '2022-04-26'", [HIV_PATIENT]).fetchone()
         assert hiv == ("professional", "10", "B20")

@@ -118,11 +118,11 @@ def _growing(monkeypatch):
     """The sender appends to pharmacy_claim.csv while the run reads it (after the files were listed)."""
     real = readers.load_file
 
-    def load_while_growing(con, source, table, ordinal):
+    def load_while_growing(con, source, *args):
         if source.path.name == "pharmacy_claim.csv":
             with source.path.open("a") as fh:
                 fh.write("C99,M1,2025-09-02,00071015523,30,10\r\n")
-        return real(con, source, table, ordinal)
+        return real(con, source, *args)
 
     monkeypatch.setattr(readers, "load_file", load_while_growing)
 

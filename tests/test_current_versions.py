@@ -7,14 +7,14 @@ must pass as it is, whatever its processed_at, and a repeated one must still fol
 
 def raw(claim_id: str, seq: int, processed_at: str | None, status: str = "paid") -> dict:
     return {"_file": "pharmacy_claim.csv", "_row": seq + 1, "_seq": seq, "claim_id": claim_id, "member_id": "M",
-            "fill_date": "2025-09-01", "ndc": "00093-7146-56", "days_supply": "30", "claim_status": status,
+            "fill_date": "2025-09-01", "ndc": "00093714656", "days_supply": 30, "claim_status": status,
             "processed_at": processed_at}
 
 
 def test_single_and_repeated_claim_ids(model):
     rows = model("stg_pharmacy_claim", raw_pharmacy_claim=[
         raw("ONCE", 0, None),                                   # seen once, no processed_at: kept
-        raw("ONCE_BAD_TS", 1, "not a time"),                    # seen once, unreadable processed_at: kept
+        raw("ONCE_BAD_TS", 1, None),  # seen once, unreadable processed_at (typed rows hold NULL for it): kept
         raw("TWICE", 2, "2025-09-03 10:00:00"),                 # the later version wins ...
         raw("TWICE", 3, "2025-09-02 10:00:00"),
         raw("TIE", 4, "2025-09-02 10:00:00"),                   # ... ties keep row order, last wins

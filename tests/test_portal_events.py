@@ -26,10 +26,10 @@ def test_recorded_events_are_read_after_the_extract_with_their_own_file_name_and
                       "M000000335,2025-09-31,cmr_offered,H1234,,,,1\n")
     con = duckdb.connect()
     report = ingest_extract(con, [SAMPLE_EXTRACT], extra_sources=recorded_event_files(home))
-    rows = con.execute("SELECT _file, _row, event_date, event_type FROM raw_mtm_event "
+    rows = con.execute("SELECT _file, _row, event_date, event_type, _problems[1].value FROM raw_mtm_event "
                        "WHERE _file = 'portal_mtm_event.csv' ORDER BY _row").fetchall()
-    assert rows == [("portal_mtm_event.csv", 1, "2025-09-30", "outreach_attempt"),
-                    ("portal_mtm_event.csv", 2, "2025-09-31", "cmr_offered")]
+    assert rows == [("portal_mtm_event.csv", 1, dt.date(2025, 9, 30), "outreach_attempt", None),
+                    ("portal_mtm_event.csv", 2, None, "cmr_offered", "2025-09-31")]  # typed; the bad date kept
     last_seq = con.execute("SELECT max(_seq) FROM raw_mtm_event WHERE _file <> 'portal_mtm_event.csv'").fetchone()[0]
     first_portal = con.execute("SELECT min(_seq) FROM raw_mtm_event WHERE _file = 'portal_mtm_event.csv'").fetchone()[0]
     assert first_portal > last_seq  # read after the extract's deliveries

@@ -27,6 +27,8 @@ class MtmRunResource(dg.ConfigurableResource):
     as_known_at: str = ""
     #: set by `mtm run` so that a failure can be recorded under the same id; else Dagster's run id
     run_id: str = ""
+    #: mtm run --delivery: the new delivery folder (the last of extract_dirs); empty = read every folder
+    delivery: str = ""
 
     def effective_run_id(self, dagster_run_id: str) -> str:
         return self.run_id or dagster_run_id
@@ -40,6 +42,7 @@ class MtmRunResource(dg.ConfigurableResource):
             source=self.source,
             run_id=self.run_id or run_id,
             as_known_at=self.as_known_at or None,
+            delivery=self.delivery or None,
         )
 
 

@@ -1,7 +1,8 @@
 """Source adapters: other layouts (CMS DE-SynPUF, Synthea CSV) read into the canonical raw tables.
 
-Nothing downstream knows which layout the data came from: an adapter fills the same ``raw_<table>``
-tables the canonical reader does and returns the same ``IngestReport``.
+Nothing downstream knows which layout the data came from: an adapter fills text ``raw_<table>``
+tables, typed afterwards by the same rules as a canonical file (readers.type_text_tables), and returns
+the same ``IngestReport``.
 """
 
 from __future__ import annotations
@@ -14,5 +15,9 @@ ADAPTERS = {"synpuf": "pipelines.adapters.synpuf", "synthea": "pipelines.adapter
 def read_source(ctx, con):
     if ctx.source not in ADAPTERS:
         raise ValueError(f"unknown source layout {ctx.source!r}; choose canonical, {', '.join(ADAPTERS)}")
+    from pipelines.readers import type_text_tables
+
     module = importlib.import_module(ADAPTERS[ctx.source])
-    return module.read_extract(ctx, con)
+    report = module.read_extract(ctx, con)
+    type_text_tables(con, ctx.run_id)  # the adapter's text rows, parsed and checked like a canonical file's
+    return report

@@ -1,4 +1,5 @@
-"""The run's Great Expectations step: the contract suites on a sample of each delivered raw table.
+"""The run's Great Expectations step: the contract suites on a sample of each delivered table (its typed rows
+rendered as text).
 
 A bounded reservoir sample (``[validation] gx_sample_rows``) keeps it cheap at millions of rows; the gate
 that stops a run is the SQL reject rate over all rows, so these results are WARN-level checks and the
@@ -36,6 +37,13 @@ PID_FILE = ".gx-worker.pid"
 #: a worker whose result has not appeared after this long is considered lost (it normally takes seconds)
 WAIT_SECONDS = 3600
 
+def _as_text(column: str) -> str:
+    """The typed value as text, or, where it did not parse, the delivered text its problem quotes: the suites
+    judge values as delivered (PHI values are never quoted in problems: a bad one is seen as missing)."""
+    quoted = f"list_filter(_problems, p -> p.column_name = '{column}')[1].value"
+    return f"coalesce(CAST({column} AS VARCHAR), {quoted}) AS {column}"
+
+
 #: workers started by this process, by run folder
 _workers: dict[str, subprocess.Popen] = {}
 
@@ -61,7 +69,7 @@ def start_quality(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> None:
     for position, (name, table) in enumerate(TABLES.items()):
         if name in absent:
             continue
-        cols = ", ".join(c.name for c in table.columns)
+        cols = ", ".join(_as_text(c.name) for c in table.columns)
         target = str(samples / f"{position:02d}-{name}.parquet").replace("'", "''")
         con.execute(f"COPY (SELECT {cols} FROM raw_{name} USING SAMPLE reservoir({limit} ROWS) REPEATABLE (42)) "
                     f"TO '{target}' (FORMAT parquet)")

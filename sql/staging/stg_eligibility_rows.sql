@@ -8,17 +8,17 @@ SELECT DISTINCT ON (member_id, mbi, contract_id, pbp_id, enrollment_start_date, 
     r.mbi,
     upper(r.contract_id)                    AS contract_id,
     r.pbp_id,
-    parse_date(r.enrollment_start_date)     AS enrollment_start_date,
-    parse_date(r.enrollment_end_date)       AS enrollment_end_date,
-    parse_date(r.birth_date)                AS birth_date,
+    r.enrollment_start_date     AS enrollment_start_date,
+    r.enrollment_end_date       AS enrollment_end_date,
+    r.birth_date                AS birth_date,
     upper(r.sex)                            AS sex,
-    parse_date(r.death_date)                AS death_date,
+    r.death_date                AS death_date,
     r.first_name, r.last_name, r.phone, r.address_line, r.city, r.state, r.zip_code,
     lower(r.preferred_language)             AS preferred_language,
-    parse_bool(r.ltc_resident)              AS ltc_resident,
-    parse_bool(r.hospice)                   AS hospice,
-    parse_bool(r.esrd)                      AS esrd,
-    parse_bool(r.lis)                       AS lis
+    r.ltc_resident              AS ltc_resident,
+    r.hospice                   AS hospice,
+    r.esrd                      AS esrd,
+    r.lis                       AS lis
 FROM raw_eligibility AS r
 WHERE r._seq NOT IN (SELECT _seq FROM row_rejects WHERE table_name = 'eligibility')
 ORDER BY r._seq

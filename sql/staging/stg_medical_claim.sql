@@ -4,8 +4,8 @@ SELECT
     claim_id,
     member_id,
     lower(claim_type)                    AS claim_type,
-    parse_date(claim_start_date)         AS claim_start_date,
-    parse_date(claim_end_date)           AS claim_end_date,
+    claim_start_date         AS claim_start_date,
+    claim_end_date           AS claim_end_date,
     coalesce(icd_version, '10')          AS icd_version,
     COLUMNS('diagnosis_code_[0-9]+')
 FROM current_versions('raw_medical_claim', 'medical_claim')

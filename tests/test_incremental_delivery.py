@@ -1,0 +1,126 @@
+"""`mtm run --delivery DIR`: a daily delivery read alone on top of the home's stored typed staging gives the
+same published run as reading the whole extract again (issue 19), and a bad delivery leaves the store intact."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.reliability_harness import cli
+from tools.compare_runs import compare
+
+#: five to seven whole `mtm run`s per test: room for a loaded machine (speed is not what is tested)
+pytestmark = pytest.mark.timeout(2400)
+
+BASE_DAY, DELIVERY_DAY = "2025-09-29", "2025-09-30"
+SETTINGS = "[validation]\ngx_sample_rows = 0\n"
+
+
+def _split(source: Path, base: Path, delivery: Path, days: int = 20) -> None:
+    """Cut a generated extract into what was known on BASE_DAY and the delivery of the next day: claim versions
+    processed in the last ``days`` days (new fills, later versions and reversals of older claims), the events of those
+    days, and a few members whose first span starts then."""
+    con = duckdb.connect()
+    day = f"DATE '{BASE_DAY}' - {days}"
+    later = {"pharmacy_claim": f"CAST(processed_at AS DATE) > {day}",
+             "medical_claim": f"CAST(processed_at AS DATE) > {day}",
+             "mtm_event": f"CAST(event_date AS DATE) > {day}",
+             "eligibility": "member_id IN (SELECT member_id FROM src ORDER BY member_id DESC LIMIT 3)",
+             "dmp_arb": "false", "member_status": f"CAST(status_start_date AS DATE) > {day}"}
+    base.mkdir()
+    delivery.mkdir()
+    for table, is_new in later.items():
+        path = source / f"{table}.csv"
+        if not path.exists():
+            continue
+        con.execute(f"CREATE OR REPLACE TABLE src AS SELECT * FROM read_csv('{path}', all_varchar=true)")
+        for folder, keep in ((base, f"NOT coalesce({is_new}, false)"), (delivery, f"coalesce({is_new}, false)")):
+            rows = con.execute(f"SELECT count(*) FROM src WHERE {keep}").fetchone()[0]
+            if rows or folder is base:
+                con.execute(f"COPY (SELECT * FROM src WHERE {keep}) TO '{folder / path.name}' (HEADER, QUOTE '\"')")
+
+
+def _add_rows(path: Path, *lines: str) -> None:
+    with path.open("a") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+
+
+@pytest.fixture(scope="module")
+def extracts(tmp_path_factory):
+    root = tmp_path_factory.mktemp("deliveries")
+    code, out, err = cli("generate", "--members", "200", "--seed", "11", "--out", str(root / "full"),
+                         "--as-of", DELIVERY_DAY)
+    assert code == 0, out + err
+    _split(root / "full", root / "base", root / "day")
+    rx = (root / "day" / "pharmacy_claim.csv").read_text().splitlines()[1].split(",")
+    header = (root / "day" / "pharmacy_claim.csv").read_text().splitlines()[0].split(",")
+    row = dict(zip(header, rx, strict=True))
+    bad = {**row, "claim_id": "RXBAD1", "fill_date": "2025-9-31"}
+    tie = {**row, "gross_drug_cost": "99.99"}  # same claim, same processed_at: the later row (this one) wins
+    _add_rows(root / "day" / "pharmacy_claim.csv", ",".join(bad[h] for h in header), ",".join(tie[h] for h in header))
+    (root / "settings.toml").write_text(SETTINGS)
+    return root
+
+
+def _run(home: Path, settings: Path, as_of: str, *args: str) -> tuple[int, str]:
+    code, out, err = cli("run", "--home", str(home), "--settings", str(settings), "--as-of", as_of, *args)
+    return code, out + err
+
+
+def _base_home(extracts: Path, home: Path) -> None:
+    code, out = _run(home, extracts / "settings.toml", BASE_DAY, "--extract", str(extracts / "base"))
+    assert code == 0, out
+
+
+@pytest.fixture(scope="module")
+def full_read(extracts, tmp_path_factory) -> Path:
+    """The reference: the base run, then the next day's run reading base and delivery in full."""
+    home = tmp_path_factory.mktemp("full")
+    _base_home(extracts, home)
+    code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY,
+                     "--extract", str(extracts / "base"), "--extract", str(extracts / "day"))
+    assert code == 0, out
+    return home / "runs" / DELIVERY_DAY
+
+
+def test_a_delivery_run_equals_a_full_read_of_the_combined_extract(extracts, full_read, tmp_path):
+    incremental = tmp_path / "incremental"
+    _base_home(extracts, incremental)
+    code, out = _run(incremental, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
+    assert code == 0, out
+    assert "reading only" in out
+    assert compare(full_read, incremental / "runs" / DELIVERY_DAY) == []
+    rejects = (incremental / "runs" / DELIVERY_DAY / "rejects.csv").read_text()
+    assert "RXBAD1" not in rejects and ",fill_date,unparseable date" in rejects  # the delivery's bad row
+    with duckdb.connect(str(incremental / "warehouse.duckdb"), read_only=True) as con:
+        # rows are conserved: every stored row is staged (one current version per claim), rejected or a lost version
+        stored = con.execute("SELECT count(*) FROM staged_pharmacy_claim").fetchone()[0]
+        files = con.execute("SELECT sum(\"rows\") FROM staged_file WHERE table_name = 'pharmacy_claim'").fetchone()[0]
+        assert stored == files
+        assert con.execute("SELECT count(*) FROM staged_delivery WHERE committed").fetchone()[0] == 2
+
+
+def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(extracts, full_read, tmp_path):
+    home = tmp_path / "home"
+    _base_home(extracts, home)
+    broken = tmp_path / "broken"
+    shutil.copytree(extracts / "day", broken)
+    _add_rows(broken / "pharmacy_claim.csv", "C1,M1,2025-09-01")  # a ragged row: the file cannot be read
+    code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(broken))
+    assert code == 1 and "a row has 3 fields" in out
+    # the next delivery (the corrected one) is added to the untouched store: same result as a full read
+    code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
+    assert code == 0 and "reading only" in out, out
+    assert compare(full_read, home / "runs" / DELIVERY_DAY) == []
+
+
+def test_a_delivery_without_stored_staging_reads_the_whole_extract_and_says_so(extracts, tmp_path):
+    code, out = _run(tmp_path / "home", extracts / "settings.toml", DELIVERY_DAY,
+                     "--extract", str(extracts / "base"), "--delivery", str(extracts / "day"))
+    assert code == 0, out
+    assert "reading the whole extract (this home has no warehouse yet)" in out
+    code, out = _run(tmp_path / "empty", extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
+    assert code != 0 and "give the earlier extract with --extract" in out
