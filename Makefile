@@ -46,10 +46,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 ## Benchmark at population scale (BENCH_SIZES=10000,100000 by default; e.g. BENCH_SIZES=30000 or 1000000).
-## BENCH_FORMATS=parquet,csv,csv.gz; BENCH_BEFORE=DIR runs another source tree side by side (before/after).
+## BENCH_FORMATS=parquet,csv,csv.gz; BENCH_BEFORE=DIR runs another source tree side by side (before/after);
+## BENCH_DELIVERY=1 also measures a daily delivery (`mtm run --delivery`) on top of each size.
 bench: $(STAMP)
 	$(BIN)/python -m pipelines.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),) \
-		$(if $(BENCH_FORMATS),--formats $(BENCH_FORMATS),) $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE),)
+		$(if $(BENCH_FORMATS),--formats $(BENCH_FORMATS),) $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE),) \
+		$(if $(BENCH_DELIVERY),--delivery,)
 
 ## The Dagster UI on http://127.0.0.1:3000 with the same assets, checks, schedule and sensor.
 dagster: $(STAMP)

@@ -46,6 +46,16 @@ TARGETS: dict[tuple[int, str | None], dict[str, float]] = {
     (1_000_000, "csv.gz"): {"wall_s": 120.0, "rss_mb": 6144.0},
     (1_000_000, "parquet"): {"wall_s": 90.0, "rss_mb": 6144.0},
 }
+#: issue 19's target for a daily delivery (`mtm run --delivery`) on top of a warehouse of this many members
+DELIVERY_TARGETS: dict[int, float] = {1_000_000: 30.0}
+
+#: what a daily delivery holds: per file, the rows that arrived on the as-of date (everything else is the base)
+DELIVERED_ON_DAY = {
+    "pharmacy_claim": "TRY_CAST(processed_at AS DATE) = DATE '{day}'",
+    "medical_claim": "TRY_CAST(processed_at AS DATE) = DATE '{day}'",
+    "mtm_event": "TRY_CAST(event_date AS DATE) = DATE '{day}'",
+    "member_status": "TRY_CAST(status_start_date AS DATE) = DATE '{day}'",
+}
 
 SCAN_SCRIPT = r"""
 import sys, duckdb
@@ -91,6 +101,40 @@ def extract_for(members: int, fmt: str) -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     return folder
+
+
+def delivery_split(members: int, fmt: str) -> tuple[Path, Path]:
+    """The cached extract cut in two: ``base`` (known the day before the as-of date) and ``day`` (the rows processed
+    on the as-of date: new fills, later versions and reversals, that day's events and status changes). Reading
+    both in full is reading the whole extract; rows keep their file order."""
+    import duckdb
+
+    folder = BENCH_DIR / "data" / f"{members}-{fmt}-delivery"
+    if (folder / "base").exists() and (folder / "day").exists():
+        return folder / "base", folder / "day"
+    extract = extract_for(members, fmt)
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    (tmp / "base").mkdir(parents=True)
+    (tmp / "day").mkdir()
+    con = duckdb.connect()
+    for path in sorted(extract.iterdir()):
+        table = path.name.split(".")[0]
+        if path.suffix == ".toml":
+            continue
+        reader = (f"read_parquet('{path}')" if fmt == "parquet"
+                  else f"read_csv('{path}', header=true, all_varchar=true)")
+        options = {"parquet": "FORMAT parquet", "csv": "HEADER, QUOTE '\"'",
+                   "csv.gz": "HEADER, QUOTE '\"', COMPRESSION gzip"}[fmt]
+        rule = DELIVERED_ON_DAY.get(table, "false").format(day=AS_OF)
+        for part, keep in (("base", f"NOT coalesce({rule}, false)"), ("day", f"coalesce({rule}, false)")):
+            if part == "day" and table not in DELIVERED_ON_DAY:
+                continue
+            con.execute(f"COPY (SELECT * FROM {reader} WHERE {keep}) TO '{tmp / part / path.name}' ({options})")
+    con.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder / "base", folder / "day"
 
 
 class Progress:
@@ -176,24 +220,75 @@ def by_layer(steps: dict[str, float], layers: dict[str, str]) -> dict[str, float
     return {k: round(v, 2) for k, v in sums.items() if v}
 
 
+def mtm_run(home: Path, tree: Path, title: str, *args: str, as_of: str = AS_OF) -> tuple[dict, dict]:
+    """One `mtm run` of ``tree`` into ``home`` in a fresh process, with live progress: its measurement and the
+    published run's manifest."""
+    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1",
+           "MTM_PROGRESS": "1", "PYTHONPATH": str(tree)}
+    progress = Progress(title)
+    run = measure([sys.executable, "-c", RUN_SCRIPT, "run", *args, "--as-of", as_of, "--home", str(home)],
+                  env=env, cwd=tree, on_line=lambda line: progress.step(*(line.split(" ", 1) + [""])[:2]))
+    progress.done(run["wall_s"])
+    return run, json.loads((home / "runs" / as_of / "run_manifest.json").read_text())
+
+
+def run_figures(run: dict, manifest: dict) -> dict:
+    steps = manifest["timings_seconds"]
+    return {"run_wall_s": run["wall_s"], "run_cpu_s": run["cpu_s"], "run_rss_mb": run["peak_rss_mb"],
+            "load": run["load"], "steps_s": steps,
+            "outside_steps_s": round(run["wall_s"] - sum(v or 0 for v in steps.values()), 2)}
+
+
 def run_once(extract: Path, members: int, fmt: str, variant: str, tree: Path) -> dict:
     home = BENCH_DIR / "homes" / f"{members}-{fmt}-{variant}"
     shutil.rmtree(home, ignore_errors=True)
-    env = {**os.environ, "GX_ANALYTICS_ENABLED": "false", "DAGSTER_DISABLE_TELEMETRY": "1",
-           "MTM_PROGRESS": "1", "PYTHONPATH": str(tree)}
-    progress = Progress(f"{members:,} {fmt} {variant}")
-    run = measure([sys.executable, "-c", RUN_SCRIPT, "run", "--extract", str(extract.resolve()), "--as-of", AS_OF,
-                   "--home", str(home)], env=env, cwd=tree,
-                  on_line=lambda line: progress.step(*(line.split(" ", 1) + [""])[:2]))
-    progress.done(run["wall_s"])
-    manifest = json.loads((home / "runs" / AS_OF / "run_manifest.json").read_text())
+    run, manifest = mtm_run(home, tree, f"{members:,} {fmt} {variant}", "--extract", str(extract.resolve()))
     shutil.rmtree(home, ignore_errors=True)
-    steps = manifest["timings_seconds"]
     return {"variant": variant, "tree": str(tree), "commit": commit_of(tree),
-            "fill_rows": manifest["rows_in"].get("pharmacy_claim", 0),
-            "run_wall_s": run["wall_s"], "run_cpu_s": run["cpu_s"], "run_rss_mb": run["peak_rss_mb"],
-            "load": run["load"], "steps_s": steps,
-            "outside_steps_s": round(run["wall_s"] - sum(v or 0 for v in steps.values()), 2)}
+            "fill_rows": manifest["rows_in"].get("pharmacy_claim", 0), **run_figures(run, manifest)}
+
+
+def bench_delivery(members: int, fmt: str, variant: str, tree: Path) -> dict:
+    """A daily delivery on top of a warehouse: the base (everything known the day before) is read in full into a
+    home, then `mtm run --delivery` adds the as-of day's rows; the second run is the one measured."""
+    base, day = delivery_split(members, fmt)
+    home = BENCH_DIR / "homes" / f"{members}-{fmt}-{variant}-delivery"
+    shutil.rmtree(home, ignore_errors=True)
+    day_before = (dt.date.fromisoformat(AS_OF) - dt.timedelta(days=1)).isoformat()
+    base_run, _ = mtm_run(home, tree, f"{members:,} {fmt} {variant} base", "--extract", str(base.resolve()),
+                          as_of=day_before)
+    run, manifest = mtm_run(home, tree, f"{members:,} {fmt} {variant} delivery", "--delivery", str(day.resolve()))
+    shutil.rmtree(home, ignore_errors=True)
+    delivered = sum(_rows(path) for path in day.iterdir())
+    return {"members": members, "format": fmt, "variant": variant, "commit": commit_of(tree),
+            "base_wall_s": base_run["wall_s"], "delivered_rows": delivered, **run_figures(run, manifest)}
+
+
+def _rows(path: Path) -> int:
+    import duckdb
+
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+    with duckdb.connect() as con:
+        return con.execute(f"SELECT count(*) FROM {reader}('{path}')").fetchone()[0]
+
+
+def delivery_table(results: list[dict]) -> str:
+    layers = step_layers()
+    head = ("| members | format | variant | commit | base run s | delivered rows | delivery run s | CPU s | "
+            "peak RSS MB | load (1 min) | per layer (s) | outside steps s | slowest steps (s) | target |\n"
+            "|---:|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---|---|\n")
+    lines = []
+    for r in results:
+        steps = sorted(r["steps_s"].items(), key=lambda kv: -(kv[1] or 0))[:3]
+        target = DELIVERY_TARGETS.get(r["members"])
+        verdict_text = (f"<= {target:g} s: {'met' if r['run_wall_s'] <= target else 'not met'}" if target else "—")
+        lines.append(
+            f"| {r['members']:,} | {r['format']} | {r['variant']} | {r['commit']} | {r['base_wall_s']} "
+            f"| {r['delivered_rows']:,} | {r['run_wall_s']} | {r['run_cpu_s']} | {r['run_rss_mb']} "
+            f"| {r['load'][0]} -> {r['load'][1]} | "
+            + ", ".join(f"{k} {v}" for k, v in by_layer(r["steps_s"], layers).items())
+            + f" | {r['outside_steps_s']} | " + ", ".join(f"{k} {v}" for k, v in steps) + f" | {verdict_text} |")
+    return head + "\n".join(lines) + "\n"
 
 
 def bench_one(members: int, fmt: str, trees: dict[str, Path]) -> list[dict]:
@@ -283,6 +378,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", type=Path, default=None,
                         help="another source tree to run side by side with this one (labelled 'before')")
     parser.add_argument("--only-before", action="store_true", help="run only the --before tree")
+    parser.add_argument("--delivery", action="store_true",
+                        help="also measure a daily delivery (`mtm run --delivery`) on top of a warehouse of each size")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     formats = [f for f in args.formats.split(",") if f]
@@ -292,15 +389,22 @@ def main(argv: list[str] | None = None) -> None:
     trees = {"before": args.before.resolve()} if args.before else {}
     if not args.only_before:
         trees["after" if args.before else "this"] = PROJECT
-    results = []
+    results: list[dict] = []
+    deliveries: list[dict] = []
     for members in sizes:
         for fmt in formats:
             print(f"benchmark: {members:,} members, {fmt}", flush=True)
             results.extend(bench_one(members, fmt, trees))
             print(table(results[-len(trees):]), flush=True)
+            if args.delivery:
+                deliveries.extend(bench_delivery(members, fmt, variant, tree) for variant, tree in trees.items())
+                print(delivery_table(deliveries[-len(trees):]), flush=True)
     text = (f"\n## {dt.datetime.now():%Y-%m-%d %H:%M} — {machine()}"
             + (f" — {args.label}" if args.label else "") + "\n\n" + table(results)
             + "\nAgainst the targets of issue 19:\n\n" + summary(results))
+    if deliveries:
+        text += "\nA daily delivery (`mtm run --delivery`, the as-of day's rows) on top of the day before:\n\n"
+        text += delivery_table(deliveries)
     if len(sizes) > 1:
         by = {(r["members"], r["format"], r["variant"]): r for r in results}
         for fmt in formats:
@@ -319,7 +423,7 @@ def main(argv: list[str] | None = None) -> None:
     with out.open("a") as fh:
         fh.write(text)
     BENCH_DIR.mkdir(exist_ok=True)
-    (BENCH_DIR / "results.json").write_text(json.dumps(results, indent=2))
+    (BENCH_DIR / "results.json").write_text(json.dumps({"runs": results, "deliveries": deliveries}, indent=2))
 
 
 if __name__ == "__main__":

@@ -177,6 +177,30 @@ def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
     assert "| 30,000 | csv.gz | 36.0 (9.0, 900) | 7.5 (9.0, 900) | <= 8 s | not met | met |" in text
 
 
+@pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
+def test_bench_delivery_is_the_as_of_days_rows_and_the_base_the_rest(tmp_path, monkeypatch, fmt):
+    from pipelines import bench
+
+    monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
+    base, day = bench.delivery_split(40, fmt)
+    full = tmp_path / "data" / f"40-{fmt}"
+    reader = "read_parquet" if fmt == "parquet" else "read_csv"
+    with duckdb.connect() as con:
+        def rows(path, where="true"):
+            return con.execute(f"SELECT count(*) FROM {reader}('{path}') WHERE {where}").fetchone()[0]
+
+        for path in full.glob("*.*"):
+            if path.suffix == ".toml":
+                continue
+            delivered = rows(day / path.name) if (day / path.name).exists() else 0
+            assert rows(base / path.name) + delivered == rows(path), path.name
+        claims = day / f"pharmacy_claim.{fmt}"
+        assert rows(claims) > 0
+        assert rows(claims, f"CAST(processed_at AS DATE) <> DATE '{bench.AS_OF}'") == 0
+        assert rows(base / claims.name, f"CAST(processed_at AS DATE) >= DATE '{bench.AS_OF}'") == 0
+        assert not (day / f"eligibility.{fmt}").exists()
+
+
 def test_an_unchanged_seed_is_not_reloaded_and_a_changed_file_is(tmp_path):
     from pipelines.seeds import Seed, load_seed
 
