@@ -46,6 +46,8 @@ TARGETS: dict[tuple[int, str | None], dict[str, float]] = {
     (1_000_000, "csv.gz"): {"wall_s": 120.0, "rss_mb": 6144.0},
     (1_000_000, "parquet"): {"wall_s": 90.0, "rss_mb": 6144.0},
 }
+#: keep each run's home (warehouse, published run) under .bench/homes for profiling models afterwards
+KEEP_HOMES = False
 #: issue 19's target for a daily delivery (`mtm run --delivery`) on top of a warehouse of this many members
 DELIVERY_TARGETS: dict[int, float] = {1_000_000: 30.0}
 
@@ -243,7 +245,8 @@ def run_once(extract: Path, members: int, fmt: str, variant: str, tree: Path) ->
     home = BENCH_DIR / "homes" / f"{members}-{fmt}-{variant}"
     shutil.rmtree(home, ignore_errors=True)
     run, manifest = mtm_run(home, tree, f"{members:,} {fmt} {variant}", "--extract", str(extract.resolve()))
-    shutil.rmtree(home, ignore_errors=True)
+    if not KEEP_HOMES:
+        shutil.rmtree(home, ignore_errors=True)
     return {"variant": variant, "tree": str(tree), "commit": commit_of(tree),
             "fill_rows": manifest["rows_in"].get("pharmacy_claim", 0), **run_figures(run, manifest)}
 
@@ -380,7 +383,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only-before", action="store_true", help="run only the --before tree")
     parser.add_argument("--delivery", action="store_true",
                         help="also measure a daily delivery (`mtm run --delivery`) on top of a warehouse of each size")
+    parser.add_argument("--keep-homes", action="store_true",
+                        help="keep each full run's home under .bench/homes (to profile its models afterwards)")
     args = parser.parse_args(argv)
+    global KEEP_HOMES
+    KEEP_HOMES = args.keep_homes
     sizes = [int(s) for s in args.sizes.split(",") if s]
     formats = [f for f in args.formats.split(",") if f]
     unknown = sorted(set(formats) - set(FORMATS))
