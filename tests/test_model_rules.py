@@ -173,3 +173,22 @@ def test_plan_may_lower_the_criteria_within_cms_limits(model):
     given = {table: [m[table] for m in members] for table in members[0]}
     rows = model("tgt_member_criteria", params={"min_part_d_drugs": 2, "min_core_conditions": 2}, **given)
     assert rows[0]["targeting_reason"] == "01"
+
+
+# -- same-day events: ties keep row order (input-contract.md "Versions"; docs/decisions.md 19.21) ---------
+
+def event(member_id: str, seq: int, event_type: str, **values) -> dict:
+    return {"member_id": member_id, "contract_id": "H1234", "event_date": dt.date(2025, 8, 1),
+            "event_type": event_type, "_seq": seq, **values}
+
+
+@pytest.mark.parametrize("seqs", [(1, 2), (2, 1)], ids=["reason-first", "reason-second"])
+def test_two_opt_outs_on_one_day_take_the_reason_of_the_first_row(model, seqs):
+    """Two opted_out events on one date: the reason is that of the earlier row, whichever order they are stored."""
+    first, second = seqs
+    rows = model("tgt_opt_out_request", tgt_mtm_event=[
+        event("T1", second, "opted_out", opt_out_reason="member_request"),
+        event("T1", first, "opted_out", opt_out_reason="other"),
+    ])
+    assert [(r["member_id"], r["opt_out_reason"]) for r in rows] == [
+        ("T1", "other" if first == 1 else "member_request")]

@@ -20,9 +20,9 @@ events AS (
            string_agg(strftime(e.event_date, '%Y-%m-%d'), ';' ORDER BY e.event_date)
                FILTER (WHERE e.event_type = 'cmr_completed')                                 AS cmr_dates_iso,
            min(e.event_date) FILTER (WHERE e.event_type = 'cmr_completed')                    AS first_cmr_date,
-           arg_min(e.delivery_method, e.event_date) FILTER (WHERE e.event_type = 'cmr_completed') AS delivery_method,
-           arg_min(e.provider_type, e.event_date) FILTER (WHERE e.event_type = 'cmr_completed')   AS provider_type,
-           arg_min(e.recipient, e.event_date) FILTER (WHERE e.event_type = 'cmr_completed')       AS recipient,
+           arg_min(e.delivery_method, (e.event_date, e._seq)) FILTER (WHERE e.event_type = 'cmr_completed') AS delivery_method,
+           arg_min(e.provider_type, (e.event_date, e._seq)) FILTER (WHERE e.event_type = 'cmr_completed')   AS provider_type,
+           arg_min(e.recipient, (e.event_date, e._seq)) FILTER (WHERE e.event_type = 'cmr_completed')       AS recipient,
            count(*) FILTER (WHERE e.event_type = 'tmr_completed')                            AS tmr_count,
            count(*) FILTER (WHERE e.event_type = 'dtp_recommendation')                       AS dtp_recommendations,
            count(*) FILTER (WHERE e.event_type = 'dtp_resolved')                             AS dtp_resolutions,

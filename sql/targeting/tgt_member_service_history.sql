@@ -41,7 +41,7 @@ history AS (
                                     AND v.event_date >= p.quarter_start)                AS last_review_this_quarter,
         min(v.event_date) FILTER (WHERE v.event_type = 'cmr_declined' AND v.contract_year = p.contract_year
                                     AND v.event_date >= l.mtm_enrollment_date)          AS cmr_declined_date,
-        arg_max(v.cognitively_impaired, v.event_date)
+        arg_max(v.cognitively_impaired, (v.event_date, v._seq))
             FILTER (WHERE v.cognitively_impaired IS NOT NULL)                           AS cognitively_impaired
     FROM ledger AS l
     CROSS JOIN p

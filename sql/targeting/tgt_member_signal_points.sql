@@ -14,7 +14,7 @@ signal_drug AS (
     LEFT JOIN weights AS w ON w.signal = r.signal
 ),
 drug_weight AS (
-    SELECT member_id, drug, max(weight) AS weight, arg_max(signal, weight) AS heaviest_signal
+    SELECT member_id, drug, max(weight) AS weight
     FROM signal_drug
     GROUP BY member_id, drug
 )

@@ -8,7 +8,7 @@
 WITH p AS (SELECT * FROM run_parameters),
 recorded AS (
     SELECT l.member_id, l.contract_id,
-           arg_min(e.opt_out_reason, e.event_date) AS reason, min(e.event_date) AS opt_out_date
+           arg_min(e.opt_out_reason, (e.event_date, e._seq)) AS reason, min(e.event_date) AS opt_out_date
     FROM tgt_ledger_next AS l
     JOIN tgt_mtm_event AS e
       ON e.member_id = l.member_id AND e.contract_id = l.contract_id

@@ -3,7 +3,7 @@
 -- asked to opt out is not auto-enrolled again in the same contract and CY, and an opt-out recorded before
 -- a member enters the ledger is honoured (listed as opted out, not enrolled at the run's date).
 SELECT member_id, contract_id, min(event_date) AS opt_out_date,
-       coalesce(arg_min(opt_out_reason, event_date), 'other') AS opt_out_reason
+       coalesce(arg_min(opt_out_reason, (event_date, _seq)), 'other') AS opt_out_reason
 FROM tgt_mtm_event
 WHERE event_type = 'opted_out'
 GROUP BY member_id, contract_id
