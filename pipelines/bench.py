@@ -321,9 +321,22 @@ def commit_of(tree: Path) -> str:
         return marker.read_text().strip() if marker.exists() else "unknown"
 
 
+def cpu_model() -> str:
+    """The processor's name and clock: machines of one kind differ between sessions (seen: the same 1M run
+    1.8x slower on another host), so only runs on the same processor, side by side, compare."""
+    try:
+        info = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    value = {line.split(":", 1)[0].strip(): line.split(":", 1)[1].strip() for line in info if ":" in line}
+    mhz = value.get("cpu MHz")
+    return value.get("model name", "unknown CPU") + (f" {float(mhz):.0f} MHz" if mhz else "")
+
+
 def machine() -> str:
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores, {mem_gb:.0f} GiB RAM, {platform.machine()}, Python {platform.python_version()}"
+    return (f"{os.cpu_count()} cores ({cpu_model()}), {mem_gb:.0f} GiB RAM, {platform.machine()}, "
+            f"Python {platform.python_version()}")
 
 
 def table(results: list[dict]) -> str:

@@ -215,7 +215,10 @@ run_pipeline(ctx)
 """
 
 
-@pytest.mark.parametrize("where", ["before_publish", "inside_ledger_transaction"])
+#: killed inside the ledger transaction is also test_faults' default `publish:ledger` point: here it runs in
+#: `make test-long` only
+@pytest.mark.parametrize("where", ["before_publish",
+                                   pytest.param("inside_ledger_transaction", marks=pytest.mark.long)])
 def test_a_killed_run_leaves_the_ledger_intact(d1_home, tmp_path, where):
     import subprocess
     import sys

@@ -3,7 +3,7 @@
 --   population  age >= 18 on 1 January; >= 2 opioid fills on different dates and >= 15 days' opioid
 --               supply (sum of days supply), fills dated 1 January .. period end
 --   numerator   >= 2 benzodiazepine fills on different dates and >= 30 days on which an opioid and a
---               benzodiazepine are both covered (qm_safety_cover_day; the days need not be consecutive)
+--               benzodiazepine are both covered (qm_safety_overlap; the days need not be consecutive)
 --   exclusions  hospice at any time in the year; cancer or sickle-cell disease diagnosed in the year
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 fills AS (
@@ -19,12 +19,7 @@ fills AS (
     GROUP BY f.member_id
 ),
 overlap AS (
-    SELECT member_id, count(*) AS overlap_days
-    FROM (SELECT member_id, covered_day
-          FROM qm_safety_cover_day
-          GROUP BY member_id, covered_day
-          HAVING bool_or(opioid) AND bool_or(benzodiazepine))
-    GROUP BY member_id
+    SELECT member_id, overlap_days FROM qm_safety_overlap WHERE measure_id = 'cob'
 ),
 measured AS (
     SELECT f.member_id, y.contract_id, f.benzodiazepine_fill_dates, coalesce(o.overlap_days, 0) AS overlap_days,

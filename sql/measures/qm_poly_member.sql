@@ -19,17 +19,8 @@ drug_fills AS (
     GROUP BY f.member_id, r.measure_id, f.drug_key
     HAVING count(DISTINCT f.fill_date) >= 2
 ),
-concurrent AS (
-    SELECT member_id, measure_id, count(*) AS overlap_days
-    FROM (
-        SELECT c.member_id, q.measure_id, c.covered_day
-        FROM qm_safety_cover_day AS c
-        JOIN drug_fills AS q ON q.member_id = c.member_id AND q.drug_key = c.drug_key
-        JOIN rules AS r ON r.measure_id = q.measure_id
-        GROUP BY c.member_id, q.measure_id, c.covered_day, r.min_drugs
-        HAVING count(DISTINCT c.drug_key) >= r.min_drugs
-    )
-    GROUP BY member_id, measure_id
+concurrent AS (  -- qm_safety_overlap counts the days with the drugs of drug_fills only
+    SELECT member_id, measure_id, overlap_days FROM qm_safety_overlap WHERE measure_id IN ('poly_ach', 'poly_cns')
 ),
 measured AS (
     SELECT k.member_id, y.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days,
