@@ -183,6 +183,10 @@ def declared() -> dict[str, Declared]:
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The project's macros, and the session settings every model is built with (one call per connection)."""
+    from pipelines.run_context import apply_session_settings
+
+    apply_session_settings(con)
     con.execute((sql_dir() / MACRO_FILE).read_text())
 
 

@@ -50,7 +50,7 @@ def _operators(node: dict) -> list[tuple[str, float, int]]:
     return found
 
 
-def profile(warehouse: Path, wanted: list[str], top: int) -> list[dict]:
+def profile(warehouse: Path, wanted: list[str], top: int, settings: dict[str, str] | None = None) -> list[dict]:
     models = catalog()
     names = {m for w in wanted for m in ([n for n, x in models.items() if x.layer == w] if w in LAYERS else [w])}
     unknown = names - set(models)
@@ -59,6 +59,8 @@ def profile(warehouse: Path, wanted: list[str], top: int) -> list[dict]:
     order = [m for m in build_order(models) if not names or m.name in names]
     con = duckdb.connect(str(warehouse), config=duckdb_config(warehouse.parent))
     install_macros(con)
+    for name, value in (settings or {}).items():  # e.g. preserve_insertion_order=false, to try a setting
+        con.execute(f"SET {name} = '{value}'")
     results = []
     with tempfile.TemporaryDirectory() as scratch:
         output = Path(scratch) / "profile.json"
@@ -86,10 +88,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("models", nargs="*", help="model names or layers (default: every model)")
     parser.add_argument("--top", type=int, default=3, help="operators listed per model")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a DuckDB setting for the rebuilds (repeatable)")
     args = parser.parse_args(argv)
     if not args.warehouse.exists():
         raise SystemExit(f"{args.warehouse}: no such warehouse")
-    results = profile(args.warehouse, args.models, args.top)
+    settings = dict(item.split("=", 1) for item in args.set)
+    results = profile(args.warehouse, args.models, args.top, settings)
     total_wall = sum(r["wall_s"] for r in results)
     total_cpu = sum(r["cpu_s"] for r in results)
     print(f"{len(results)} models: wall {total_wall:.1f} s, CPU {total_cpu:.1f} s")
