@@ -28,10 +28,12 @@ CREATE OR REPLACE MACRO parse_date(x) AS (
     CASE WHEN regexp_full_match(x, '[0-9]{4}-[0-9]{2}-[0-9]{2}') THEN try_cast(x AS DATE) END
 );
 
+-- (lists, not IN: DuckDB turns an IN list of five into a join, and a join in the read of a CSV loses
+-- its file order, which numbers the rows)
 CREATE OR REPLACE MACRO parse_bool(x) AS (
     CASE
-        WHEN lower(x) IN ('true', 't', '1', 'y', 'yes') THEN true
-        WHEN lower(x) IN ('false', 'f', '0', 'n', 'no') THEN false
+        WHEN list_contains(['true', 't', '1', 'y', 'yes'], lower(x)) THEN true
+        WHEN list_contains(['false', 'f', '0', 'n', 'no'], lower(x)) THEN false
     END
 );
 

@@ -138,3 +138,42 @@ def test_bad_rows_are_rejected_before_versions_are_chosen(tmp_path):
                     fill("M1", "2025-09-01", claim_id="C1", cost=5, processed_at="2025-09-01 08:00:00"),
                     fill("M1", "2025-09-01", claim_id="C1", cost=-5, processed_at="2025-09-02 08:00:00"))
     assert got == [("C1", 5.0)]
+
+
+@pytest.mark.parametrize("parallel_numbering", [True, False], ids=["row-ids", "window"])
+def test_csv_rows_are_numbered_in_file_order_when_read_in_parallel(tmp_path, monkeypatch, parallel_numbering):
+    """A CSV large enough for DuckDB to parse on both cores: each row's _row is its record number, whether
+    numbered from the parallel read's row ids or (when the plan would not keep file order) by the window."""
+    import duckdb
+
+    from pipelines import readers
+    from pipelines.contract import TABLES
+    from pipelines.extract_files import SourceFile
+    from pipelines.models import install_macros
+    from pipelines.typed_rows import typed_columns_ddl
+
+    rows = 300_000
+    path = tmp_path / "pharmacy_claim.csv"
+    with path.open("w") as fh:
+        fh.write("claim_id,member_id,fill_date,ndc,days_supply,gross_drug_cost,claim_status,part_d_covered\n")
+        for i in range(1, rows + 1):
+            status = "unknown" if i % 99_991 == 0 else "paid"  # a few rows with a problem, at known records
+            fh.write(f"{i},M{i % 1000},2025-09-01,00071015523,30,12.50,{status},{'yes' if i % 2 else 'n'}\n")
+    if not parallel_numbering:
+        monkeypatch.setattr(readers, "_keeps_file_order", lambda con, create: False)
+    table = TABLES["pharmacy_claim"]
+    con = duckdb.connect()
+    install_macros(con)
+    con.execute(f"CREATE TABLE staged_pharmacy_claim (delivery INTEGER, {typed_columns_ddl(table)})")
+    con.execute("SET threads = 2")
+
+    assert readers.load_file(con, SourceFile("pharmacy_claim", path, "csv"), table, 2, 5) == (path.name, rows)
+
+    out_of_order = con.execute("SELECT count(*) FROM staged_pharmacy_claim "
+                               "WHERE _row <> claim_id::BIGINT OR _seq <> 2 * 10000000000 + _row").fetchone()[0]
+    assert out_of_order == 0
+    flagged = con.execute("SELECT list(_row ORDER BY _row) FROM staged_pharmacy_claim "
+                          "WHERE _problems IS NOT NULL").fetchone()[0]
+    assert flagged == [99_991, 199_982, 299_973]
+    assert con.execute("SELECT count(*) FILTER (WHERE part_d_covered), count(*) FILTER (WHERE NOT part_d_covered) "
+                       "FROM staged_pharmacy_claim").fetchone() == (rows // 2, rows // 2)
