@@ -270,9 +270,11 @@ def bench_delivery(members: int, fmt: str, variant: str, tree: Path) -> dict:
 def _rows(path: Path) -> int:
     import duckdb
 
+    from pipelines.db import scalar
+
     reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
     with duckdb.connect() as con:
-        return con.execute(f"SELECT count(*) FROM {reader}('{path}')").fetchone()[0]
+        return int(scalar(con, f"SELECT count(*) FROM {reader}('{path}')"))
 
 
 def delivery_table(results: list[dict]) -> str:
