@@ -284,16 +284,20 @@ def delivery_table(results: list[dict]) -> str:
             "|---:|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---|---|\n")
     lines = []
     for r in results:
-        steps = sorted(r["steps_s"].items(), key=lambda kv: -(kv[1] or 0))[:3]
         target = DELIVERY_TARGETS.get(r["members"])
         verdict_text = (f"<= {target:g} s: {'met' if r['run_wall_s'] <= target else 'not met'}" if target else "—")
         lines.append(
             f"| {r['members']:,} | {r['format']} | {r['variant']} | {r['commit']} | {r['base_wall_s']} "
-            f"| {r['delivered_rows']:,} | {r['run_wall_s']} | {r['run_cpu_s']} | {r['run_rss_mb']} "
-            f"| {r['load'][0]} -> {r['load'][1]} | "
-            + ", ".join(f"{k} {v}" for k, v in by_layer(r["steps_s"], layers).items())
-            + f" | {r['outside_steps_s']} | " + ", ".join(f"{k} {v}" for k, v in steps) + f" | {verdict_text} |")
+            f"| {r['delivered_rows']:,} | {_run_cells(r, layers)} | {verdict_text} |")
     return head + "\n".join(lines) + "\n"
+
+
+def _run_cells(r: dict, layers: dict[str, str]) -> str:
+    """The cells every results table shares: run s, CPU s, peak RSS, load, per layer, outside steps, slowest."""
+    steps = sorted(r["steps_s"].items(), key=lambda kv: -(kv[1] or 0))[:3]
+    layer_text = ", ".join(f"{k} {v}" for k, v in by_layer(r["steps_s"], layers).items())
+    return (f"{r['run_wall_s']} | {r['run_cpu_s']} | {r['run_rss_mb']} | {r['load'][0]} -> {r['load'][1]} "
+            f"| {layer_text} | {r['outside_steps_s']} | " + ", ".join(f"{k} {v}" for k, v in steps))
 
 
 def bench_one(members: int, fmt: str, trees: dict[str, Path]) -> list[dict]:
@@ -348,13 +352,9 @@ def table(results: list[dict]) -> str:
             "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---:|---|\n")
     lines = []
     for r in results:
-        steps = sorted(r["steps_s"].items(), key=lambda kv: -(kv[1] or 0))[:3]
-        layer_text = ", ".join(f"{k} {v}" for k, v in by_layer(r["steps_s"], layers).items())
         lines.append(
             f"| {r['members']:,} | {r['format']} | {r.get('variant', '')} | {r.get('commit', '')} | {r['input_mb']} "
-            f"| {r['fill_rows']:,} | {r['scan_wall_s']} | {r['run_wall_s']} | {r['run_cpu_s']} | {r['run_rss_mb']} "
-            f"| {r['load'][0]} -> {r['load'][1]} | {layer_text} | {r['outside_steps_s']} | "
-            + ", ".join(f"{k} {v}" for k, v in steps) + " |")
+            f"| {r['fill_rows']:,} | {r['scan_wall_s']} | {_run_cells(r, layers)} |")
     return head + "\n".join(lines) + "\n"
 
 
