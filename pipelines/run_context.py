@@ -35,17 +35,6 @@ def duckdb_config(home: Path) -> dict[str, str | bool | int | float | list[str]]
     }
 
 
-#: Settings DuckDB takes only from SET on an open connection (as a connect-time config they are ignored).
-#: FSST string compression costs more CPU to write than it saves on the wide per-fill tables (1M members:
-#: rebuilding core_fill 95 -> 81 s); dictionary and uncompressed strings are still chosen per segment.
-SESSION_SETTINGS = {"disabled_compression_methods": "fsst"}
-
-
-def apply_session_settings(con: duckdb.DuckDBPyConnection) -> None:
-    for name, value in SESSION_SETTINGS.items():
-        con.execute(f"SET {name} = '{value}'")
-
-
 def default_home() -> Path:
     return Path(os.environ.get("MTM_HOME", DEFAULT_HOME))
 
@@ -159,6 +148,4 @@ class RunContext:
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         self.home.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))
-        apply_session_settings(con)
-        return con
+        return duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))
