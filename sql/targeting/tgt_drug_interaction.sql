@@ -9,7 +9,14 @@
 --   both drugs are active at D and count for signals (tgt_signal_fill: local preparations never count);
 --   their covered days (fill_date .. fill_date + days_supply - 1, fills of one drug merged, cut at D)
 --   overlap on at least [outreach] ddi_min_overlap_days (default 7) days of the last 90 (D-89 .. D);
---   the member meets the row's min_age and sex, when it names them.
+--   the member meets the row's min_age and sex, when it names them;
+--   the member has the condition the row requires, when it names one (requires_condition;
+--   ref_interaction_condition): DDI01, a RAS inhibitor or potassium-sparing diuretic with another (AGS Beers
+--   2023 Table 5), counts only with chronic kidney disease stage 3a or worse (ckd_3a_plus): a valid code
+--   N18.3x / N18.4 / N18.5 / N18.6 / Z99.2 (ICD-9 585.3-585.6, V45.1) on any current medical claim, any
+--   claim type, dated in the last dx_lookback_days (default 730, the window of condition evidence,
+--   section 4), or ESRD status at D. Without it the pair is mostly guideline heart-failure therapy
+--   (ACE inhibitor / ARB / ARNI + spironolactone), which Beers does not ask to avoid.
 -- A drug pair is listed once: when it matches several rows, the most severe (then the lowest id) wins.
 -- severity_factor scales the [priority] drug_interaction weight: contraindicated 1.0, major 0.75,
 -- moderate 0.5. Program metrics count members per interaction_id from this table.
@@ -21,6 +28,19 @@ severity AS (
 ),
 rule AS (
     SELECT * FROM ref_drug_interaction WHERE signal = 'drug_interaction'
+),
+member_condition AS (  -- the conditions a row may require: a diagnosis in the lookback, or a member status
+    SELECT DISTINCT d.member_id, c.condition
+    FROM stg_diagnosis AS d
+    CROSS JOIN p
+    JOIN ref_interaction_condition AS c
+      ON c.icd_version = d.icd_version AND left(c.code, 3) = left(d.code, 3) AND starts_with(d.code, c.code)
+    WHERE d.claim_start_date BETWEEN p.as_of_date - (p.dx_lookback_days - 1) AND p.as_of_date
+    UNION
+    SELECT m.member_id, c.condition
+    FROM core_member AS m
+    JOIN ref_interaction_condition AS c ON c.evidence = 'status' AND c.code = 'esrd'
+    WHERE m.esrd
 ),
 rule_side AS (
     SELECT interaction_id, 'object' AS side, object_kind AS kind, unnest(string_split(object, ';')) AS value
@@ -101,6 +121,9 @@ flagged AS (
     WHERE o.overlap_days >= p.ddi_min_overlap_days
       AND (r.min_age IS NULL OR m.age >= r.min_age)
       AND (r.sex = '' OR m.sex = r.sex)
+      AND (r.requires_condition = ''
+           OR EXISTS (SELECT 1 FROM member_condition AS c
+                      WHERE c.member_id = o.member_id AND c.condition = r.requires_condition))
 )
 SELECT
     f.member_id,

@@ -8,14 +8,19 @@
 -- is covered by enough distinct kinds at once (several fills of one drug on one day count once).
 --   opioid_benzodiazepine  an opioid and a benzodiazepine both covered, >= 30 days of the last 365
 --   anticholinergic_burden >= 2 distinct anticholinergic drugs covered together, >= 30 days of the last 365
---   cns_polypharmacy       >= 3 distinct CNS-active drugs covered together, >= 30 days of the last 365
---   duplicate_therapy      >= 2 distinct drugs of one drug class covering the same day in the last 90
---                          days (one row per class). Classes in which combining two different drugs is
---                          the standard of care, or that group unlike drugs, are not checked:
---                          hiv_antiretroviral, nrti (regimens), insulin (basal + bolus), dmard (triple
---                          therapy), immunosuppressant (transplant regimens), antineoplastic_oral,
---                          antidepressant_other (bupropion + mirtazapine is augmentation), laxative,
---                          vitamin.
+--   cns_polypharmacy       >= 3 distinct CNS-active drugs covered together, >= 30 days of the last 365;
+--                          CNS-active = the drug reference's cns_active flag (the PQA Poly-CNS classes) or
+--                          an ingredient of ref_risk_signal_drug (Beers 2023: skeletal muscle relaxants)
+--   duplicate_therapy      >= 2 distinct drugs of one duplicate group covered together on >= 14 days of
+--                          the last 90 (a switch, the old supply running a few days into the new, is not
+--                          a duplicate; issue 25 item 9), one row per group. The group is the drug's
+--                          class, as ref_duplicate_therapy_class refines it: classes in which combining two
+--                          different drugs is the standard of care, or that group unlike drugs, are not
+--                          compared (hiv_antiretroviral, nrti, insulin, dmard, immunosuppressant,
+--                          antineoplastic_oral, antidepressant_other, laxative, vitamin), and antiplatelets
+--                          only P2Y12 inhibitor with P2Y12 inhibitor (aspirin + clopidogrel is dual
+--                          antiplatelet therapy, not a duplicate).
+-- The windows and thresholds of these four signals are data: ref_risk_signal_rule (risk_signal_rules.csv).
 --   adherence_gap          PDC < 80% year to date in a PQA class (tgt_member_pdc: measure-eligible, not
 --                          excluded by sacubitril/valsartan or insulin use; one row per class)
 --   high_risk_elderly      age >= 65 and an active drug flagged high-risk in the elderly
@@ -34,12 +39,21 @@ drug_fill AS (
     SELECT * FROM tgt_signal_fill
 ),
 rules AS (
-    SELECT * FROM (VALUES
-        ('opioid_benzodiazepine', 365, 2, 30),
-        ('anticholinergic_burden', 365, 2, 30),
-        ('cns_polypharmacy', 365, 3, 30),
-        ('duplicate_therapy', 90, 2, 1)
-    ) AS t(signal, window_days, min_kinds, min_days)
+    SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule
+),
+signal_drug AS (  -- drugs that count for a signal by one of their ingredients (Beers muscle relaxants)
+    SELECT DISTINCT d.drug_key, x.signal
+    FROM (SELECT DISTINCT drug_key FROM drug_fill) AS d
+    JOIN ref_risk_signal_drug AS x ON list_contains(string_split(d.drug_key, ' / '), x.ingredient)
+),
+duplicate_group AS (  -- each class + product codes in its duplicate group ('' = not compared)
+    SELECT k.drug_class, k.atc_codes,
+           coalesce(arg_max(c.duplicate_group, length(c.atc_prefix)), k.drug_class) AS grp
+    FROM (SELECT DISTINCT drug_class, atc_codes FROM drug_fill WHERE drug_class IS NOT NULL) AS k
+    LEFT JOIN ref_duplicate_therapy_class AS c
+      ON c.drug_class = k.drug_class
+     AND (c.atc_prefix = '' OR len(list_filter(k.atc_codes, x -> starts_with(x, c.atc_prefix))) > 0)
+    GROUP BY k.drug_class, k.atc_codes
 ),
 tagged AS (
     SELECT member_id, 'opioid_benzodiazepine' AS signal, '' AS grp,
@@ -47,16 +61,19 @@ tagged AS (
     FROM drug_fill WHERE opioid OR benzodiazepine
     UNION ALL
     SELECT member_id, 'anticholinergic_burden', '', drug_key, drug_key, cover_start, cover_end
-    FROM drug_fill WHERE anticholinergic
+    FROM drug_fill
+    WHERE anticholinergic
+       OR drug_key IN (SELECT drug_key FROM signal_drug WHERE signal = 'anticholinergic_burden')
     UNION ALL
     SELECT member_id, 'cns_polypharmacy', '', drug_key, drug_key, cover_start, cover_end
-    FROM drug_fill WHERE cns_active
-    UNION ALL
-    SELECT member_id, 'duplicate_therapy', drug_class, drug_key, drug_key, cover_start, cover_end
     FROM drug_fill
-    WHERE coalesce(drug_class, '') NOT IN ('', 'hiv_antiretroviral', 'nrti', 'insulin', 'dmard',
-                                           'immunosuppressant', 'antineoplastic_oral', 'antidepressant_other',
-                                           'laxative', 'vitamin')
+    WHERE cns_active
+       OR drug_key IN (SELECT drug_key FROM signal_drug WHERE signal = 'cns_polypharmacy')
+    UNION ALL
+    SELECT f.member_id, 'duplicate_therapy', g.grp, f.drug_key, f.drug_key, f.cover_start, f.cover_end
+    FROM drug_fill AS f
+    JOIN duplicate_group AS g ON g.drug_class = f.drug_class AND g.atc_codes IS NOT DISTINCT FROM f.atc_codes
+    WHERE g.grp <> ''
 ),
 intervals AS (
     SELECT t.member_id, t.signal, t.grp, t.kind, t.drug_key,
