@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from pipelines.reference import DATA_DIR
-from tests.extract_builder import fill, member
+from tests.extract_builder import fill, medical, member
 from tests.targeting_harness import NDC, run_extract
 
 D = dt.date(2025, 9, 30)
@@ -61,6 +61,14 @@ EXAMPLES = {
     "DDI27": ("atazanavir sulfate", "omeprazole"),
     "DDI28": ("thioridazine hydrochloride", "paroxetine hydrochloride"),
     "DDI29": ("dofetilide", "verapamil hydrochloride"),
+    "DDI30": ("lisinopril", "sacubitril / valsartan"),
+    "DDI31": ("warfarin sodium", "fluconazole"),
+    "DDI32": ("apixaban", "clopidogrel bisulfate"),
+    "DDI33": ("colchicine", "clarithromycin"),
+    "DDI34": ("digoxin", "amiodarone hydrochloride"),
+    "DDI35": ("spironolactone", "sulfamethoxazole / trimethoprim"),
+    "DDI36": ("losartan potassium", "sulfamethoxazole / trimethoprim"),
+    "DDI37": ("tramadol hydrochloride", "duloxetine hydrochloride"),
 }
 KEYS = {  # the drug keys the generic names resolve to
     "oxycodone hydrochloride": "oxycodone", "warfarin sodium": "warfarin", "amiodarone hydrochloride":
@@ -71,7 +79,8 @@ KEYS = {  # the drug keys the generic names resolve to
     "fluvoxamine maleate": "fluvoxamine", "phenelzine sulfate": "phenelzine", "rasagiline mesylate":
     "rasagiline", "tramadol hydrochloride": "tramadol", "atazanavir sulfate": "atazanavir",
     "thioridazine hydrochloride": "thioridazine", "paroxetine hydrochloride": "paroxetine",
-    "verapamil hydrochloride": "verapamil",
+    "verapamil hydrochloride": "verapamil", "losartan potassium": "losartan",
+    "duloxetine hydrochloride": "duloxetine",
 }
 
 
@@ -122,6 +131,8 @@ FILLS += [
     on("YOUNGGABA", "oxycodone hydrochloride", 20, 30), on("YOUNGGABA", "gabapentin", 20, 20),
 ]
 MEMBERS = sorted({f["member_id"] for f in FILLS})
+# RAS + potassium-sparing (DDI01) counts only with CKD stage 3a or worse (issue 25 item 8): a stage 4 claim
+CKD_CLAIMS = [medical(m, "outpatient", D - dt.timedelta(days=100), "N184") for m in ("DDI01", "ONCE")]
 OVERRIDES = {"MANALPHA": {"sex": "M"}, "YOUNGGABA": {"birth_date": "1970-01-01"}}
 
 
@@ -129,7 +140,7 @@ OVERRIDES = {"MANALPHA": {"sex": "M"}, "YOUNGGABA": {"birth_date": "1970-01-01"}
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ddi")
     eligibility = [member(m, **OVERRIDES.get(m, {})) for m in MEMBERS]
-    summary = run_extract(tmp, eligibility=eligibility, pharmacy_claim=FILLS)
+    summary = run_extract(tmp, eligibility=eligibility, pharmacy_claim=FILLS, medical_claim=CKD_CLAIMS)
     con = duckdb.connect(str(tmp / "home" / "warehouse.duckdb"), read_only=True)
     cols = ("member_id", "interaction_id", "object_drug", "precipitant_drug", "severity", "severity_factor",
             "overlap_days", "first_day", "last_day", "detail")

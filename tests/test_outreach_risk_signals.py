@@ -47,8 +47,9 @@ FILLS = [
     # CNS: sertraline D-90..D-1, gabapentin D-50..D-1, zolpidem D-35..D-6 -> all three 30 days
     on("CNS30", "sertraline", 90, 90), on("CNS30", "gabapentin", 50, 50), on("CNS30", "zolpidem", 35, 30),
     on("CNS29", "sertraline", 90, 90), on("CNS29", "gabapentin", 50, 50), on("CNS29", "zolpidem", 34, 29),
-    # two statins on the same days: atorvastatin D-30..D-1, simvastatin D-10..D (cut at D): 10 days
-    on("DUP", "atorvastatin", 30, 30), on("DUP", "simvastatin", 10, 30),
+    # two statins on the same days: atorvastatin D-30..D-1, simvastatin D-14..D (cut at D): 14 days, the
+    # least duplicate therapy needs (issue 25 item 9)
+    on("DUP", "atorvastatin", 30, 30), on("DUP", "simvastatin", 14, 30),
     # a switch, not a duplicate: D-80..D-51 then D-40..D-11
     on("SWITCH", "atorvastatin", 80, 30), on("SWITCH", "simvastatin", 40, 30),
     # basal + bolus insulin is not duplicate therapy
@@ -127,7 +128,7 @@ def test_cns_polypharmacy_needs_three_drugs_together_30_days(run):
 
 def test_duplicate_therapy_same_class_same_day(run):
     s = run["signals"][("DUP", "duplicate_therapy", "statin")]
-    assert (s["days"], s["first_day"], s["last_day"]) == (10, day(10), day(1))
+    assert (s["days"], s["first_day"], s["last_day"]) == (14, day(14), day(1))
     assert s["detail"] == "duplicate statin: atorvastatin + simvastatin"
     assert "duplicate_therapy" not in flags(run, "SWITCH")
     assert "duplicate_therapy" not in flags(run, "INSULIN")
