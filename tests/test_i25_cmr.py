@@ -26,7 +26,7 @@ def adult(member_id: str) -> dict:
 
 
 LEDGER = [ledger("EARLY", "2025-06-01"), ledger("WAITING", "2025-03-01"), ledger("LATE", "2025-03-01"),
-          ledger("ON_TIME", "2025-03-01")]
+          ledger("ON_TIME", "2025-03-01"), ledger("NEW_DONE", "2025-09-20"), ledger("NEW_WAITING", "2025-09-20")]
 EVENTS = [
     # EARLY: a CMR (and its summary) dated before the enrollment date of the ledger row
     event("EARLY", "2025-05-20", "cmr_completed", seq=1), event("EARLY", "2025-05-25", "summary_sent", seq=2),
@@ -35,6 +35,9 @@ EVENTS = [
     # LATE: summary sent 20 days after the CMR; ON_TIME: 5 days after
     event("LATE", "2025-04-10", "cmr_completed", seq=5), event("LATE", "2025-04-30", "summary_sent", seq=6),
     event("ON_TIME", "2025-04-10", "cmr_completed", seq=7), event("ON_TIME", "2025-04-15", "summary_sent", seq=8),
+    # enrolled 11 days: in the denominator only with a counted CMR (its summary sent)
+    event("NEW_DONE", "2025-09-25", "cmr_completed", seq=9), event("NEW_DONE", "2025-09-29", "summary_sent", seq=10),
+    event("NEW_WAITING", "2025-09-25", "cmr_completed", seq=11),
 ]
 
 
@@ -48,14 +51,17 @@ def test_cmr_counts_after_enrollment_and_with_its_written_summary(model):
     assert got == {"EARLY": (True, False, 0, 0, 0, 1),
                    "WAITING": (True, False, 0, 1, 0, 0),
                    "LATE": (True, True, 1, 0, 1, 0),
-                   "ON_TIME": (True, True, 1, 0, 0, 0)}
+                   "ON_TIME": (True, True, 1, 0, 0, 0),
+                   "NEW_DONE": (True, True, 1, 0, 0, 0),
+                   "NEW_WAITING": (False, False, 0, 1, 0, 0)}  # before: (True, True)
+    assert next(r for r in rows if r["member_id"] == "NEW_WAITING")["exclusion_reason"] == "enrolled_under_60_days"
 
 
 def test_cmrs_waiting_for_their_summary_and_late_summaries_are_reported_by_month(model):
     cmrs = model("qm_cmr_event", tgt_mtm_enrollment=LEDGER, tgt_mtm_event=EVENTS)
     rows = model("program_metrics", tgt_mtm_enrollment=LEDGER, tgt_mtm_event=EVENTS, qm_cmr_event=cmrs)
     got = {(r["month"], r["metric"]): r["value"] for r in rows if r["contract_id"] == "H1234"}
-    assert got[("2025-09", "cmr_awaiting_summary")] == 1   # WAITING
+    assert got[("2025-09", "cmr_awaiting_summary")] == 2   # WAITING, NEW_WAITING
     assert got[("2025-04", "cmr_summary_after_14_days")] == 1  # LATE
     assert got[("2025-05", "cmr_awaiting_summary")] == 0  # EARLY's CMR before enrollment is not reported
     assert got[("2025-04", "cmr_completed")] == 2  # the event count itself is unchanged
