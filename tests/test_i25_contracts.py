@@ -97,7 +97,8 @@ def year_fill(contract_id: str, day: str, days_supply: int = 30, **flags: bool) 
     """A counted fill of the year as core_year_fill holds it; every row names every flag (the harness takes
     the columns of a table from its first row)."""
     start = D(day)
-    return {**dict.fromkeys(FLAGS, False), "claim_id": f"{contract_id}-{day}-{sorted(flags)}", "member_id": "M", "contract_id": contract_id,
+    return {**dict.fromkeys(FLAGS, False), "claim_id": f"{contract_id}-{day}-{sorted(flags)}", "member_id": "M",
+            "contract_id": contract_id,
             "fill_date": start, "days_supply": days_supply,
             "last_covered_day": start + dt.timedelta(days=days_supply - 1),
             "drug_key": "+".join(sorted(flags)) or "x", "weight_management": False, "local_use": False, **flags}
@@ -140,10 +141,6 @@ def test_cob_overlap_is_cut_at_the_end_of_the_contract_span(model):
 
 
 def test_poly_cns_counts_the_drugs_of_each_contract(model):
-    def cns(contract_id: str, drug: str, day: str) -> dict:
-        return {**year_fill(contract_id, day, 60, cns_active=True), "drug_key": drug,
-                "claim_id": f"{contract_id}-{drug}-{day}"}
-
     def cns(contract_id: str, drug: str, day: str, days_supply: int) -> dict:
         return {**year_fill(contract_id, day, days_supply, cns_active=True), "drug_key": drug,
                 "claim_id": f"{contract_id}-{drug}-{day}"}

@@ -142,7 +142,8 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
         if len(chain) > 1:
             groups.append(chain)
         offered_group = rows.filter(pl.col("metric").is_in(
-            ["cmr_offered_within_60_days", "cmr_not_offered_within_60_days", "cmr_offer_window_closed"]))["_row"].to_list()
+            ["cmr_offered_within_60_days", "cmr_not_offered_within_60_days", "cmr_offer_window_closed"])
+        )["_row"].to_list()
         if len(offered_group) == 3:
             groups.append(offered_group)
         reasons = rows.filter(pl.col("metric").str.starts_with("meeting_criteria_reason_")
