@@ -124,7 +124,8 @@ def _print_summary(folder: Path) -> None:
     click.echo(f"  Part D members enrolled at {manifest['as_of_date']}: {t.get('members_enrolled_part_d')}")
     click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
                f"(by reason: {t.get('members_by_targeting_reason')})")
-    click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}")
+    click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}; "
+               f"MTM events held (no span of their contract): {t.get('held_events')}")
     click.echo(f"  MTM ledger rows by enrollment_source: {t.get('ledger_rows_by_enrollment_source')}")
     click.echo(f"  services due: {t.get('services')}")
     rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())

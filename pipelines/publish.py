@@ -142,7 +142,8 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
 
 
 def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
-    """Counts only (no member ids): members by reason, enrolled, pending fills, services due, ledger sources."""
+    """Counts only (no member ids): members by reason, enrolled, pending fills, held MTM events, services due,
+    ledger sources."""
     from pipelines.exports.outreach import service_counts
 
     by_reason = dict(con.execute(
@@ -152,6 +153,7 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
         "FROM member_summary")
     pending = scalar(con, "SELECT count(*) FROM core_fill WHERE fill_status = 'pending'")
+    held_events = scalar(con, "SELECT count(*) FROM tgt_mtm_event_contract WHERE held_reason IS NOT NULL")
     arb_delivered = scalar(con, "SELECT count(*) FROM raw_dmp_arb") > 0
     by_source = {source: [0, 0] for source in ENROLLMENT_SOURCES}
     for source, rows, enrolled in con.execute(
@@ -164,6 +166,7 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         "members_mtm_enrolled": totals[2],
         "members_by_targeting_reason": by_reason,
         "pending_fills": pending,
+        "held_events": held_events,  # issue 25 item 3: mtm_event rows outside every span of their contract
         "arb_evaluated": arb_delivered,
         "services": service_counts(con),
         # targeting-rules.md section 6: ledger rows of the contract year by where the enrollment date came from

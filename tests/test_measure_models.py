@@ -17,13 +17,14 @@ def year_member(member_id: str, period_end: str = "2025-09-30", open_period: boo
 def statin_fill(member_id: str, day: str, days_supply: int = 30) -> dict:
     """A counted statin fill of the year, as core_year_fill holds it."""
     start = D(day)
-    return {"claim_id": f"{member_id}-{day}", "member_id": member_id, "fill_date": start, "days_supply": days_supply,
+    return {"claim_id": f"{member_id}-{day}", "member_id": member_id, "contract_id": "H1234", "fill_date": start,
+            "days_supply": days_supply,
             "last_covered_day": start + dt.timedelta(days=days_supply - 1), "drug_key": "atorvastatin",
             "weight_management": False, "local_use": False, "pqa_statin": True}
 
 
 def interval(member_id: str, start: str, end: str) -> dict:
-    return {"member_id": member_id, "ex_start": D(start), "ex_end": D(end),
+    return {"member_id": member_id, "contract_id": "H1234", "ex_start": D(start), "ex_end": D(end),
             "days": (D(end) - D(start)).days + 1}
 
 
@@ -58,8 +59,10 @@ def test_overlapping_stays_and_a_gap_merge_into_one_interval(model):
             {"claim_id": "c", "member_id": "M", "claim_type": "outpatient", "claim_start_date": D("2025-05-01"),
              "claim_end_date": D("2025-05-05")},
         ],
-        core_member_coverage=[{"member_id": "M", "island_start": D("2024-01-01"), "island_end": D("2025-03-21")},
-                              {"member_id": "M", "island_start": D("2025-04-01"), "island_end": D("9999-12-31")}],
+        core_member_span=[{"member_id": "M", "contract_id": "H1234", "span_start": D("2024-01-01"),
+                           "span_end": D("2025-03-21")},
+                          {"member_id": "M", "contract_id": "H1234", "span_start": D("2025-04-01"),
+                           "span_end": D("9999-12-31")}],
     )
     # stay Mar 1-20, then no coverage Mar 22-31 (touching intervals stay separate only with a covered day)
     assert sorted((r["ex_start"], r["ex_end"], r["days"]) for r in rows) == [

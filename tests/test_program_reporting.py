@@ -78,7 +78,8 @@ def test_cmr_rate_denominator_60_day_rule_and_hospice(program):
         "m_cmr": (True, True, None),
         "m_60": (True, False, None),                           # Aug 2 .. Sep 30: 60 days
         "m_59": (False, False, "enrolled_under_60_days"),      # Aug 3 .. Sep 30: 59 days
-        "m_new_cmr": (True, True, None),                       # 1 day, but the CMR was received
+        # 1 day, and its CMR of 30 September still waits for its written summary (issue 25 item 10: not counted)
+        "m_new_cmr": (False, False, "enrolled_under_60_days"),
         "m_hospice": (False, False, "hospice"),                # hospice in March, not at D
         "m_requested": (False, False, "enrolled_under_60_days"),  # Jul 1 .. opt-out Aug 10
         "m_died": (True, False, None),                         # Jul 1 .. death Sep 15: 77 days

@@ -93,6 +93,10 @@ def write_outreach(ctx: RunContext, con: duckdb.DuckDBPyConnection, folder: Path
 
 PENDING_FILLS = ("SELECT claim_id, member_id, fill_date, ndc, drug_key FROM core_fill "
                  "WHERE fill_status = 'pending' ORDER BY member_id, fill_date, claim_id")
+#: issue 25 item 3: MTM events that no span of their contract covers (held like pending fills, counted for nothing)
+HELD_EVENTS = ("SELECT member_id, event_date, event_type, named_contract_id AS contract_id, held_reason, "
+               "_file AS source_file, _row AS source_row FROM tgt_mtm_event_contract "
+               "WHERE held_reason IS NOT NULL ORDER BY member_id, event_date, _seq")
 
 EXPORTS: tuple[Export, ...] = (
     Export("rejects", ("rejects",), ("rejects.csv",), write_rejects,
@@ -112,6 +116,9 @@ EXPORTS: tuple[Export, ...] = (
     Export("pending_fills", ("core_fill",), ("pending_fills.csv",),
            table_files("pending_fills", "csv", query=PENDING_FILLS),
            "pending_fills.csv: fills of known members outside every Part D span (held, not counted)"),
+    Export("held_events", ("tgt_mtm_event_contract",), ("held_events.csv",),
+           table_files("held_events", "csv", query=HELD_EVENTS),
+           "held_events.csv: MTM events that no Part D span of their contract covers (held, counted for nothing)"),
     Export("outreach_list", ("outreach_list", "tmr_worklist", "run_parameters"),
            ("outreach_list.csv", "outreach_list.xlsx", "tmr_worklist.csv"), write_outreach,
            "outreach_list.csv and .xlsx: member x CMR service due, with priority, reasons and contact details "

@@ -109,17 +109,18 @@ def suppressed_quality_measures(frame: pl.DataFrame) -> list[dict]:
 
 def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     """program_metrics rows with ``value_display``. Equations per contract: cumulative enrolled(m) =
-    cumulative(m-1) + new(m); offered within 60 days + not offered = new enrollees of the month;
+    cumulative(m-1) + new(m); offered within 60 days + not offered = the month's enrollees whose 60-day window
+    has closed (cmr_offer_window_closed, the rate's denominator: issue 25 item 10);
     criteria reasons 01 + 02 + 03 + 04 (not shown) = Part D enrollees in the month of D. A rate is hidden
     when its numerator or denominator is (the rate and one of them give the other back)."""
     import polars as pl
     counts = frame.filter(~pl.col("is_rate"))
-    offered = (counts.filter(pl.col("metric").is_in(["cmr_offered_within_60_days", "mtm_enrolled_new"]))
+    offered = (counts.filter(pl.col("metric").is_in(["cmr_offered_within_60_days", "cmr_offer_window_closed"]))
                .pivot(on="metric", index=["as_of_date", "contract_id", "month"], values="value"))
     if offered.height:
         complement = offered.select(
             "as_of_date", "contract_id", "month", pl.lit("cmr_not_offered_within_60_days").alias("metric"),
-            (pl.col("mtm_enrolled_new") - pl.col("cmr_offered_within_60_days")).alias("value"),
+            (pl.col("cmr_offer_window_closed") - pl.col("cmr_offered_within_60_days")).alias("value"),
             pl.lit(False).alias("published"), pl.lit(False).alias("is_rate"))
         counts = pl.concat([counts, complement.select(counts.columns)])
     counts = counts.sort("contract_id", "month", "metric")
@@ -141,7 +142,8 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
         if len(chain) > 1:
             groups.append(chain)
         offered_group = rows.filter(pl.col("metric").is_in(
-            ["cmr_offered_within_60_days", "cmr_not_offered_within_60_days", "mtm_enrolled_new"]))["_row"].to_list()
+            ["cmr_offered_within_60_days", "cmr_not_offered_within_60_days", "cmr_offer_window_closed"])
+        )["_row"].to_list()
         if len(offered_group) == 3:
             groups.append(offered_group)
         reasons = rows.filter(pl.col("metric").str.starts_with("meeting_criteria_reason_")
@@ -155,7 +157,7 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
         key = (row["contract_id"], row["month"], row["metric"])
         if row["is_rate"]:
             hidden = (state.get((key[0], key[1], "cmr_offered_within_60_days"))
-                      or state.get((key[0], key[1], "mtm_enrolled_new")))
+                      or state.get((key[0], key[1], "cmr_offer_window_closed")))
             text = display(row["value"], "complementary" if hidden else None, 4)
         else:
             text = display(row["value"], state.get(key))

@@ -9,8 +9,18 @@
 --                               reason 04 is kept unpublished (it completes the enrollee total)
 --   mtm_enrolled_cumulative     ledger rows of the contract year enrolled on or before the month end
 --   mtm_enrolled_new            ledger rows enrolled in the month
---   cmr_offered_within_60_days  of the month's new enrollees, those offered a CMR within 60 days of
---                               enrollment (enrollment date + 60 days at the latest, up to D); _rate = /new
+--   cmr_offer_window_closed     of the month's new enrollees whose enrollment date was not inferred from
+--                               events, those whose 60-day window has closed by D (enrollment date + 60
+--                               days <= D): the denominator of the offer rate (section 9, 2026-12-07)
+--   cmr_offered_within_60_days  of those, the members offered a CMR within 60 days of enrollment (a
+--                               cmr_offered, or a cmr_completed: a CMR that was done was offered, dated
+--                               enrollment date .. + 60 days); _rate = / cmr_offer_window_closed
+--   mtm_enrolled_new_inferred   the month's new enrollees whose enrollment date was inferred from service
+--                               events (enrollment_source = inferred_from_events: often the offer itself),
+--                               reported apart and never in the offer rate
+--   cmr_awaiting_summary        CMRs of the contract dated in the month, on or after the member's enrollment
+--                               date, whose written summary has not been sent by D (qm_cmr_event)
+--   cmr_summary_after_14_days   CMRs dated in the month whose summary was sent more than 14 days after them
 --   cmr_completed, tmr_completed, cmr_declined, outreach_attempts, dtp_recommendations,
 --   dtp_resolutions             events of the contract dated in the month (events, not members)
 --   opt_outs_<reason>           ledger members whose opt-out (recorded or derived) is dated in the month
@@ -39,11 +49,18 @@ event_metric AS (
                           ('dtp_recommendation', 'dtp_recommendations'), ('dtp_resolved', 'dtp_resolutions'))
            AS t(event_type, metric)
 ),
+offer_window AS (   -- new enrollees whose 60-day offer window has closed by D, not inferred from events
+    SELECT l.member_id, l.contract_id, l.mtm_enrollment_date
+    FROM tgt_mtm_enrollment AS l
+    CROSS JOIN p
+    WHERE l.enrollment_source <> 'inferred_from_events' AND l.mtm_enrollment_date + 60 <= p.as_of_date
+),
 offered_60 AS (
     SELECT l.member_id, l.contract_id
-    FROM tgt_mtm_enrollment AS l
+    FROM offer_window AS l
     JOIN tgt_mtm_event AS e
-      ON e.member_id = l.member_id AND e.contract_id = l.contract_id AND e.event_type = 'cmr_offered'
+      ON e.member_id = l.member_id AND e.contract_id = l.contract_id
+     AND e.event_type IN ('cmr_offered', 'cmr_completed')
      AND e.event_date BETWEEN l.mtm_enrollment_date AND l.mtm_enrollment_date + 60
     GROUP BY l.member_id, l.contract_id
 ),
@@ -62,9 +79,32 @@ counts AS (
              WHERE l.contract_id = g.contract_id AND l.mtm_enrollment_date BETWEEN g.month_start AND g.month_end)
     FROM grid AS g
     UNION ALL
-    SELECT g.contract_id, g.month, 'cmr_offered_within_60_days',
-           (SELECT count(*) FROM tgt_mtm_enrollment AS l JOIN offered_60 AS o USING (member_id, contract_id)
+    SELECT g.contract_id, g.month, 'cmr_offer_window_closed',
+           (SELECT count(*) FROM offer_window AS l
              WHERE l.contract_id = g.contract_id AND l.mtm_enrollment_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'cmr_offered_within_60_days',
+           (SELECT count(*) FROM offer_window AS l JOIN offered_60 AS o USING (member_id, contract_id)
+             WHERE l.contract_id = g.contract_id AND l.mtm_enrollment_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'mtm_enrolled_new_inferred',
+           (SELECT count(*) FROM tgt_mtm_enrollment AS l
+             WHERE l.contract_id = g.contract_id AND l.enrollment_source = 'inferred_from_events'
+               AND l.mtm_enrollment_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'cmr_awaiting_summary',
+           (SELECT count(*) FROM qm_cmr_event AS c
+             WHERE c.contract_id = g.contract_id AND c.after_enrollment AND c.summary_date IS NULL
+               AND c.cmr_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'cmr_summary_after_14_days',
+           (SELECT count(*) FROM qm_cmr_event AS c
+             WHERE c.contract_id = g.contract_id AND c.summary_late
+               AND c.cmr_date BETWEEN g.month_start AND g.month_end)
     FROM grid AS g
     UNION ALL
     SELECT g.contract_id, g.month, m.metric,
@@ -107,7 +147,7 @@ rates AS (
     SELECT n.contract_id, n.month, 'cmr_offered_within_60_days_rate' AS metric,
            round(n.value / d.value, 4) AS value
     FROM all_counts AS n
-    JOIN all_counts AS d ON d.contract_id = n.contract_id AND d.month = n.month AND d.metric = 'mtm_enrolled_new'
+    JOIN all_counts AS d ON d.contract_id = n.contract_id AND d.month = n.month AND d.metric = 'cmr_offer_window_closed'
     WHERE n.metric = 'cmr_offered_within_60_days' AND d.value > 0
 )
 SELECT p.as_of_date, contract_id, month, metric, value,

@@ -1,5 +1,6 @@
 -- COB, concurrent use of opioids and benzodiazepines (targeting-rules.md section 9), an inverse measure
--- (lower is better), one row per member in the population before exclusions, year to date:
+-- (lower is better), one row per member x contract in the population before exclusions, year to date (a
+-- member who changed contracts is measured in each with the fills dated in its span: issue 25 item 12):
 --   population  age >= 18 on 1 January; >= 2 opioid fills on different dates and >= 15 days' opioid
 --               supply (sum of days supply), fills dated 1 January .. period end
 --   numerator   >= 2 benzodiazepine fills on different dates and >= 30 days on which an opioid and a
@@ -7,27 +8,27 @@
 --   exclusions  hospice at any time in the year; cancer or sickle-cell disease diagnosed in the year
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 fills AS (
-    SELECT f.member_id,
+    SELECT f.member_id, f.contract_id,
            count(DISTINCT f.fill_date) FILTER (WHERE f.opioid)         AS opioid_fill_dates,
            sum(f.days_supply) FILTER (WHERE f.opioid)                  AS opioid_days_supply,
            count(DISTINCT f.fill_date) FILTER (WHERE f.benzodiazepine) AS benzodiazepine_fill_dates
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE NOT f.local_use AND (f.opioid OR f.benzodiazepine)
       AND f.fill_date BETWEEN p.cy_start AND y.period_end
-    GROUP BY f.member_id
+    GROUP BY f.member_id, f.contract_id
 ),
 overlap AS (
-    SELECT member_id, overlap_days FROM qm_safety_overlap WHERE measure_id = 'cob'
+    SELECT member_id, contract_id, overlap_days FROM qm_safety_overlap WHERE measure_id = 'cob'
 ),
 measured AS (
     SELECT f.member_id, y.contract_id, f.benzodiazepine_fill_dates, coalesce(o.overlap_days, 0) AS overlap_days,
            CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
     FROM fills AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = 'cob'
-    LEFT JOIN overlap AS o ON o.member_id = f.member_id
+    LEFT JOIN overlap AS o ON o.member_id = f.member_id AND o.contract_id = f.contract_id
     LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = f.member_id AND x.measure_id = 'cob'
     WHERE f.opioid_fill_dates >= 2 AND f.opioid_days_supply >= 15 AND y.age >= q.min_age
 )

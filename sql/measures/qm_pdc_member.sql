@@ -1,5 +1,7 @@
 -- PDC adherence measures PDC-STA, PDC-RASA, PDC-DR, measurement year to date (targeting-rules.md
--- section 9), one row per member x measure for members in the measure's population before exclusions.
+-- section 9), one row per member x contract x measure for members in the measure's population before
+-- exclusions (a member who changed contracts is measured in each, with the fills dated in its span:
+-- qm_member_year, core_year_fill.contract_id; issue 25 item 12).
 --   * classes at ingredient level from the drug reference: statins; RAS antagonists; non-insulin
 --     diabetes drugs, where a weight-management GLP-1 product (core_fill.weight_management) is not one;
 --   * counted fills dated 1 January .. the member's period end (D, death or disenrollment:
@@ -24,9 +26,9 @@
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start, make_date(contract_year, 12, 31) AS cy_end
            FROM run_parameters),
 class_fill AS (
-    SELECT f.member_id, m.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+    SELECT f.member_id, f.contract_id, m.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     JOIN (VALUES ('pdc_sta'), ('pdc_rasa'), ('pdc_dr')) AS m(measure_id)
       ON (m.measure_id = 'pdc_sta' AND f.pqa_statin)
       OR (m.measure_id = 'pdc_rasa' AND f.pqa_ras)
@@ -35,13 +37,14 @@ class_fill AS (
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 fill_day AS (
-    SELECT f.member_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
+    SELECT f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
            date_diff('day', any_value(p.cy_start), f.fill_date)
              - coalesce(sum(date_diff('day', x.ex_start, least(x.ex_end, f.fill_date - 1)) + 1), 0) AS start_day
     FROM class_fill AS f
     CROSS JOIN p
-    LEFT JOIN qm_excluded_interval AS x ON x.member_id = f.member_id AND x.ex_start < f.fill_date
-    GROUP BY f.member_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+    LEFT JOIN qm_excluded_interval AS x
+      ON x.member_id = f.member_id AND x.contract_id = f.contract_id AND x.ex_start < f.fill_date
+    GROUP BY f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
 ),
 member_period AS (
     SELECT y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd,
@@ -49,8 +52,8 @@ member_period AS (
            CASE WHEN y.period_open THEN date_diff('day', y.period_end, p.cy_end) ELSE 0 END AS days_remaining
     FROM qm_member_year AS y
     CROSS JOIN p
-    LEFT JOIN qm_excluded_interval AS x ON x.member_id = y.member_id
-    WHERE y.member_id IN (SELECT member_id FROM class_fill)
+    LEFT JOIN qm_excluded_interval AS x ON x.member_id = y.member_id AND x.contract_id = y.contract_id
+    WHERE (y.member_id, y.contract_id) IN (SELECT (member_id, contract_id) FROM class_fill)
     GROUP BY y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd, p.cy_start, p.cy_end
 ),
 running AS (
@@ -58,25 +61,25 @@ running AS (
         sum(days_supply) OVER w - days_supply AS supply_before,
         sum(days_supply) OVER w               AS supply_through
     FROM fill_day
-    WINDOW w AS (PARTITION BY member_id, measure_id, drug_key ORDER BY fill_date, claim_id
+    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id, drug_key ORDER BY fill_date, claim_id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 shifted AS (
-    SELECT member_id, measure_id, days_supply,
+    SELECT member_id, contract_id, measure_id, days_supply,
         max(start_day - CAST(supply_before AS BIGINT)) OVER w + CAST(supply_through AS BIGINT) AS cover_end_excl
     FROM running
-    WINDOW w AS (PARTITION BY member_id, measure_id, drug_key ORDER BY fill_date, claim_id
+    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id, drug_key ORDER BY fill_date, claim_id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 cut AS (   -- half-open [cover_start, cover_end) in measure days, cut at 31 December
-    SELECT s.member_id, s.measure_id, s.cover_end_excl - s.days_supply AS cover_start,
+    SELECT s.member_id, s.contract_id, s.measure_id, s.cover_end_excl - s.days_supply AS cover_start,
            least(s.cover_end_excl, e.end_day + e.days_remaining) AS cover_end
     FROM shifted AS s
-    JOIN member_period AS e ON e.member_id = s.member_id
+    JOIN member_period AS e ON e.member_id = s.member_id AND e.contract_id = s.contract_id
 ),
 ordered AS (
     SELECT *,
-        max(cover_end) OVER (PARTITION BY member_id, measure_id ORDER BY cover_start, cover_end
+        max(cover_end) OVER (PARTITION BY member_id, contract_id, measure_id ORDER BY cover_start, cover_end
                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
     FROM cut
     WHERE cover_start < cover_end
@@ -84,40 +87,41 @@ ordered AS (
 islands AS (
     SELECT *,
         sum(CASE WHEN previous_end IS NULL OR cover_start > previous_end THEN 1 ELSE 0 END)
-            OVER (PARTITION BY member_id, measure_id ORDER BY cover_start, cover_end) AS island
+            OVER (PARTITION BY member_id, contract_id, measure_id ORDER BY cover_start, cover_end) AS island
     FROM ordered
 ),
 covered AS (
-    SELECT i.member_id, i.measure_id,
+    SELECT i.member_id, i.contract_id, i.measure_id,
            sum(greatest(0, least(i.island_end, e.end_day) - i.island_start)) AS days_covered,
            sum(i.island_end - i.island_start)                              AS days_covered_if_no_refill
-    FROM (SELECT member_id, measure_id, island, min(cover_start) AS island_start, max(cover_end) AS island_end
+    FROM (SELECT member_id, contract_id, measure_id, island, min(cover_start) AS island_start,
+                 max(cover_end) AS island_end
           FROM islands GROUP BY ALL) AS i
-    JOIN member_period AS e ON e.member_id = i.member_id
-    GROUP BY i.member_id, i.measure_id
+    JOIN member_period AS e ON e.member_id = i.member_id AND e.contract_id = i.contract_id
+    GROUP BY i.member_id, i.contract_id, i.measure_id
 ),
 class_member AS (
-    SELECT member_id, measure_id,
+    SELECT member_id, contract_id, measure_id,
            min(fill_date)                                   AS first_fill_date,
            min(start_day)                                   AS start_day,
            count(DISTINCT fill_date)                        AS fill_dates,
            string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs
     FROM fill_day
-    GROUP BY member_id, measure_id
+    GROUP BY member_id, contract_id, measure_id
 ),
 drug_exclusion AS (
-    SELECT f.member_id,
+    SELECT f.member_id, f.contract_id,
            bool_or(f.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
            bool_or(f.pqa_insulin)              AS insulin_user
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
-    GROUP BY f.member_id
+    GROUP BY f.member_id, f.contract_id
 ),
 measured AS (
     SELECT
-        k.member_id, e.contract_id, k.measure_id, k.drugs, k.fill_dates, k.first_fill_date, e.period_end,
+        k.member_id, k.contract_id, k.measure_id, k.drugs, k.fill_dates, k.first_fill_date, e.period_end,
         e.period_open,
         (e.end_day - k.start_day)::INTEGER                                AS days_in_period,
         coalesce(v.days_covered, 0)::INTEGER                              AS days_covered,
@@ -132,10 +136,10 @@ measured AS (
         k.fill_dates >= 2 AND date_diff('day', k.first_fill_date, e.period_end) >= 91
             AND e.age >= q.min_age                                        AS in_population
     FROM class_member AS k
-    JOIN member_period AS e ON e.member_id = k.member_id
+    JOIN member_period AS e ON e.member_id = k.member_id AND e.contract_id = k.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = k.measure_id
-    LEFT JOIN covered AS v ON v.member_id = k.member_id AND v.measure_id = k.measure_id
-    LEFT JOIN drug_exclusion AS x ON x.member_id = k.member_id
+    LEFT JOIN covered AS v ON v.member_id = k.member_id AND v.contract_id = k.contract_id AND v.measure_id = k.measure_id
+    LEFT JOIN drug_exclusion AS x ON x.member_id = k.member_id AND x.contract_id = k.contract_id
 ),
 scored AS (
     SELECT *,

@@ -1,5 +1,6 @@
 -- Poly-ACH and Poly-CNS (targeting-rules.md section 9), inverse measures (lower is better), one row per
--- member x measure in the population before exclusions, year to date:
+-- member x contract x measure in the population before exclusions, year to date (a member who changed
+-- contracts is measured in each with the fills dated in its span: issue 25 item 12):
 --   population  age >= 65 on 1 January; >= 2 fills of one drug of the kind on different dates
 --   numerator   >= 30 days on which at least min_drugs distinct drugs of the kind are covered together,
 --               each of them a drug with >= 2 fills on different dates (a drug filled once never counts)
@@ -10,25 +11,26 @@ rules AS (
     SELECT * FROM (VALUES ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_drugs)
 ),
 drug_fills AS (
-    SELECT f.member_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
+    SELECT f.member_id, f.contract_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     JOIN rules AS r ON (r.measure_id = 'poly_ach' AND f.anticholinergic) OR (r.measure_id = 'poly_cns' AND f.cns_active)
     CROSS JOIN p
     WHERE NOT f.local_use AND f.fill_date BETWEEN p.cy_start AND y.period_end
-    GROUP BY f.member_id, r.measure_id, f.drug_key
+    GROUP BY f.member_id, f.contract_id, r.measure_id, f.drug_key
     HAVING count(DISTINCT f.fill_date) >= 2
 ),
 concurrent AS (  -- qm_safety_overlap counts the days with the drugs of drug_fills only
-    SELECT member_id, measure_id, overlap_days FROM qm_safety_overlap WHERE measure_id IN ('poly_ach', 'poly_cns')
+    SELECT member_id, contract_id, measure_id, overlap_days FROM qm_safety_overlap WHERE measure_id IN ('poly_ach', 'poly_cns')
 ),
 measured AS (
-    SELECT k.member_id, y.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days,
+    SELECT k.member_id, k.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days,
            CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
-    FROM (SELECT DISTINCT member_id, measure_id FROM drug_fills) AS k
-    JOIN qm_member_year AS y ON y.member_id = k.member_id
+    FROM (SELECT DISTINCT member_id, contract_id, measure_id FROM drug_fills) AS k
+    JOIN qm_member_year AS y ON y.member_id = k.member_id AND y.contract_id = k.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = k.measure_id
-    LEFT JOIN concurrent AS c ON c.member_id = k.member_id AND c.measure_id = k.measure_id
+    LEFT JOIN concurrent AS c ON c.member_id = k.member_id AND c.contract_id = k.contract_id
+                             AND c.measure_id = k.measure_id
     LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = k.member_id AND x.measure_id = k.measure_id
     WHERE y.age >= q.min_age
 )

@@ -1,5 +1,7 @@
 -- The days on which the drugs of the safety measures (targeting-rules.md section 9) are covered together,
--- year to date, one row per member x measure with at least one such day:
+-- year to date, one row per member x contract x measure with at least one such day (the fills dated in
+-- the contract's span, cut at its period end: a member who changed contracts is measured in each; issue 25
+-- item 12):
 --   cob       an opioid and a benzodiazepine both covered (any drugs of the two kinds)
 --   poly_ach  >= 2 distinct anticholinergic drugs covered together
 --   poly_cns  >= 3 distinct CNS-active drugs covered together
@@ -17,65 +19,67 @@ rules AS (
     SELECT * FROM (VALUES ('cob', 2), ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_kinds)
 ),
 fill AS (
-    SELECT f.member_id, f.drug_key, f.fill_date, f.opioid, f.benzodiazepine, f.anticholinergic, f.cns_active,
+    SELECT f.member_id, f.contract_id, f.drug_key, f.fill_date, f.opioid, f.benzodiazepine, f.anticholinergic, f.cns_active,
            f.fill_date AS s, least(f.last_covered_day, y.period_end) AS e
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE NOT f.local_use
       AND (f.opioid OR f.benzodiazepine OR f.anticholinergic OR f.cns_active)
       AND f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 repeated_drug AS (  -- Poly-*: drugs with >= 2 fills on different dates
-    SELECT member_id, drug_key
+    SELECT member_id, contract_id, drug_key
     FROM fill
     WHERE anticholinergic OR cns_active
-    GROUP BY member_id, drug_key
+    GROUP BY member_id, contract_id, drug_key
     HAVING count(DISTINCT fill_date) >= 2
 ),
 kind_interval AS (
-    SELECT member_id, 'cob' AS measure_id, CASE WHEN opioid THEN 'opioid' ELSE 'benzodiazepine' END AS kind, s, e
+    SELECT member_id, contract_id, 'cob' AS measure_id, CASE WHEN opioid THEN 'opioid' ELSE 'benzodiazepine' END AS kind, s, e
     FROM fill
     WHERE opioid OR benzodiazepine
     UNION ALL
-    SELECT f.member_id, 'poly_ach', f.drug_key, f.s, f.e
+    SELECT f.member_id, f.contract_id, 'poly_ach', f.drug_key, f.s, f.e
     FROM fill AS f
-    JOIN repeated_drug AS r ON r.member_id = f.member_id AND r.drug_key = f.drug_key
+    JOIN repeated_drug AS r ON r.member_id = f.member_id AND r.contract_id = f.contract_id AND r.drug_key = f.drug_key
     WHERE f.anticholinergic
     UNION ALL
-    SELECT f.member_id, 'poly_cns', f.drug_key, f.s, f.e
+    SELECT f.member_id, f.contract_id, 'poly_cns', f.drug_key, f.s, f.e
     FROM fill AS f
-    JOIN repeated_drug AS r ON r.member_id = f.member_id AND r.drug_key = f.drug_key
+    JOIN repeated_drug AS r ON r.member_id = f.member_id AND r.contract_id = f.contract_id AND r.drug_key = f.drug_key
     WHERE f.cns_active
 ),
 kind_start AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
-    SELECT member_id, measure_id, kind, s, e,
-           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, measure_id, kind ORDER BY s, e
+    SELECT member_id, contract_id, measure_id, kind, s, e,
+           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, contract_id, measure_id, kind ORDER BY s, e
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
                 THEN 0 ELSE 1 END AS new_island
     FROM kind_interval
     WHERE s <= e
 ),
 kind_island AS (
-    SELECT member_id, measure_id, kind, min(s) AS s, max(e) AS e
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, measure_id, kind ORDER BY s, e) AS island_no
+    SELECT member_id, contract_id, measure_id, kind, min(s) AS s, max(e) AS e
+    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, contract_id, measure_id, kind ORDER BY s, e)
+                        AS island_no
           FROM kind_start)
-    GROUP BY member_id, measure_id, kind, island_no
+    GROUP BY member_id, contract_id, measure_id, kind, island_no
 ),
 change AS (  -- the sweep: +1 kind on the first day of an island, -1 on the day after its last
-    SELECT member_id, measure_id, b, sum(delta) AS delta
-    FROM (SELECT member_id, measure_id, s AS b, 1 AS delta FROM kind_island
+    SELECT member_id, contract_id, measure_id, b, sum(delta) AS delta
+    FROM (SELECT member_id, contract_id, measure_id, s AS b, 1 AS delta FROM kind_island
           UNION ALL
-          SELECT member_id, measure_id, e + 1, -1 FROM kind_island)
-    GROUP BY member_id, measure_id, b
+          SELECT member_id, contract_id, measure_id, e + 1, -1 FROM kind_island)
+    GROUP BY member_id, contract_id, measure_id, b
 ),
 segments AS (  -- between two consecutive boundaries the number of distinct kinds covering is constant
-    SELECT member_id, measure_id, b AS seg_start, lead(b) OVER w - 1 AS seg_end, sum(delta) OVER w AS kinds
+    SELECT member_id, contract_id, measure_id, b AS seg_start, lead(b) OVER w - 1 AS seg_end,
+           sum(delta) OVER w AS kinds
     FROM change
-    WINDOW w AS (PARTITION BY member_id, measure_id ORDER BY b)
+    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id ORDER BY b)
 )
-SELECT s.member_id, s.measure_id, sum(date_diff('day', s.seg_start, s.seg_end) + 1)::INTEGER AS overlap_days
+SELECT s.member_id, s.contract_id, s.measure_id, sum(date_diff('day', s.seg_start, s.seg_end) + 1)::INTEGER AS overlap_days
 FROM segments AS s
 JOIN rules AS r ON r.measure_id = s.measure_id
 WHERE s.seg_end IS NOT NULL AND s.kinds >= r.min_kinds
-GROUP BY s.member_id, s.measure_id
+GROUP BY s.member_id, s.contract_id, s.measure_id

@@ -1,5 +1,6 @@
--- SUPD, statin use in persons with diabetes (targeting-rules.md section 9), one row per member in the
--- measure's population before exclusions, measurement year to date:
+-- SUPD, statin use in persons with diabetes (targeting-rules.md section 9), one row per member x contract
+-- in the measure's population before exclusions, measurement year to date (a member who changed contracts
+-- is measured in each with the fills dated in its span: issue 25 item 12):
 --   population  age 40..75 on 1 January; >= 2 fills of diabetes drugs (non-insulin or insulin; a
 --               weight-management GLP-1 product is not one) on different dates, 1 January .. period end
 --   numerator   >= 1 fill of a statin in the same days; from MY2026 a PCSK9 inhibitor or bempedoic acid
@@ -10,12 +11,12 @@ WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_paramet
 year_fill AS (
     SELECT f.*
     FROM core_year_fill AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 member_fills AS (
-    SELECT f.member_id,
+    SELECT f.member_id, f.contract_id,
            count(DISTINCT f.fill_date) FILTER (WHERE (f.pqa_diabetes_noninsulin OR f.pqa_insulin)
                                                  AND NOT f.weight_management) AS diabetes_fill_dates,
            count(*) FILTER (WHERE f.pqa_statin
@@ -23,13 +24,13 @@ member_fills AS (
                                                               OR f.drug_key LIKE '%bempedoic acid%'))) AS statin_fills
     FROM year_fill AS f
     CROSS JOIN p
-    GROUP BY f.member_id
+    GROUP BY f.member_id, f.contract_id
 ),
 measured AS (
     SELECT y.member_id, y.contract_id, f.statin_fills,
            CASE WHEN y.hospice THEN 'hospice' WHEN y.esrd THEN 'esrd' ELSE x.exclusion_reason END AS exclusion_reason
     FROM member_fills AS f
-    JOIN qm_member_year AS y ON y.member_id = f.member_id
+    JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = 'supd'
     LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = f.member_id AND x.measure_id = 'supd'
     WHERE f.diabetes_fill_dates >= 2 AND y.age BETWEEN q.min_age AND q.max_age

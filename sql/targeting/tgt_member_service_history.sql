@@ -1,7 +1,8 @@
 -- The MTM service history of every member enrolled in MTM at D, per ledger contract (targeting-rules.md
 -- section 7): what the services due and the outreach list / TMR worklist columns are computed from.
 -- Events are those of the contract (tgt_mtm_event_history: the contract the event names, else the
--- member's contract on the event date), any year, up to D. A recorded cmr_completed also counts as an
+-- member's contract on the event date; held events, outside every span of their contract, count for
+-- nothing), any year, up to D. A recorded cmr_completed also counts as an
 -- offer (a CMR that was done was offered).
 --   last_offer_since_enrollment   latest offer on or after mtm_enrollment_date
 --   last_offer_before_enrollment  latest cmr_offered before it (a rolled-over member's last year's offer;
