@@ -17,7 +17,8 @@ so atorvastatin under an unknown NDC is the same drug as atorvastatin found by N
   word is never dropped;
 * a biosimilar or unbranded biologic name loses the FDA four-letter suffix (``insulin glargine-yfgn`` ->
   ``insulin glargine``, ``adalimumab-adaz`` -> ``adalimumab``): a last hyphen followed by exactly four
-  letters that do not themselves name a known ingredient (``lisinopril-hctz`` still splits);
+  letters ending the name (dosage-form words after it aside), when the hyphen does not join known
+  ingredients (``lisinopril-hctz`` still splits);
 * a part is then looked up in ``name_aliases.csv`` (WHO spellings, esters and salts the spec's list
   does not name, e.g. ``fluticasone propionate`` -> ``fluticasone``);
 * the distinct parts are sorted and joined with `` / `` (the drug reference's combination keys).
@@ -92,7 +93,12 @@ def _normalise_part(part: str) -> str:
 
 def _drop_biologic_suffix(part: str) -> str:
     """``insulin glargine-yfgn`` -> ``insulin glargine`` (section 2: the FDA four-letter suffix is dropped)."""
-    return _BIOLOGIC_SUFFIX.sub("", part)
+    words = part.split(" ")
+    last = len(words) - 1  # the name's last word: dosage-form words after it (pen, vial) do not count
+    while last > 0 and words[last] in dose_form_words():
+        last -= 1
+    words[last] = _BIOLOGIC_SUFFIX.sub("", words[last])
+    return " ".join(words)
 
 
 def _split_hyphenated(part: str) -> list[str]:
