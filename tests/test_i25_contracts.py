@@ -101,7 +101,15 @@ def year_fill(contract_id: str, day: str, days_supply: int = 30, **flags: bool) 
             "contract_id": contract_id,
             "fill_date": start, "days_supply": days_supply,
             "last_covered_day": start + dt.timedelta(days=days_supply - 1),
-            "drug_key": "+".join(sorted(flags)) or "x", "weight_management": False, "local_use": False, **flags}
+            "drug_key": "+".join(sorted(flags)) or "x", "weight_management": False, "local_use": False,
+            "systemic": True, **flags, **derived_flags(flags)}
+
+
+def derived_flags(flags: dict[str, bool]) -> dict[str, bool]:
+    """The measure-specific flags core_year_fill derives from the reference flags (issue 25 items 1, 5, 6)."""
+    return {"supd_diabetes": bool(flags.get("pqa_diabetes_noninsulin") or flags.get("pqa_insulin")),
+            "pqa_opioid": bool(flags.get("opioid")),
+            "poly_cns_active": bool(flags.get("cns_active"))}
 
 
 SWITCHER_YEAR = [year_member("H1234", "2025-04-30", False), year_member("H5678", "2025-09-30", True)]

@@ -113,7 +113,7 @@ def test_pbm_name_gets_its_drug_key(name, key):
 
 
 @pytest.mark.parametrize(("name", "key"), [
-    ("pegfilgrastim-jmdb", "pegfilgrastim-jmdb"),  # a hyphen splits only known ingredients
+    ("pegfilgrastim-jmdb", "pegfilgrastim"),  # not split; the biosimilar suffix is dropped (issue 25)
     ("omega-3-acid ethyl esters", "omega-3-acid ethyl esters"),
     ("calcium carbonate-vitamin d3", "calcium carbonate-vitamin d3"),  # vitamin d3 is not a known ingredient
     ("potassium chloride", "potassium chloride"),  # first word a salt word: salts stay

@@ -39,5 +39,8 @@ def build_reference_tables(con: duckdb.DuckDBPyConnection, imports_from: Path | 
             con.execute("DETACH warehouse")
     for seed in seeds().values():
         load_seed(con, seed)
+    # ref_drug also reads the claims' generic names (a run's ref_generic_name step); outside a run there are
+    # no claims, so none
+    con.execute("CREATE TABLE IF NOT EXISTS ref_generic_name (generic_name VARCHAR, drug_key VARCHAR)")
     models = catalog()
     return {name: build_model(con, models[name])["rows"] for name in reference_tables()}

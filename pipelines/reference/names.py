@@ -15,6 +15,10 @@ so atorvastatin under an unknown NDC is the same drug as atorvastatin found by N
   additions) -- unless the first word is itself a salt word, in which case the salt words stay
   (``potassium chloride``, ``calcium acetate``, ``sodium bicarbonate`` are drugs of their own); the first
   word is never dropped;
+* a biosimilar or unbranded biologic name loses the FDA four-letter suffix (``insulin glargine-yfgn`` ->
+  ``insulin glargine``, ``adalimumab-adaz`` -> ``adalimumab``): a last hyphen followed by exactly four
+  letters ending the name (dosage-form words after it aside), when the hyphen does not join known
+  ingredients (``lisinopril-hctz`` still splits);
 * a part is then looked up in ``name_aliases.csv`` (WHO spellings, esters and salts the spec's list
   does not name, e.g. ``fluticasone propionate`` -> ``fluticasone``);
 * the distinct parts are sorted and joined with `` / `` (the drug reference's combination keys).
@@ -40,6 +44,8 @@ _STRENGTH = re.compile(
 )
 _INSULIN_U = re.compile(r"(?<![\w-])u-?\d+(?![\w-])")  # insulin concentration u-100 / u100
 _PART_SEP = re.compile(r"\s*/\s*|\s+and\s+|\s+with\s+")
+#: the FDA's four-letter suffix of biosimilar and unbranded biologic names (insulin glargine-yfgn)
+_BIOLOGIC_SUFFIX = re.compile(r"(?<=[a-z])-[a-z]{4}$")
 
 
 def _read_column(name: str, column: str) -> frozenset[str]:
@@ -85,15 +91,26 @@ def _normalise_part(part: str) -> str:
     return aliases.get(stripped, stripped)
 
 
+def _drop_biologic_suffix(part: str) -> str:
+    """``insulin glargine-yfgn`` -> ``insulin glargine`` (section 2: the FDA four-letter suffix is dropped)."""
+    words = part.split(" ")
+    last = len(words) - 1  # the name's last word: dosage-form words after it (pen, vial) do not count
+    while last > 0 and words[last] in dose_form_words():
+        last -= 1
+    words[last] = _BIOLOGIC_SUFFIX.sub("", words[last])
+    return " ".join(words)
+
+
 def _split_hyphenated(part: str) -> list[str]:
-    """``lisinopril-hydrochlorothiazide`` -> both parts, only when every part is a known ingredient."""
+    """``lisinopril-hydrochlorothiazide`` -> both parts, only when every part is a known ingredient;
+    otherwise a biologic's four-letter suffix is dropped (``pegfilgrastim-jmdb`` -> ``pegfilgrastim``)."""
     if "-" not in part or part in known_ingredients() or part in name_aliases():
         return [_normalise_part(part)]
     pieces = [p.strip() for p in part.split("-")]
     keys = [_normalise_part(p) for p in pieces if p]
     if len(keys) > 1 and all(k in known_ingredients() for k in keys):
         return keys
-    return [_normalise_part(part)]
+    return [_normalise_part(_drop_biologic_suffix(part))]
 
 
 def normalise_generic_name(name: str | None) -> str | None:

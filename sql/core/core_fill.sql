@@ -12,7 +12,10 @@
 --                    fda_ndc_directory, weight_management_products)
 --   atc_codes        product-level ATC codes (a combination product has its own code)
 --   route            canonical route (route_map.csv) of the claim's route text, else of the NDC map's route
---   local_use        a locally used product (nasal, eye, ear, skin, rectal, vaginal): never evidence
+--   local_use        a locally used product by route (nasal, eye, ear, skin, rectal, vaginal): never
+--                    evidence of a condition (section 2)
+--   systemic         counts as systemic exposure for risk signals and quality measures (sections 8, 9):
+--                    by the product's ATC (core_fill_product)
 --   weight_management  a GLP-1 product marketed for weight management (section 9: not a diabetes drug
 --                    for the quality measures); false when unknown
 --   fill_status      counted (Part D, inside a span) | pending (outside every span) | not_part_d
@@ -37,6 +40,7 @@ SELECT
     i.atc_codes,
     i.route,
     i.local_use,
+    i.systemic,
     i.weight_management,
     CASE
         WHEN NOT (f.part_d_covered AND coalesce(f.drug_coverage_status_code, 'C') = 'C') THEN 'not_part_d'

@@ -13,7 +13,19 @@
 --                    fda_ndc_directory, weight_management_products)
 --   atc_codes        product-level ATC codes (a combination product has its own code)
 --   route            canonical route (route_map.csv) of the claim's route text, else of the NDC map's route
---   local_use        a locally used product (nasal, eye, ear, skin, rectal, vaginal): never evidence
+--   local_use        a locally used product by route (nasal, eye, ear, skin, rectal, vaginal): never
+--                    evidence of a condition (section 2's route rule)
+--   systemic         the product counts as systemic exposure for the risk signals (section 8) and the
+--                    quality measures (section 9, readings of 2026-12-07): one definition for both. It
+--                    follows the product's ATC, not the route alone: a product is local (not systemic)
+--                    only when its ATC code is a local preparation (local_preparation_atc.csv: eye S01,
+--                    ear S02, skin D, nasal R01, vaginal G01/G02, rectal C05 and A06AG). With the NDC
+--                    map's product code that code decides; with the ingredient's codes the product is
+--                    local when every code is a local preparation (latanoprost: S01 only), or when the
+--                    route is local and the ingredient has a local code of that route (fluticasone,
+--                    nasal: R01AD08). So butorphanol nasal spray (N02AF01) and promethazine
+--                    suppositories (R06AD02; its only local code is skin, D04AA10) are systemic. A
+--                    product without any ATC code has only its route to go by (local_use).
 --   weight_management  a GLP-1 product marketed for weight management (section 9: not a diabetes drug
 --                    for the quality measures); false when unknown
 --   route_text       the claim's route as given (part of the key)
@@ -69,16 +81,30 @@ routed AS (
     LEFT JOIN ref_route AS claim_route ON claim_route.route_text = i.route
     LEFT JOIN ref_route AS map_route ON map_route.route_text = lower(i.map_route)
     LEFT JOIN ref_drug AS d ON d.drug_key = i.drug_key
+),
+product_code AS (  -- whether a product is local depends only on its ATC codes and route
+    SELECT atc_codes, canonical_route, unnest(atc_codes) AS atc_code
+    FROM (SELECT DISTINCT atc_codes, canonical_route FROM routed)
+),
+local_product AS (
+    SELECT c.atc_codes, c.canonical_route
+    FROM product_code AS c
+    LEFT JOIN seed_local_preparation_atc AS l ON starts_with(c.atc_code, l.atc_prefix)
+    GROUP BY c.atc_codes, c.canonical_route
+    HAVING bool_and(l.atc_prefix IS NOT NULL) OR coalesce(bool_or(l.route = c.canonical_route), false)
 )
 SELECT
-    ndc,
-    generic_name,
-    route                                                      AS route_text,
-    drug_key,
-    identity_level,
-    ndc_map,
-    atc_codes,
-    canonical_route                                            AS route,
-    local_use,
-    weight_management
-FROM routed
+    r.ndc,
+    r.generic_name,
+    r.route                                                    AS route_text,
+    r.drug_key,
+    r.identity_level,
+    r.ndc_map,
+    r.atc_codes,
+    r.canonical_route                                          AS route,
+    r.local_use,
+    CASE WHEN len(r.atc_codes) = 0 THEN NOT r.local_use ELSE lp.atc_codes IS NULL END AS systemic,
+    r.weight_management
+FROM routed AS r
+LEFT JOIN local_product AS lp
+  ON lp.atc_codes = r.atc_codes AND lp.canonical_route IS NOT DISTINCT FROM r.canonical_route

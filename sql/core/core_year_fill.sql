@@ -2,43 +2,68 @@
 -- year-to-date rules look at, each with its drug-reference flags, selected once for all of them:
 --   PDC (targeting-rules.md section 9 and the adherence-gap signal of section 8): statins, RAS
 --     antagonists, non-insulin diabetes drugs; sacubitril/valsartan and insulin (exclusions);
---   SUPD: diabetes drugs (non-insulin or insulin), statins, and from MY2026 PCSK9 inhibitors and
+--   SUPD: diabetes drugs (supd_diabetes: every A10B drug -- acarbose and miglitol included -- and
+--     insulins; section 9 readings of 2026-12-07), statins, and from MY2026 PCSK9 inhibitors and
 --     bempedoic acid;
---   COB, Poly-ACH, Poly-CNS: opioids, benzodiazepines, anticholinergic and CNS-active drugs.
+--   COB, Poly-ACH, Poly-CNS: opioids, benzodiazepines, anticholinergic and CNS-active drugs, where
+--     pqa_opioid is the measures' opioid (section 9 readings of 2026-12-07): a product with an opioid
+--     analgesic ingredient (ref_drug.opioid_analgesic: N02A, and hydrocodone), not a buprenorphine
+--     product for opioid use disorder (the product's code is N07BC, buprenorphine with naloxone, or
+--     sublingual buprenorphine), not an injectable; and poly_cns_active is a CNS-active drug whose
+--     opioid part follows the same rule (an injectable opioid is no CNS-active drug for Poly-CNS).
+-- systemic: the one definition of systemic exposure (core_fill_product, sections 8 and 9).
+-- Class flags come from ref_drug, which gives a combination product the classes of its ingredients.
 -- A fill covers fill_date .. last_covered_day. Each reader cuts the fills at its own period end (the
 -- member's measure period, or the signal's period) and applies its own rules; a fill of a drug the
 -- reference does not know, or of a drug with none of these flags, is in none of those rules.
 -- contract_id: the contract whose span covers the fill date (the latest-starting such span, as for the
 -- contract at D): a member who changes contracts is measured in each contract with that contract's fills
 -- (targeting-rules.md section 9, 2026-12-07; issue 25 item 12).
-WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters)
+WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
+flagged AS (
+    SELECT
+        f.member_id,
+        f.claim_id,
+        f.drug_key,
+        f.fill_date,
+        f.days_supply,
+        f.last_covered_day,
+        f.local_use,
+        f.systemic,
+        f.weight_management,
+        d.drug_class,
+        coalesce(d.pqa_statin, false)               AS pqa_statin,
+        coalesce(d.pqa_ras, false)                  AS pqa_ras,
+        coalesce(d.pqa_diabetes_noninsulin, false)  AS pqa_diabetes_noninsulin,
+        coalesce(d.pqa_insulin, false)              AS pqa_insulin,
+        coalesce(d.pqa_sacubitril_valsartan, false) AS pqa_sacubitril_valsartan,
+        coalesce(d.opioid, false)                   AS opioid,
+        coalesce(d.benzodiazepine, false)           AS benzodiazepine,
+        coalesce(d.anticholinergic, false)          AS anticholinergic,
+        coalesce(d.cns_active, false)               AS cns_active,
+        coalesce(d.opioid_analgesic, false)
+            AND NOT (list_contains(string_split(f.drug_key, ' / '), 'buprenorphine')
+                     AND (list_contains(string_split(f.drug_key, ' / '), 'naloxone')
+                          OR coalesce(f.route, '') = 'sublingual'
+                          OR (len(f.atc_codes) > 0 AND list_bool_and(list_transform(f.atc_codes, c -> starts_with(c, 'N07BC'))))))
+            AND coalesce(f.route, '') NOT IN ('injection', 'intramuscular', 'intravenous', 'subcutaneous', 'intradermal')
+                                                    AS pqa_opioid,
+        coalesce(d.pqa_insulin OR d.pqa_diabetes_noninsulin, false)
+            OR len(list_filter(f.atc_codes, c -> starts_with(c, 'A10A') OR starts_with(c, 'A10B'))) > 0
+                                                    AS supd_diabetes
+    FROM core_fill AS f
+    CROSS JOIN p
+    LEFT JOIN ref_drug AS d ON d.drug_key = f.drug_key
+    WHERE f.fill_status = 'counted'
+      AND f.fill_date BETWEEN p.cy_start AND p.as_of_date
+)
 SELECT
-    f.member_id,
-    f.claim_id,
-    f.drug_key,
-    f.fill_date,
-    f.days_supply,
-    f.last_covered_day,
-    f.local_use,
-    f.weight_management,
-    d.drug_class,
-    d.pqa_statin,
-    d.pqa_ras,
-    d.pqa_diabetes_noninsulin,
-    d.pqa_insulin,
-    d.pqa_sacubitril_valsartan,
-    d.opioid,
-    d.benzodiazepine,
-    d.anticholinergic,
-    d.cns_active,
+    fl.*,
+    (fl.cns_active AND NOT fl.opioid) OR fl.pqa_opioid AS poly_cns_active,
     s.contract_id
-FROM core_fill AS f
-JOIN ref_drug AS d ON d.drug_key = f.drug_key
-JOIN core_member_span AS s ON s.member_id = f.member_id AND f.fill_date BETWEEN s.span_start AND s.span_end
-CROSS JOIN p
-WHERE f.fill_status = 'counted'
-  AND f.fill_date BETWEEN p.cy_start AND p.as_of_date
-  AND (d.pqa_statin OR d.pqa_ras OR d.pqa_diabetes_noninsulin OR d.pqa_insulin OR d.pqa_sacubitril_valsartan
-       OR d.opioid OR d.benzodiazepine OR d.anticholinergic OR d.cns_active
-       OR d.drug_class = 'pcsk9_inhibitor' OR f.drug_key LIKE '%bempedoic acid%')
-QUALIFY row_number() OVER (PARTITION BY f.member_id, f.claim_id ORDER BY s.span_start DESC, s._seq DESC) = 1
+FROM flagged AS fl
+JOIN core_member_span AS s ON s.member_id = fl.member_id AND fl.fill_date BETWEEN s.span_start AND s.span_end
+WHERE fl.pqa_statin OR fl.pqa_ras OR fl.pqa_diabetes_noninsulin OR fl.pqa_insulin OR fl.pqa_sacubitril_valsartan
+   OR fl.opioid OR fl.benzodiazepine OR fl.anticholinergic OR fl.cns_active OR fl.supd_diabetes
+   OR fl.drug_class = 'pcsk9_inhibitor' OR fl.drug_key LIKE '%bempedoic acid%'
+QUALIFY row_number() OVER (PARTITION BY fl.member_id, fl.claim_id ORDER BY s.span_start DESC, s._seq DESC) = 1

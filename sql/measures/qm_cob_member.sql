@@ -5,17 +5,21 @@
 --               supply (sum of days supply), fills dated 1 January .. period end
 --   numerator   >= 2 benzodiazepine fills on different dates and >= 30 days on which an opioid and a
 --               benzodiazepine are both covered (qm_safety_overlap; the days need not be consecutive)
---   exclusions  hospice at any time in the year; cancer or sickle-cell disease diagnosed in the year
+--   exclusions  hospice at any time in the year; cancer, sickle-cell disease or palliative care (Z51.5)
+--               diagnosed in the year
+-- Opioids are the measures' opioids (core_year_fill.pqa_opioid: every opioid analgesic ingredient, N02A and
+-- hydrocodone; not buprenorphine for opioid use disorder, N07BC; not injectables), and only systemic
+-- products count (core_year_fill.systemic, the risk signals' definition: nasal butorphanol counts).
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 fills AS (
     SELECT f.member_id, f.contract_id,
-           count(DISTINCT f.fill_date) FILTER (WHERE f.opioid)         AS opioid_fill_dates,
-           sum(f.days_supply) FILTER (WHERE f.opioid)                  AS opioid_days_supply,
+           count(DISTINCT f.fill_date) FILTER (WHERE f.pqa_opioid)     AS opioid_fill_dates,
+           sum(f.days_supply) FILTER (WHERE f.pqa_opioid)              AS opioid_days_supply,
            count(DISTINCT f.fill_date) FILTER (WHERE f.benzodiazepine) AS benzodiazepine_fill_dates
     FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
-    WHERE NOT f.local_use AND (f.opioid OR f.benzodiazepine)
+    WHERE f.systemic AND (f.pqa_opioid OR f.benzodiazepine)
       AND f.fill_date BETWEEN p.cy_start AND y.period_end
     GROUP BY f.member_id, f.contract_id
 ),

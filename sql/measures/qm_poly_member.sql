@@ -6,6 +6,9 @@
 --               each of them a drug with >= 2 fills on different dates (a drug filled once never counts)
 --                 Poly-ACH: anticholinergic drugs, min_drugs 2;  Poly-CNS: CNS-active drugs, min_drugs 3
 --   exclusions  hospice at any time in the year; Poly-CNS: seizure disorder diagnosed in the year
+-- Anticholinergic drugs: an ingredient on the AGS Beers 2023 Table 7 list (ref_drug.anticholinergic);
+-- CNS-active drugs: core_year_fill.poly_cns_active (its opioids are the measures' opioids; lithium is no
+-- antipsychotic). Only systemic products count (core_year_fill.systemic, as for the risk signals).
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 rules AS (
     SELECT * FROM (VALUES ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_drugs)
@@ -14,9 +17,9 @@ drug_fills AS (
     SELECT f.member_id, f.contract_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
     FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
-    JOIN rules AS r ON (r.measure_id = 'poly_ach' AND f.anticholinergic) OR (r.measure_id = 'poly_cns' AND f.cns_active)
+    JOIN rules AS r ON (r.measure_id = 'poly_ach' AND f.anticholinergic) OR (r.measure_id = 'poly_cns' AND f.poly_cns_active)
     CROSS JOIN p
-    WHERE NOT f.local_use AND f.fill_date BETWEEN p.cy_start AND y.period_end
+    WHERE f.systemic AND f.fill_date BETWEEN p.cy_start AND y.period_end
     GROUP BY f.member_id, f.contract_id, r.measure_id, f.drug_key
     HAVING count(DISTINCT f.fill_date) >= 2
 ),

@@ -6,7 +6,7 @@
 --   poly_ach  >= 2 distinct anticholinergic drugs covered together
 --   poly_cns  >= 3 distinct CNS-active drugs covered together
 --   (Poly-*: a drug counts only with >= 2 fills on different dates; a drug filled once never counts)
--- Counted systemic fills (a locally used product is not systemic exposure, as for the risk signals) dated
+-- Counted systemic fills (core_year_fill.systemic: the risk signals' definition, by the product's ATC) dated
 -- 1 January .. the member's period end; a fill covers fill_date .. fill_date + days_supply - 1, cut at the
 -- period end. The days need not be consecutive; several fills of one drug on one day count once.
 -- Computed with a sweep, as the risk signals are: the covered days of each kind (COB: opioid or
@@ -19,13 +19,14 @@ rules AS (
     SELECT * FROM (VALUES ('cob', 2), ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_kinds)
 ),
 fill AS (
-    SELECT f.member_id, f.contract_id, f.drug_key, f.fill_date, f.opioid, f.benzodiazepine, f.anticholinergic, f.cns_active,
+    SELECT f.member_id, f.contract_id, f.drug_key, f.fill_date, f.pqa_opioid AS opioid, f.benzodiazepine,
+           f.anticholinergic, f.poly_cns_active AS cns_active,
            f.fill_date AS s, least(f.last_covered_day, y.period_end) AS e
     FROM core_year_fill AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
-    WHERE NOT f.local_use
-      AND (f.opioid OR f.benzodiazepine OR f.anticholinergic OR f.cns_active)
+    WHERE f.systemic
+      AND (f.pqa_opioid OR f.benzodiazepine OR f.anticholinergic OR f.poly_cns_active)
       AND f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
 repeated_drug AS (  -- Poly-*: drugs with >= 2 fills on different dates
