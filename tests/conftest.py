@@ -27,6 +27,16 @@ def schema_warehouse(tmp_path_factory):
     return Path(built.read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_home_folder(tmp_path_factory):
+    """Where ``tests.template_home`` keeps the session's seeded template warehouse (built on first use):
+    the session's common temporary folder under pytest-xdist, so the workers build it once between them."""
+    from tests.template_home import TEMPLATE_DIR_ENV
+
+    base = tmp_path_factory.getbasetemp()
+    os.environ[TEMPLATE_DIR_ENV] = str(base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base)
+
+
 @pytest.fixture
 def model(schema_warehouse):
     """``model("core_member_cost", core_fill=[...], ...)`` builds one SQL model from given rows."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from dagster_project.run import materialize
 from pipelines.run_context import RunContext
 from tests.extract_builder import write_extract
+from tests.template_home import seeded_home
 
 STAGING_TARGETS = ("rejects", "stg_eligibility", "stg_pharmacy_claim", "stg_medical_claim", "stg_mtm_event",
                    "stg_dmp_arb", "stg_member_status", "stg_diagnosis")
@@ -22,7 +23,8 @@ def stage_extract(tmp_path: Path, as_of=dt.date(2025, 9, 30), extract: Path | li
     settings = tmp_path / "staging_settings.toml"
     settings.write_text(f"[validation]\nmax_reject_rate = {max_reject_rate}\ngx_sample_rows = 0\n")
     extracts = extract if isinstance(extract, list) else [extract]
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=extracts, as_of=as_of, settings_file=settings)
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=extracts, as_of=as_of,
+                            settings_file=settings)
     materialize(ctx, targets=STAGING_TARGETS)
     return ctx.connect()
 
