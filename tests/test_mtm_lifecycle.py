@@ -240,20 +240,26 @@ def test_attempts_are_counted_since_the_last_offer(contacts_run):
 
 # -- TMR grace days --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("settings, due_in_q3", [(None, {"G31"}), ("[outreach]\ntmr_grace_days = 0\n",
-                                                                     {"G31", "G30"})])
-def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(tmp_path, settings, due_in_q3):
+@pytest.mark.parametrize("settings, due_in_q3", [({}, {"G31"}), ({"tmr_grace_days": 0}, {"G31", "G30"})])
+def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(model, settings, due_in_q3):
     """Q3 ends when 1 October begins: enrolled 31 days before (31 August) -> TMR due in Q3; enrolled 30 days
-    before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4."""
-    home = seeded_home(tmp_path, {"G31": "2025-08-31", "G30": "2025-09-01"})
-    tables = {"eligibility": [member("G31"), member("G30")],
-              "pharmacy_claim": [fill("G31", "2025-09-01"), fill("G30", "2025-09-01")]}
-    run_extract(tmp_path, home=home, settings=settings, **tables)
-    due = services(home)
-    assert {m for m, s in due.items() if "tmr" in s} == due_in_q3
+    before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4.
+
+    On the model that owns the rule (tgt_service_due, issue 24); it was a seeded home run at D and at
+    31 October (``[outreach] tmr_grace_days = 0`` is the second case's settings)."""
+    history = [{"member_id": m, "contract_id": "H1234", "mtm_enrollment_date": dt.date.fromisoformat(d),
+                "enrollment_source": "seed"} for m, d in (("G31", "2025-08-31"), ("G30", "2025-09-01"))]
+    members = [{"member_id": m, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+                "hospice": False, "ltc_resident": False} for m in ("G31", "G30")]
+
+    def tmr_due(as_of: dt.date) -> set[str]:
+        rows = model("tgt_service_due", params={"as_of_date": as_of, **settings},
+                     tgt_member_service_history=history, core_member=members)
+        return {r["member_id"] for r in rows if r["service"] == "tmr"}
+
+    assert tmr_due(D) == due_in_q3
     # next quarter the grace is over
-    run_extract(tmp_path, as_of=dt.date(2025, 10, 31), home=home, name="october", settings=settings, **tables)
-    assert {m for m, s in services(home, dt.date(2025, 10, 31)).items() if "tmr" in s} == {"G31", "G30"}
+    assert tmr_due(dt.date(2025, 10, 31)) == {"G31", "G30"}
 
 
 # -- rollover --------------------------------------------------------------------------------------------
