@@ -114,14 +114,31 @@ def test_going_live_in_july_with_february_cmrs(tmp_path):
                                                          "rollover": 0}
 
 
-def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(tmp_path):
-    """Inference applies when a member enters the ledger; a row already written keeps its date."""
-    home = tmp_path / "home"
-    tables = {"eligibility": [member("M1")], "pharmacy_claim": [fill("M1", "2025-06-01")], "dmp_arb": arb("M1")}
-    run_extract(tmp_path, as_of=dt.date(2025, 7, 1), home=home, name="first", **tables)
-    run_extract(tmp_path, home=home, name="second", mtm_event=[event("M1", "2025-05-01", "cmr_offered")], **tables)
-    assert ledger_rows(home) == [("M1", "H1234", 2025, dt.date(2025, 7, 1), dt.date(2025, 7, 1), "run")]
-    assert set(services(home)["M1"]) == {"cmr_initial", "tmr"}
+def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(model):
+    """Inference applies when a member enters the ledger; a row already written keeps its date.
+
+    On the models that own the rule (issue 24; it was a run on 1 July, then one at D whose extract adds a
+    May offer): the ledger (tgt_ledger_next), the service history (tgt_member_service_history) and the
+    services due (tgt_service_due), each from the previous one's rows."""
+    july = dt.date(2025, 7, 1)
+    written = {"member_id": "M1", "contract_id": "H1234", "contract_year": 2025, "mtm_enrollment_date": july,
+               "date_met_criteria": july, "enrollment_source": "run"}
+    ledger_next = model("tgt_ledger_next", mtm_enrollment_ledger=[written],
+                        tgt_member_criteria=[{"member_id": "M1", "contract_id": "H1234", "meets_criteria": True}],
+                        tgt_enrollment_evidence=[{"member_id": "M1", "contract_id": "H1234",
+                                                  "first_service_date": dt.date(2025, 5, 1),
+                                                  "first_service_event": "cmr_offered", "service_events": 1}])
+    assert [(r["member_id"], r["contract_id"], r["contract_year"], r["mtm_enrollment_date"],
+             r["date_met_criteria"], r["enrollment_source"]) for r in ledger_next] == [
+        ("M1", "H1234", 2025, july, july, "run")]
+    offer = {"member_id": "M1", "contract_id": "H1234", "contract_year": 2025, "event_date": dt.date(2025, 5, 1),
+             "event_type": "cmr_offered"}
+    history = model("tgt_member_service_history", tgt_mtm_event_history=[offer],
+                    tgt_mtm_enrollment=[{**r, "mtm_enrolled": True} for r in ledger_next])
+    member_row = {"member_id": "M1", "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+                  "hospice": False, "ltc_resident": False}
+    due = model("tgt_service_due", tgt_member_service_history=history, core_member=[member_row])
+    assert {r["service"] for r in due if r["member_id"] == "M1"} == {"cmr_initial", "tmr"}
 
 
 # -- seeded roster ---------------------------------------------------------------------------------------
