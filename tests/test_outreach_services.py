@@ -231,21 +231,31 @@ def test_hospice_members_are_left_out_when_the_plan_says_so(tmp_path):
     assert summary["HOSPICE"]["mtm_enrolled"] == "true"
 
 
-def test_ties_are_ranked_by_member_id_and_weights_change_the_order(tmp_path):
+def test_ties_are_ranked_by_member_id_and_weights_change_the_order(model):
+    """On the model that owns the rule (tgt_service_priority, issue 24); it was two whole runs with the
+    ``[priority]`` weights below. TIE_A and TIE_B have one drug each, DRUGS eight, RISK an oxycodone +
+    alprazolam pair (its signal points from tgt_member_signal_points); all four are at risk (DMP) and due
+    the initial CMR on the same day."""
+    from pipelines.settings import resolve_settings, signal_weight_rows
+
     members = ["TIE_B", "TIE_A", "DRUGS", "RISK"]
-    fills = [fill(m, days_before(5)) for m in ("TIE_B", "TIE_A")]
-    fills += [fill("DRUGS", days_before(20), NDC[x], 30, 10.0) for x in EIGHT_DRUGS]
-    fills += [fill("RISK", days_before(40), NDC["oxycodone"], 30), fill("RISK", days_before(40), NDC["alprazolam"], 30)]
-    tables = {"eligibility": [member(m) for m in members], "pharmacy_claim": fills, "dmp_arb": arb(*members)}
+    weights = [{"signal": s, "weight": w} for s, w in signal_weight_rows(resolve_settings({}, 2025))]
+    points = model("tgt_member_signal_points", run_signal_weight=weights, tgt_risk_signal=[
+        {"member_id": "RISK", "signal": "opioid_benzodiazepine", "signal_group": "", "drugs": "oxycodone + alprazolam",
+         "severity_factor": 1.0}])
+    criteria = [{"member_id": m, "contract_id": "H1234", "part_d_drugs": {"DRUGS": 8, "RISK": 2}.get(m, 1),
+                 "core_conditions": 0, "projected_annual_cost": 100, "arb": True} for m in members]
+    due = [{"member_id": m, "contract_id": "H1234", "service": "cmr_initial", "service_order": 1,
+            "due_date": D + dt.timedelta(days=60), "days_until_due": 60, "hospice": False} for m in members]
 
-    def ranks(name: str, settings: str) -> dict[str, int]:
-        run_extract(tmp_path, name=name, home=tmp_path / name, settings=settings, **tables)
-        rows = outreach_rows(tmp_path / name / "runs" / D.isoformat())
-        return {r["member_id"]: int(r["priority_rank"]) for r in rows if r["service"] == "cmr_initial"}
+    def ranks(priority: dict[str, float]) -> dict[str, int]:
+        rows = model("tgt_service_priority", params=priority, run_signal_weight=weights, tgt_member_criteria=criteria,
+                     tgt_member_signal_points=points, tgt_service_due=due)
+        return {r["member_id"]: r["priority_rank"] for r in rows if r["service"] == "cmr_initial"}
 
-    zero = "urgency = 0\ncore_conditions = 0\nprojected_cost = 0\n"
-    by_risk = ranks("by_risk", f"[priority]\n{zero}part_d_drugs = 0\nrisk_signals = 1\n")
-    by_drugs = ranks("by_drugs", f"[priority]\n{zero}part_d_drugs = 1\nrisk_signals = 0\n")
+    zero = {"priority_urgency": 0.0, "priority_core_conditions": 0.0, "priority_projected_cost": 0.0}
+    by_risk = ranks({**zero, "priority_part_d_drugs": 0.0, "priority_risk_signals": 1.0})
+    by_drugs = ranks({**zero, "priority_part_d_drugs": 1.0, "priority_risk_signals": 0.0})
     assert by_risk["RISK"] == 1 and by_drugs["DRUGS"] == 1
     # TIE_A and TIE_B have the same facts, score and due date: member_id decides, A before B
     assert by_risk["TIE_A"] + 1 == by_risk["TIE_B"] and by_drugs["TIE_A"] + 1 == by_drugs["TIE_B"]
