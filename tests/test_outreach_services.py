@@ -198,37 +198,61 @@ def test_no_phi_outside_the_outreach_list(scenario):
 
 # -- separate small runs ----------------------------------------------------------------------------
 
-def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(tmp_path):
+def enrolled_member(member_id: str, **facts) -> dict:
+    """A core_member row: enrolled in H1234 at D, 75, not in hospice nor long-term care unless ``facts``."""
+    return {"member_id": member_id, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+            "hospice": False, "ltc_resident": False, **facts}
+
+
+def ledger_row(member_id: str, enrolled_on: dt.date, source: str = "run") -> dict:
+    return {"member_id": member_id, "contract_id": "H1234", "contract_year": 2025, "mtm_enrollment_date": enrolled_on,
+            "date_met_criteria": enrolled_on, "enrollment_source": source, "mtm_enrolled": True}
+
+
+def history_event(member_id: str, date: str, event_type: str) -> dict:
+    day = dt.date.fromisoformat(date)
+    return {"member_id": member_id, "contract_id": "H1234", "contract_year": day.year, "event_date": day,
+            "event_type": event_type}
+
+
+def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(model):
     """Only a ledger whose enrollment date is over a year old can get here (a seeded roster that keeps the
-    prior vendor's original enrollment dates); the roster is imported before the run."""
-    home = tmp_path / "home"
-    home.mkdir()
-    roster = tmp_path / "roster.csv"
-    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
-                      "OLD,H1234,2025,2024-06-01\nRECENT,H1234,2025,2024-06-01\n")
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
-    import_seed(con, roster)
-    con.close()
-    run_extract(tmp_path, home=home, eligibility=[member("OLD"), member("RECENT")],
-                pharmacy_claim=[fill("OLD", days_before(10)), fill("RECENT", days_before(10))],
-                mtm_event=[event("OLD", "2024-09-29", "cmr_offered"),  # D - 366
-                           event("OLD", "2024-09-29", "cmr_completed"),
-                           event("RECENT", "2024-09-30", "cmr_offered"),  # D - 365: not more than 365
-                           event("RECENT", "2024-09-30", "cmr_completed")])
-    rows = by_member(outreach_rows(home / "runs" / D.isoformat()))
+    prior vendor's original enrollment dates).
+
+    On the models that own the rule (issue 24; it was a seeded home and a whole run): the service history
+    (tgt_member_service_history) from the seeded ledger and the events, then the services due from it."""
+    seeded = dt.date(2024, 6, 1)
+    history = model("tgt_member_service_history",
+                    tgt_mtm_enrollment=[ledger_row("OLD", seeded, "seed"), ledger_row("RECENT", seeded, "seed")],
+                    tgt_mtm_event_history=[history_event("OLD", "2024-09-29", "cmr_offered"),  # D - 366
+                                           history_event("OLD", "2024-09-29", "cmr_completed"),
+                                           history_event("RECENT", "2024-09-30", "cmr_offered"),  # D - 365
+                                           history_event("RECENT", "2024-09-30", "cmr_completed")])
+    due = model("tgt_service_due", tgt_member_service_history=history,
+                core_member=[enrolled_member("OLD"), enrolled_member("RECENT")])
+    rows: dict[str, dict[str, dict]] = {}
+    for r in due:
+        rows.setdefault(r["member_id"], {})[r["service"]] = r
     assert set(rows["OLD"]) == {"cmr_annual", "tmr"}
-    assert rows["OLD"]["cmr_annual"]["due_date"] == "2025-09-29"
+    assert rows["OLD"]["cmr_annual"]["due_date"] == dt.date(2025, 9, 29)
     assert set(rows["RECENT"]) == {"tmr"}
 
 
-def test_hospice_members_are_left_out_when_the_plan_says_so(tmp_path):
-    summary = run_extract(tmp_path, settings="[outreach]\noutreach_include_hospice = false\n",
-                          eligibility=[member("HOSPICE", hospice="true"), member("OTHER")],
-                          pharmacy_claim=[fill("HOSPICE", days_before(5)), fill("OTHER", days_before(5))],
-                          dmp_arb=arb("HOSPICE", "OTHER"))
-    rows = by_member(outreach_rows(tmp_path / "home" / "runs" / D.isoformat()))
-    assert set(rows) == {"OTHER"}
-    assert summary["HOSPICE"]["mtm_enrolled"] == "true"
+def test_hospice_members_are_left_out_when_the_plan_says_so(model):
+    """On the models that own the rule (issue 24; it was a whole run with ``[outreach]
+    outreach_include_hospice = false``): left out of the services due, still enrolled."""
+    params = {"outreach_include_hospice": False}
+    members = [enrolled_member("HOSPICE", hospice=True), enrolled_member("OTHER")]
+    history = [{k: v for k, v in ledger_row(m, D).items() if k in ("member_id", "contract_id", "mtm_enrollment_date",
+                                                                   "enrollment_source")} for m in ("HOSPICE", "OTHER")]
+    due = model("tgt_service_due", params=params, tgt_member_service_history=history, core_member=members)
+    assert {r["member_id"] for r in due} == {"OTHER"}
+    spans = [{"member_id": m, "contract_id": "H1234", "pbp_id": "001", "span_start": dt.date(2025, 1, 1),
+              "span_end": dt.date(2025, 12, 31)} for m in ("HOSPICE", "OTHER")]
+    enrollment = model("tgt_mtm_enrollment", params=params, core_member=members, core_member_span=spans,
+                       tgt_ledger_next=[{k: v for k, v in ledger_row(m, D).items() if k != "mtm_enrolled"}
+                                        for m in ("HOSPICE", "OTHER")])
+    assert {r["member_id"]: r["mtm_enrolled"] for r in enrollment}["HOSPICE"] is True
 
 
 def test_ties_are_ranked_by_member_id_and_weights_change_the_order(model):
