@@ -16,7 +16,6 @@ import duckdb
 import pytest
 
 from pipelines.exports.outreach import outreach_checks
-from pipelines.ledger import import_seed
 from tests.extract_builder import fill, member
 from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
 
