@@ -12,6 +12,7 @@ from pipelines.errors import InputFileError, RejectRateError
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
 from tests.staging_harness import rejects, stage_extract
+from tests.template_home import seeded_home
 
 ELIG = [member("M1"), member("M2")]
 
@@ -132,7 +133,7 @@ def test_fill_outside_enrollment_is_pending_not_rejected(tmp_path):
     home_ex = write_extract(tmp_path / "ex", eligibility=[member("M1", enrollment_start_date="2025-09-01")],
                             pharmacy_claim=[fill("M1", "2025-08-15", claim_id="EARLY"),
                                             fill("M1", "2025-09-05", claim_id="IN")])
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[home_ex], as_of="2025-09-30")
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[home_ex], as_of="2025-09-30")
     folder = run_pipeline(ctx)
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # header only
     assert "EARLY" in (folder / "pending_fills.csv").read_text()
@@ -181,7 +182,7 @@ def test_negative_amount_is_a_bad_row_not_a_reversal(tmp_path):
 def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG,
                          pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02")])
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of="2025-09-30")
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good], as_of="2025-09-30")
     folder = run_pipeline(ctx)
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
@@ -199,7 +200,8 @@ def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tm
 
 def test_file_error_leaves_the_published_run_untouched(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG, pharmacy_claim=[fill("M1", "2025-09-01")])
-    folder = run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)))
+    folder = run_pipeline(RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good],
+                                            as_of=dt.date(2025, 9, 30)))
     snapshot = (folder / "member_summary.csv").read_bytes()
     (good / "eligibility.csv").unlink()
     with pytest.raises(RunFailed) as failure:

@@ -22,6 +22,7 @@ from tests.bad_input_cases import CASES, Case, Rows, Stop
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, run
 from tests.staging_harness import STAGING_TARGETS
+from tests.template_home import seeded_home
 
 LENIENT = "[validation]\nmax_reject_rate = 1.0\ngx_sample_rows = 0\n"
 
@@ -58,7 +59,7 @@ def _settings(tmp_path, c: Case):
 
 def _stage(tmp_path, c: Case):
     extract = c.build(tmp_path / "ex")
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=c.as_of or None,
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=c.as_of or None,
                             settings_file=_settings(tmp_path, c))
     materialize(ctx, targets=STAGING_TARGETS)
     return ctx, ctx.connect()
@@ -130,7 +131,7 @@ def _growing(monkeypatch):
 def test_a_file_still_being_written_stops_the_run(tmp_path, monkeypatch):
     extract = write_extract(tmp_path / "ex", eligibility=[member("M1")], pharmacy_claim=[fill("M1", "2025-09-01")])
     _growing(monkeypatch)
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=dt.date(2025, 9, 30))
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=dt.date(2025, 9, 30))
     with pytest.raises(InputFileError, match="pharmacy_claim.csv: file changed while it was being read"):
         materialize(ctx, targets=STAGING_TARGETS)
     code, _, err = cli("run", "--extract", str(extract), "--home", str(tmp_path / "h2"), "--as-of", "2025-09-30")

@@ -19,6 +19,7 @@ from pipelines.reference.names import normalise_generic_name
 from pipelines.run_context import RunContext
 from pipelines.seeds import load_seed, seeds
 from tests.extract_builder import fill, member, write_extract
+from tests.template_home import seeded_home
 
 D = dt.date(2025, 9, 30)
 DATES = (D - dt.timedelta(days=60), D - dt.timedelta(days=20))
@@ -52,7 +53,7 @@ def build(con, ctx, name: str, done: set[str]) -> None:
 
 def core(tmp_path, claims, members=("M1",), tables=("core_fill", "core_active_drug"), con=None):
     extract = write_extract(tmp_path / "extract", eligibility=[member(m) for m in members], pharmacy_claim=claims)
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=D)
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=D)
     con = con or ctx.connect()
     install_macros(con)
     done: set[str] = set()

@@ -17,6 +17,7 @@ import pytest
 
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import warehouse_rows
+from tests.template_home import seeded_home
 from tools.compare_runs import compare
 
 BIN = Path(sys.executable).parent
@@ -152,7 +153,7 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
     single = tmp_path / "single"
     for day in DATES:
-        run_pipeline(RunContext.create(home=single, extract_dirs=[ex], as_of=day))
+        run_pipeline(RunContext.create(home=seeded_home(single), extract_dirs=[ex], as_of=day))
     for day in DATES:
         assert compare(backfilled / "runs" / day, single / "runs" / day) == [], day
     ledger = _ledger(backfilled)
@@ -167,7 +168,7 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     from pipelines.run_context import RunContext
 
     home = tmp_path / "home"
-    run_pipeline(RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "small", members=2)],
+    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[_extract(tmp_path / "small", members=2)],
                                    as_of=DATES[0]))
     previous = home / "runs" / DATES[0]
     manifest_before = (previous / "run_manifest.json").read_text()
@@ -195,7 +196,7 @@ def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path
     from pipelines.run_context import RunContext
 
     home, ex = tmp_path / "home", _extract(tmp_path / "ex")
-    run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[0]))
+    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[ex], as_of=DATES[0]))
 
     def settings(limit: float) -> Path:
         path = tmp_path / f"checks_{limit}.toml"
@@ -213,7 +214,8 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     from dagster_project.run import materialize
     from pipelines.run_context import RunContext
 
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[_extract(tmp_path / "ex")], as_of=DATES[-1])
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[_extract(tmp_path / "ex")],
+                            as_of=DATES[-1])
     result = materialize(ctx)
     published = result.asset_materializations_for_node("published_run")[0].metadata
     folder = tmp_path / "home" / "runs" / DATES[-1]

@@ -20,6 +20,7 @@ from pipelines.exports.measures import cms_fields
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import warehouse_rows
+from tests.template_home import seeded_home
 
 RUNS = [dt.date(2025, 7, 1), dt.date(2025, 8, 2), dt.date(2025, 8, 3), dt.date(2025, 9, 30)]
 ARB_START = {"m_jul": "2025-07-01", "m_cmr": "2025-07-01", "m_60": "2025-08-02", "m_59": "2025-08-03",
@@ -59,7 +60,7 @@ def program(tmp_path_factory):
         mtm_event=EVENTS,
     )
     home = tmp / "home"
-    folders = [run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=d))
+    folders = [run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[extract], as_of=d))
                for d in RUNS]
     return {"home": home, "folder": folders[-1], "extract": extract, "tmp": tmp}
 
