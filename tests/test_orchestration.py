@@ -144,16 +144,17 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     from pipelines.run_context import RunContext
 
     ex = _extract(tmp_path / "ex")
+    settings = _settings(tmp_path / "settings.toml")
     backfilled = tmp_path / "backfilled"
     proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
-                           "--extract", str(ex), "--home", str(backfilled)],
+                           "--extract", str(ex), "--home", str(backfilled), "--settings", str(settings)],
                           capture_output=True, text=True, env=_env(), timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
     single = tmp_path / "single"
     for day in DATES:
-        run_pipeline(RunContext.create(home=seeded_home(single), extract_dirs=[ex], as_of=day))
+        run_pipeline(RunContext.create(home=seeded_home(single), extract_dirs=[ex], as_of=day, settings_file=settings))
     for day in DATES:
         assert compare(backfilled / "runs" / day, single / "runs" / day) == [], day
     ledger = _ledger(backfilled)
