@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, ledger, merge_scenarios, run_extract
+from tests.targeting_harness import ledger, merge_scenarios, run_extract
 
 D = dt.date(2025, 9, 30)
 
@@ -345,18 +345,31 @@ def test_a_drug_in_several_signals_adds_its_heaviest_weight_once_and_new_signals
     assert points == {"M1": 2 + 2 + 2, "M2": 3.0, "M3": 4.0}
 
 
-def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(tmp_path):
-    home = seeded_home(tmp_path, {"LATE": "2025-05-01", "RECENT": "2025-07-15", "ARB": "2025-07-15"})
+def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(model):
+    """On the models that own the rule (issue 24; it was a seeded home and a whole run): the services due
+    (tgt_service_due) of three seeded enrollees with the same facts but for the enrollment date and the DMP
+    at-risk flag, then their priority (tgt_service_priority) at the default weights."""
+    from pipelines.settings import resolve_settings, signal_weight_rows
+
     members = ["LATE", "RECENT", "ARB"]
-    run_extract(tmp_path, home=home, eligibility=[member(m) for m in members],
-                pharmacy_claim=[fill(m, "2025-09-01", NDC["atorvastatin"]) for m in members], dmp_arb=arb("ARB"))
-    rows = {r["member_id"]: r for r in read_csv(home / "runs" / D.isoformat() / "outreach_list.csv")}
+    enrolled = {"LATE": dt.date(2025, 5, 1), "RECENT": dt.date(2025, 7, 15), "ARB": dt.date(2025, 7, 15)}
+    due = model("tgt_service_due", tgt_member_service_history=[
+        {"member_id": m, "contract_id": "H1234", "mtm_enrollment_date": enrolled[m], "enrollment_source": "seed"}
+        for m in members], core_member=[
+        {"member_id": m, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True, "hospice": False,
+         "ltc_resident": False} for m in members])
+    weights = [{"signal": s, "weight": w} for s, w in signal_weight_rows(resolve_settings({}, 2025))]
+    criteria = [{"member_id": m, "contract_id": "H1234", "part_d_drugs": 1, "core_conditions": 0,
+                 "projected_annual_cost": 100, "arb": m == "ARB"} for m in members]
+    priority = model("tgt_service_priority", run_signal_weight=weights, tgt_member_criteria=criteria,
+                     tgt_member_signal_points=[], tgt_service_due=due)
+    rows = {r["member_id"]: r for r in priority if r["service"] == "cmr_initial"}
     score = {m: float(rows[m]["priority_score"]) for m in members}
     # LATE is 92 days overdue (due 30 June), RECENT 17 days (due 13 September): same facts otherwise
-    assert (rows["LATE"]["days_until_due"], rows["RECENT"]["days_until_due"]) == ("-92", "-17")
+    assert (rows["LATE"]["days_until_due"], rows["RECENT"]["days_until_due"]) == (-92, -17)
     assert score["LATE"] > score["RECENT"]
     assert score["ARB"] > score["RECENT"]
-    assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == ["1", "2", "3"]
+    assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == [1, 2, 3]
 
 
 def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path):
