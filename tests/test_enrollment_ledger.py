@@ -17,7 +17,15 @@ import pytest
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, merge_scenarios, run_extract, warehouse_rows
+from tests.targeting_harness import (
+    EIGHT_DRUGS,
+    NDC,
+    ledger,
+    merge_scenarios,
+    run_extract,
+    warehouse_rows,
+    without_expectations,
+)
 
 D1, D2 = dt.date(2025, 6, 30), dt.date(2025, 9, 30)
 CY = 2025
@@ -201,7 +209,9 @@ def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(d1_home,
     extract = write_extract(tmp_path / "later", **qualifying_extract(eligibility=[member("M1"), member("M2")],
                                                                      pharmacy_claim=monthly_regimen("M1")
                                                                      + monthly_regimen("M2")))
-    ctx = RunContext.create(home=home, extract_dirs=[extract], as_of=D1)
+    settings = tmp_path / "settings.toml"  # Great Expectations off, as in the runs of run_extract
+    settings.write_text(without_expectations(""))
+    ctx = RunContext.create(home=home, extract_dirs=[extract], as_of=D1, settings_file=settings)
     with pytest.raises(RunFailed, match="injected fault at export_member_summary"):
         run_pipeline(ctx)
     assert ledger(home) == before
@@ -231,7 +241,7 @@ if where == "before_publish":
     os.environ["MTM_FAULT_AT"], os.environ["MTM_FAULT"] = "export_outreach_list", "kill"
 else:
     publish.commit_ledger = delete_then_die
-ctx = RunContext.create(home=sys.argv[1], extract_dirs=[sys.argv[2]], as_of="2025-09-30")
+ctx = RunContext.create(home=sys.argv[1], extract_dirs=[sys.argv[2]], as_of="2025-09-30", settings_file=sys.argv[4])
 run_pipeline(ctx)
 """
 
@@ -248,7 +258,9 @@ def test_a_killed_run_leaves_the_ledger_intact(d1_home, tmp_path, where):
     before = ledger(home)
     extract = write_extract(tmp_path / "later", eligibility=[member("M1"), member("M2")],
                             pharmacy_claim=monthly_regimen("M1") + monthly_regimen("M2"))
-    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(home), str(extract), where],
+    settings = tmp_path / "settings.toml"  # Great Expectations off, as in the runs of run_extract
+    settings.write_text(without_expectations(""))
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(home), str(extract), where, str(settings)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == -9, proc.stderr
     assert ledger(home) == before == [("M1", "H1234", CY, D1, D1)]
