@@ -11,7 +11,8 @@ fixtures it uses (followed across ``tests/*.py``), decides it. Kinds, heaviest f
 - ``browser``: drives a headless Chromium (``tests/browser.py``) or the Dagster UI;
 - ``whole-run``: runs the whole asset graph itself (``run_extract``, ``run_pipeline``, an unselected
   ``materialize``, ``mtm run`` through the CLI or a subprocess);
-- ``staging-run``: ingests to staging itself (``stage_extract``, ``materialize(targets=...)``);
+- ``staging-run``: ingests an extract to staging itself (``tests/staging_harness.py``: the readers, steps and
+  staging SQL without a Dagster run; or a Dagster ``materialize(targets=...)``);
 - ``shared-run``: only reads a whole or staging run that a module- or session-scoped fixture built once;
 - ``model``: builds one SQL model from given rows (the ``model`` fixture, ``ModelHarness``, ``build_model``);
 - ``other``: the rest (readers, reference files, generators, pure functions).
@@ -122,6 +123,9 @@ class Classifier:
         found: set[str] = set()
         if func.name == "schema_warehouse":  # the model harness's schemas: one build per session, not a test's run
             return found
+        if module.path.stem == "staging_harness" and func.name in ("build", "stage_extract"):
+            self.cache[key] = {"staging-run"}  # ingest + staging from an extract, without a Dagster run
+            return self.cache[key]
         own_args = {a.arg for a in func.args.args}
         if func.name == "model" and module is self.conftest:
             found.add("model")
