@@ -7,6 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.template_home import seeded_home
+
 #: manifest keys that legitimately differ between two runs of the same input
 VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_dirs", "settings_file", "code_version")
 
@@ -53,7 +55,7 @@ def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None)
     settings = Path(home).parent / f"{Path(home).name}_settings" / "settings.toml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[validation]\ngx_sample_rows = 0\n")
-    return run_pipeline(RunContext.create(home=home, extract_dirs=list(extracts), as_of=as_of,
+    return run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=list(extracts), as_of=as_of,
                                           settings_file=settings, as_known_at=as_known_at))
 
 

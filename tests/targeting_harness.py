@@ -11,6 +11,7 @@ import duckdb
 from dagster_project.run import run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import write_extract
+from tests.template_home import seeded_home
 
 AS_OF = dt.date(2025, 9, 30)
 
@@ -52,7 +53,7 @@ def run_extract(tmp_path: Path, as_of: dt.date = AS_OF, settings: str | None = N
     extract = write_extract(tmp_path / name, **tables)
     settings_file = tmp_path / f"{name}_settings.toml"
     settings_file.write_text(without_expectations(settings or ""))
-    ctx = RunContext.create(home=home or tmp_path / "home", extract_dirs=[extract], as_of=as_of,
+    ctx = RunContext.create(home=seeded_home(home or tmp_path / "home"), extract_dirs=[extract], as_of=as_of,
                             settings_file=settings_file)
     folder = run_pipeline(ctx)
     with (folder / "member_summary.csv").open(newline="") as fh:

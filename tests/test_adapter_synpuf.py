@@ -20,6 +20,7 @@ from pipelines.errors import InputFileError
 from pipelines.run_context import RunContext
 from tests.shared_data import shared
 from tests.synpuf_writer import bene, claim, pde, write_synpuf
+from tests.template_home import seeded_home
 
 
 def synpuf_fixture():
@@ -44,7 +45,7 @@ ATORVASTATIN, LISINOPRIL, METFORMIN = "00071015523", "00006001954", "00087606005
 def run_synpuf(tmp_path: Path, extract: Path, as_of: str) -> tuple[dict[str, dict], Path]:
     settings = tmp_path / "settings.toml"
     settings.write_text(SETTINGS)
-    ctx = RunContext.create(home=tmp_path / f"home-{as_of}", extract_dirs=[extract], as_of=as_of,
+    ctx = RunContext.create(home=seeded_home(tmp_path / f"home-{as_of}"), extract_dirs=[extract], as_of=as_of,
                             settings_file=settings, source="synpuf")
     folder = run_pipeline(ctx)
     with (folder / "member_summary.csv").open(newline="") as fh:

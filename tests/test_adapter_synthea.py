@@ -23,6 +23,7 @@ from pipelines.errors import InputFileError
 from pipelines.reference.files import data_path
 from pipelines.run_context import RunContext
 from tests.shared_data import shared
+from tests.template_home import seeded_home
 
 SETTINGS = """
 [criteria]
@@ -40,7 +41,7 @@ def fixture_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("synthea")
     settings = tmp / "settings.toml"
     settings.write_text(SETTINGS)
-    ctx = RunContext.create(home=tmp / "home", extract_dirs=[FIXTURE], as_of="2022-06-30",
+    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[FIXTURE], as_of="2022-06-30",
                             settings_file=settings, source="synthea")
     folder = run_pipeline(ctx)
     with (folder / "member_summary.csv").open(newline="") as fh:

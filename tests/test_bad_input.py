@@ -4,6 +4,7 @@ file and column, a reject row with file, row, column and reason, or a documented
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,8 @@ from pipelines.errors import InputFileError, RejectRateError
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
 from tests.staging_harness import rejects, stage_extract
+from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 ELIG = [member("M1"), member("M2")]
 
@@ -128,11 +131,20 @@ def test_overlapping_spans_in_one_contract_reject_the_later_span(tmp_path):
     assert con.execute("SELECT count(*) FROM stg_eligibility").fetchone()[0] == 2
 
 
+def _no_expectations(tmp_path) -> Path:
+    """Default settings with Great Expectations off: these runs test rejects and publishing (the suites have
+    tests of their own, test_quality_gx.py)."""
+    path = tmp_path / "no_expectations.toml"
+    path.write_text(without_expectations(""))
+    return path
+
+
 def test_fill_outside_enrollment_is_pending_not_rejected(tmp_path):
     home_ex = write_extract(tmp_path / "ex", eligibility=[member("M1", enrollment_start_date="2025-09-01")],
                             pharmacy_claim=[fill("M1", "2025-08-15", claim_id="EARLY"),
                                             fill("M1", "2025-09-05", claim_id="IN")])
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[home_ex], as_of="2025-09-30")
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[home_ex], as_of="2025-09-30",
+                            settings_file=_no_expectations(tmp_path))
     folder = run_pipeline(ctx)
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # header only
     assert "EARLY" in (folder / "pending_fills.csv").read_text()
@@ -181,14 +193,16 @@ def test_negative_amount_is_a_bad_row_not_a_reversal(tmp_path):
 def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG,
                          pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02")])
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of="2025-09-30")
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good], as_of="2025-09-30",
+                            settings_file=_no_expectations(tmp_path))
     folder = run_pipeline(ctx)
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
     rows = [fill("M1", "2025-09-01", claim_id=f"C{i}") for i in range(18)]
     rows += [fill("M1", "2025-09-01", "BADNDC", claim_id="X1"), fill("M1", "2025-09-01", days_supply=0)]
     bad = write_extract(tmp_path / "bad", eligibility=ELIG, pharmacy_claim=rows)  # 2 of 20 = 10% > 5%
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[bad], as_of="2025-09-30")
+    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[bad], as_of="2025-09-30",
+                            settings_file=_no_expectations(tmp_path))
     with pytest.raises(RunFailed, match=r"pharmacy_claim: 2 of 20 rows rejected \(10.0%\)") as failure:
         run_pipeline(ctx)
     assert isinstance(failure.value.error, RejectRateError)
@@ -199,11 +213,13 @@ def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tm
 
 def test_file_error_leaves_the_published_run_untouched(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG, pharmacy_claim=[fill("M1", "2025-09-01")])
-    folder = run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)))
+    folder = run_pipeline(RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good],
+                                            as_of=dt.date(2025, 9, 30), settings_file=_no_expectations(tmp_path)))
     snapshot = (folder / "member_summary.csv").read_bytes()
     (good / "eligibility.csv").unlink()
     with pytest.raises(RunFailed) as failure:
-        run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30)))
+        run_pipeline(RunContext.create(home=tmp_path / "home", extract_dirs=[good], as_of=dt.date(2025, 9, 30),
+                                       settings_file=_no_expectations(tmp_path)))
     assert isinstance(failure.value.error, InputFileError)
     assert (folder / "member_summary.csv").read_bytes() == snapshot
     assert (tmp_path / "home" / "runs" / "latest").resolve() == folder.resolve()

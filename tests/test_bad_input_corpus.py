@@ -17,11 +17,13 @@ import pytest
 from dagster_project.run import materialize
 from pipelines import readers, run_report
 from pipelines.errors import InputFileError, SettingsError
+from pipelines.models import install_macros
 from pipelines.run_context import RunContext
 from tests.bad_input_cases import CASES, Case, Rows, Stop
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, run
-from tests.staging_harness import STAGING_TARGETS
+from tests.staging_harness import STAGING_TARGETS, build
+from tests.template_home import seeded_home
 
 LENIENT = "[validation]\nmax_reject_rate = 1.0\ngx_sample_rows = 0\n"
 
@@ -58,10 +60,14 @@ def _settings(tmp_path, c: Case):
 
 def _stage(tmp_path, c: Case):
     extract = c.build(tmp_path / "ex")
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=c.as_of or None,
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=c.as_of or None,
                             settings_file=_settings(tmp_path, c))
-    materialize(ctx, targets=STAGING_TARGETS)
-    return ctx, ctx.connect()
+    con = ctx.connect()
+    install_macros(con)
+    done: set[str] = set()
+    for table in STAGING_TARGETS:  # the staging tables, without a Dagster run around them (staging_harness)
+        build(con, ctx, table, done)
+    return ctx, con
 
 
 @pytest.mark.parametrize("c", _params(Stop))
@@ -130,7 +136,7 @@ def _growing(monkeypatch):
 def test_a_file_still_being_written_stops_the_run(tmp_path, monkeypatch):
     extract = write_extract(tmp_path / "ex", eligibility=[member("M1")], pharmacy_claim=[fill("M1", "2025-09-01")])
     _growing(monkeypatch)
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=dt.date(2025, 9, 30))
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=dt.date(2025, 9, 30))
     with pytest.raises(InputFileError, match="pharmacy_claim.csv: file changed while it was being read"):
         materialize(ctx, targets=STAGING_TARGETS)
     code, _, err = cli("run", "--extract", str(extract), "--home", str(tmp_path / "h2"), "--as-of", "2025-09-30")

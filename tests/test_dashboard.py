@@ -20,6 +20,7 @@ from pipelines.privacy import COMPLEMENTARY_LABEL, SUPPRESSED, suppress_groups, 
 from pipelines.run_context import RunContext, duckdb_config
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
+from tests.template_home import seeded_home
 
 NDC = {"atorvastatin": "00071015523", "lisinopril": "00006001954", "metformin": "00087606005",
        "amlodipine": "00054010022", "metoprolol": "16714085201", "furosemide": "00054329450",
@@ -32,7 +33,8 @@ FILL_DATES = (dt.date(2025, 7, 20), dt.date(2025, 8, 20))  # within 90 days of b
 
 def run_extract(tmp: Path, as_of: dt.date, name: str, **tables) -> Path:
     """`mtm run` in-process (the Dagster asset graph) on a hand-built extract; returns the published folder."""
-    ctx = RunContext.create(home=tmp / "home", extract_dirs=[write_extract(tmp / name, **tables)], as_of=as_of)
+    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[write_extract(tmp / name, **tables)],
+                            as_of=as_of)
     return run_pipeline(ctx)
 
 

@@ -11,14 +11,14 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines import steps
-from pipelines.models import build_model, catalog, create_declared, declared, install_macros
+from pipelines.models import create_declared, install_macros
 from pipelines.reference.files import data_path
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.reference.names import normalise_generic_name
 from pipelines.run_context import RunContext
-from pipelines.seeds import load_seed, seeds
 from tests.extract_builder import fill, member, write_extract
+from tests.staging_harness import build
+from tests.template_home import seeded_home
 
 D = dt.date(2025, 9, 30)
 DATES = (D - dt.timedelta(days=60), D - dt.timedelta(days=20))
@@ -27,32 +27,9 @@ FDA_ATORVASTATIN = "53808095101"  # only in the FDA-derived map (another labeler
 UNLISTED = "99990000101"  # labeler 9999x: in no map, no known product
 
 
-def build(con, ctx, name: str, done: set[str]) -> None:
-    """Build table ``name`` and what it reads, as the asset graph does: seeds, declared tables, Python
-    steps and SQL models (a test needs only the few tables it inspects, not a whole run)."""
-    if name in done:
-        return
-    producers = {table: step for step in steps.STEPS for table in step.produces}
-    models = catalog()
-    if name in models:
-        for dep in sorted(models[name].reads):
-            build(con, ctx, dep, done)
-        build_model(con, models[name])
-    elif name in producers:
-        for dep in producers[name].reads:
-            build(con, ctx, dep, done)
-        producers[name].run(ctx, con)
-        done.update(producers[name].produces)
-    elif name in seeds():
-        load_seed(con, seeds()[name])
-    elif name in declared():
-        create_declared(con, name)
-    done.add(name)
-
-
 def core(tmp_path, claims, members=("M1",), tables=("core_fill", "core_active_drug"), con=None):
     extract = write_extract(tmp_path / "extract", eligibility=[member(m) for m in members], pharmacy_claim=claims)
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=D)
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of=D)
     con = con or ctx.connect()
     install_macros(con)
     done: set[str] = set()

@@ -17,7 +17,15 @@ import pytest
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger, merge_scenarios, run_extract, warehouse_rows
+from tests.targeting_harness import (
+    EIGHT_DRUGS,
+    NDC,
+    ledger,
+    merge_scenarios,
+    run_extract,
+    warehouse_rows,
+    without_expectations,
+)
 
 D1, D2 = dt.date(2025, 6, 30), dt.date(2025, 9, 30)
 CY = 2025
@@ -147,11 +155,31 @@ def test_the_d1_home_has_the_first_enrollment(d1_home):
     assert d1_home["rows"]["M1"]["mtm_enrollment_date"] == str(D1)
 
 
-def test_backfill_d2_then_d1_moves_date_met_criteria_not_the_enrollment_date(tmp_path):
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D2, home=home, **qualifying_extract())
-    run_extract(tmp_path, as_of=D1, home=home, **qualifying_extract())
-    assert ledger(home) == [("M1", "H1234", CY, D2, D1)]
+# -- the ledger rule on its model (tgt_ledger_next: the contract year's ledger after this run) -------------
+# Moved from whole runs to the model (issue 24); the run-to-run persistence of the ledger is tested above
+# (d1_then_d2, d1_home) and by the kill/failure tests below.
+
+LEDGER_COLUMNS = ("member_id", "contract_id", "contract_year", "mtm_enrollment_date", "date_met_criteria")
+
+
+def ledger_next(model, as_of: dt.date, ledger_rows: list[dict], *members: str) -> list[tuple]:
+    """tgt_ledger_next at ``as_of`` for members meeting the criteria in H1234, on top of ``ledger_rows``."""
+    rows = model("tgt_ledger_next", params={"as_of_date": as_of, "contract_year": as_of.year},
+                 mtm_enrollment_ledger=ledger_rows,
+                 tgt_member_criteria=[{"member_id": m, "contract_id": "H1234", "meets_criteria": True}
+                                      for m in members])
+    return sorted(tuple(r[c] for c in LEDGER_COLUMNS) for r in rows)
+
+
+def as_ledger(rows: list[tuple], source: str = "run") -> list[dict]:
+    return [dict(zip(LEDGER_COLUMNS, r, strict=True), enrollment_source=source) for r in rows]
+
+
+def test_backfill_d2_then_d1_moves_date_met_criteria_not_the_enrollment_date(model):
+    # was a whole run at D2 then a backfill run at D1 on the same home
+    after_d2 = ledger_next(model, D2, [], "M1")
+    assert after_d2 == [("M1", "H1234", CY, D2, D2)]
+    assert ledger_next(model, D1, as_ledger(after_d2), "M1") == [("M1", "H1234", CY, D2, D1)]
 
 
 def test_rerunning_a_date_changes_nothing(d1_home, tmp_path):
@@ -162,13 +190,14 @@ def test_rerunning_a_date_changes_nothing(d1_home, tmp_path):
     assert d1_home["rows"] == second
 
 
-def test_new_contract_year_starts_afresh(tmp_path):
-    home = tmp_path / "home"
-    run_extract(tmp_path, as_of=D2, home=home, **qualifying_extract())
+def test_new_contract_year_starts_afresh(model):
+    # was a whole run at D2 then one at 2026-01-31 on the same home; the 2025 row stays in the stored ledger
+    # (the model builds only the run's contract year; commit_ledger keeps the other years: see the rollover
+    # test in test_mtm_lifecycle.py, which reads both years back from a home)
+    after_d2 = ledger_next(model, D2, [], "M1")
+    assert after_d2 == [("M1", "H1234", 2025, D2, D2)]
     nxt = dt.date(2026, 1, 31)
-    fills = monthly_regimen("M1", start=dt.date(2025, 11, 1), end=nxt)
-    run_extract(tmp_path, as_of=nxt, home=home, eligibility=[member("M1")], pharmacy_claim=fills)
-    assert ledger(home) == [("M1", "H1234", 2025, D2, D2), ("M1", "H1234", 2026, nxt, nxt)]
+    assert ledger_next(model, nxt, as_ledger(after_d2), "M1") == [("M1", "H1234", 2026, nxt, nxt)]
 
 
 def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(d1_home, tmp_path, monkeypatch):
@@ -180,7 +209,9 @@ def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(d1_home,
     extract = write_extract(tmp_path / "later", **qualifying_extract(eligibility=[member("M1"), member("M2")],
                                                                      pharmacy_claim=monthly_regimen("M1")
                                                                      + monthly_regimen("M2")))
-    ctx = RunContext.create(home=home, extract_dirs=[extract], as_of=D1)
+    settings = tmp_path / "settings.toml"  # Great Expectations off, as in the runs of run_extract
+    settings.write_text(without_expectations(""))
+    ctx = RunContext.create(home=home, extract_dirs=[extract], as_of=D1, settings_file=settings)
     with pytest.raises(RunFailed, match="injected fault at export_member_summary"):
         run_pipeline(ctx)
     assert ledger(home) == before
@@ -210,7 +241,7 @@ if where == "before_publish":
     os.environ["MTM_FAULT_AT"], os.environ["MTM_FAULT"] = "export_outreach_list", "kill"
 else:
     publish.commit_ledger = delete_then_die
-ctx = RunContext.create(home=sys.argv[1], extract_dirs=[sys.argv[2]], as_of="2025-09-30")
+ctx = RunContext.create(home=sys.argv[1], extract_dirs=[sys.argv[2]], as_of="2025-09-30", settings_file=sys.argv[4])
 run_pipeline(ctx)
 """
 
@@ -227,7 +258,9 @@ def test_a_killed_run_leaves_the_ledger_intact(d1_home, tmp_path, where):
     before = ledger(home)
     extract = write_extract(tmp_path / "later", eligibility=[member("M1"), member("M2")],
                             pharmacy_claim=monthly_regimen("M1") + monthly_regimen("M2"))
-    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(home), str(extract), where],
+    settings = tmp_path / "settings.toml"  # Great Expectations off, as in the runs of run_extract
+    settings.write_text(without_expectations(""))
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(home), str(extract), where, str(settings)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == -9, proc.stderr
     assert ledger(home) == before == [("M1", "H1234", CY, D1, D1)]

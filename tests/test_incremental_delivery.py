@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.reliability_harness import cli
+from tests.template_home import seeded_home
 from tools.compare_runs import compare
 
 #: five to seven whole `mtm run`s per test: room for a loaded machine (speed is not what is tested)
@@ -70,25 +71,34 @@ def _run(home: Path, settings: Path, as_of: str, *args: str) -> tuple[int, str]:
     return code, out + err
 
 
-def _base_home(extracts: Path, home: Path) -> None:
+@pytest.fixture(scope="module")
+def base_run(extracts, tmp_path_factory) -> Path:
+    """A home after the base run (``mtm run`` on the base extract at BASE_DAY), run once for the module."""
+    home = seeded_home(tmp_path_factory.mktemp("base") / "home")
     code, out = _run(home, extracts / "settings.toml", BASE_DAY, "--extract", str(extracts / "base"))
     assert code == 0, out
+    return home
+
+
+def _base_home(base_run: Path, home: Path) -> None:
+    """``home`` as the base run left it (a copy: the same files the base run writes)."""
+    shutil.copytree(base_run, home, symlinks=True, dirs_exist_ok=True)
 
 
 @pytest.fixture(scope="module")
-def full_read(extracts, tmp_path_factory) -> Path:
+def full_read(base_run, extracts, tmp_path_factory) -> Path:
     """The reference: the base run, then the next day's run reading base and delivery in full."""
     home = tmp_path_factory.mktemp("full")
-    _base_home(extracts, home)
+    _base_home(base_run, home)
     code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY,
                      "--extract", str(extracts / "base"), "--extract", str(extracts / "day"))
     assert code == 0, out
     return home / "runs" / DELIVERY_DAY
 
 
-def test_a_delivery_run_equals_a_full_read_of_the_combined_extract(extracts, full_read, tmp_path):
+def test_a_delivery_run_equals_a_full_read_of_the_combined_extract(base_run, extracts, full_read, tmp_path):
     incremental = tmp_path / "incremental"
-    _base_home(extracts, incremental)
+    _base_home(base_run, incremental)
     code, out = _run(incremental, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
     assert code == 0, out
     assert "reading only" in out
@@ -103,9 +113,9 @@ def test_a_delivery_run_equals_a_full_read_of_the_combined_extract(extracts, ful
         assert con.execute("SELECT count(*) FROM staged_delivery WHERE committed").fetchone()[0] == 2
 
 
-def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(extracts, full_read, tmp_path):
+def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(base_run, extracts, full_read, tmp_path):
     home = tmp_path / "home"
-    _base_home(extracts, home)
+    _base_home(base_run, home)
     broken = tmp_path / "broken"
     shutil.copytree(extracts / "day", broken)
     _add_rows(broken / "pharmacy_claim.csv", "C1,M1,2025-09-01")  # a ragged row: the file cannot be read

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, ledger, merge_scenarios, run_extract
+from tests.targeting_harness import ledger, merge_scenarios, run_extract
 
 D = dt.date(2025, 9, 30)
 
@@ -114,14 +114,31 @@ def test_going_live_in_july_with_february_cmrs(tmp_path):
                                                          "rollover": 0}
 
 
-def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(tmp_path):
-    """Inference applies when a member enters the ledger; a row already written keeps its date."""
-    home = tmp_path / "home"
-    tables = {"eligibility": [member("M1")], "pharmacy_claim": [fill("M1", "2025-06-01")], "dmp_arb": arb("M1")}
-    run_extract(tmp_path, as_of=dt.date(2025, 7, 1), home=home, name="first", **tables)
-    run_extract(tmp_path, home=home, name="second", mtm_event=[event("M1", "2025-05-01", "cmr_offered")], **tables)
-    assert ledger_rows(home) == [("M1", "H1234", 2025, dt.date(2025, 7, 1), dt.date(2025, 7, 1), "run")]
-    assert set(services(home)["M1"]) == {"cmr_initial", "tmr"}
+def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(model):
+    """Inference applies when a member enters the ledger; a row already written keeps its date.
+
+    On the models that own the rule (issue 24; it was a run on 1 July, then one at D whose extract adds a
+    May offer): the ledger (tgt_ledger_next), the service history (tgt_member_service_history) and the
+    services due (tgt_service_due), each from the previous one's rows."""
+    july = dt.date(2025, 7, 1)
+    written = {"member_id": "M1", "contract_id": "H1234", "contract_year": 2025, "mtm_enrollment_date": july,
+               "date_met_criteria": july, "enrollment_source": "run"}
+    ledger_next = model("tgt_ledger_next", mtm_enrollment_ledger=[written],
+                        tgt_member_criteria=[{"member_id": "M1", "contract_id": "H1234", "meets_criteria": True}],
+                        tgt_enrollment_evidence=[{"member_id": "M1", "contract_id": "H1234",
+                                                  "first_service_date": dt.date(2025, 5, 1),
+                                                  "first_service_event": "cmr_offered", "service_events": 1}])
+    assert [(r["member_id"], r["contract_id"], r["contract_year"], r["mtm_enrollment_date"],
+             r["date_met_criteria"], r["enrollment_source"]) for r in ledger_next] == [
+        ("M1", "H1234", 2025, july, july, "run")]
+    offer = {"member_id": "M1", "contract_id": "H1234", "contract_year": 2025, "event_date": dt.date(2025, 5, 1),
+             "event_type": "cmr_offered"}
+    history = model("tgt_member_service_history", tgt_mtm_event_history=[offer],
+                    tgt_mtm_enrollment=[{**r, "mtm_enrolled": True} for r in ledger_next])
+    member_row = {"member_id": "M1", "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+                  "hospice": False, "ltc_resident": False}
+    due = model("tgt_service_due", tgt_member_service_history=history, core_member=[member_row])
+    assert {r["service"] for r in due if r["member_id"] == "M1"} == {"cmr_initial", "tmr"}
 
 
 # -- seeded roster ---------------------------------------------------------------------------------------
@@ -240,20 +257,26 @@ def test_attempts_are_counted_since_the_last_offer(contacts_run):
 
 # -- TMR grace days --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("settings, due_in_q3", [(None, {"G31"}), ("[outreach]\ntmr_grace_days = 0\n",
-                                                                     {"G31", "G30"})])
-def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(tmp_path, settings, due_in_q3):
+@pytest.mark.parametrize("settings, due_in_q3", [({}, {"G31"}), ({"tmr_grace_days": 0}, {"G31", "G30"})])
+def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(model, settings, due_in_q3):
     """Q3 ends when 1 October begins: enrolled 31 days before (31 August) -> TMR due in Q3; enrolled 30 days
-    before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4."""
-    home = seeded_home(tmp_path, {"G31": "2025-08-31", "G30": "2025-09-01"})
-    tables = {"eligibility": [member("G31"), member("G30")],
-              "pharmacy_claim": [fill("G31", "2025-09-01"), fill("G30", "2025-09-01")]}
-    run_extract(tmp_path, home=home, settings=settings, **tables)
-    due = services(home)
-    assert {m for m, s in due.items() if "tmr" in s} == due_in_q3
+    before (1 September, the first of the quarter's last 30 days) -> first TMR in Q4.
+
+    On the model that owns the rule (tgt_service_due, issue 24); it was a seeded home run at D and at
+    31 October (``[outreach] tmr_grace_days = 0`` is the second case's settings)."""
+    history = [{"member_id": m, "contract_id": "H1234", "mtm_enrollment_date": dt.date.fromisoformat(d),
+                "enrollment_source": "seed"} for m, d in (("G31", "2025-08-31"), ("G30", "2025-09-01"))]
+    members = [{"member_id": m, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+                "hospice": False, "ltc_resident": False} for m in ("G31", "G30")]
+
+    def tmr_due(as_of: dt.date) -> set[str]:
+        rows = model("tgt_service_due", params={"as_of_date": as_of, **settings},
+                     tgt_member_service_history=history, core_member=members)
+        return {r["member_id"] for r in rows if r["service"] == "tmr"}
+
+    assert tmr_due(D) == due_in_q3
     # next quarter the grace is over
-    run_extract(tmp_path, as_of=dt.date(2025, 10, 31), home=home, name="october", settings=settings, **tables)
-    assert {m for m, s in services(home, dt.date(2025, 10, 31)).items() if "tmr" in s} == {"G31", "G30"}
+    assert tmr_due(dt.date(2025, 10, 31)) == {"G31", "G30"}
 
 
 # -- rollover --------------------------------------------------------------------------------------------
@@ -322,18 +345,31 @@ def test_a_drug_in_several_signals_adds_its_heaviest_weight_once_and_new_signals
     assert points == {"M1": 2 + 2 + 2, "M2": 3.0, "M3": 4.0}
 
 
-def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(tmp_path):
-    home = seeded_home(tmp_path, {"LATE": "2025-05-01", "RECENT": "2025-07-15", "ARB": "2025-07-15"})
+def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(model):
+    """On the models that own the rule (issue 24; it was a seeded home and a whole run): the services due
+    (tgt_service_due) of three seeded enrollees with the same facts but for the enrollment date and the DMP
+    at-risk flag, then their priority (tgt_service_priority) at the default weights."""
+    from pipelines.settings import resolve_settings, signal_weight_rows
+
     members = ["LATE", "RECENT", "ARB"]
-    run_extract(tmp_path, home=home, eligibility=[member(m) for m in members],
-                pharmacy_claim=[fill(m, "2025-09-01", NDC["atorvastatin"]) for m in members], dmp_arb=arb("ARB"))
-    rows = {r["member_id"]: r for r in read_csv(home / "runs" / D.isoformat() / "outreach_list.csv")}
+    enrolled = {"LATE": dt.date(2025, 5, 1), "RECENT": dt.date(2025, 7, 15), "ARB": dt.date(2025, 7, 15)}
+    due = model("tgt_service_due", tgt_member_service_history=[
+        {"member_id": m, "contract_id": "H1234", "mtm_enrollment_date": enrolled[m], "enrollment_source": "seed"}
+        for m in members], core_member=[
+        {"member_id": m, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True, "hospice": False,
+         "ltc_resident": False} for m in members])
+    weights = [{"signal": s, "weight": w} for s, w in signal_weight_rows(resolve_settings({}, 2025))]
+    criteria = [{"member_id": m, "contract_id": "H1234", "part_d_drugs": 1, "core_conditions": 0,
+                 "projected_annual_cost": 100, "arb": m == "ARB"} for m in members]
+    priority = model("tgt_service_priority", run_signal_weight=weights, tgt_member_criteria=criteria,
+                     tgt_member_signal_points=[], tgt_service_due=due)
+    rows = {r["member_id"]: r for r in priority if r["service"] == "cmr_initial"}
     score = {m: float(rows[m]["priority_score"]) for m in members}
     # LATE is 92 days overdue (due 30 June), RECENT 17 days (due 13 September): same facts otherwise
-    assert (rows["LATE"]["days_until_due"], rows["RECENT"]["days_until_due"]) == ("-92", "-17")
+    assert (rows["LATE"]["days_until_due"], rows["RECENT"]["days_until_due"]) == (-92, -17)
     assert score["LATE"] > score["RECENT"]
     assert score["ARB"] > score["RECENT"]
-    assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == ["1", "2", "3"]
+    assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == [1, 2, 3]
 
 
 def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path):

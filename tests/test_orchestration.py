@@ -16,7 +16,8 @@ import dagster as dg
 import pytest
 
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import warehouse_rows
+from tests.targeting_harness import warehouse_rows, without_expectations
+from tests.template_home import seeded_home
 from tools.compare_runs import compare
 
 BIN = Path(sys.executable).parent
@@ -143,16 +144,17 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     from pipelines.run_context import RunContext
 
     ex = _extract(tmp_path / "ex")
+    settings = _settings(tmp_path / "settings.toml")
     backfilled = tmp_path / "backfilled"
     proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
-                           "--extract", str(ex), "--home", str(backfilled)],
+                           "--extract", str(ex), "--home", str(backfilled), "--settings", str(settings)],
                           capture_output=True, text=True, env=_env(), timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
     single = tmp_path / "single"
     for day in DATES:
-        run_pipeline(RunContext.create(home=single, extract_dirs=[ex], as_of=day))
+        run_pipeline(RunContext.create(home=seeded_home(single), extract_dirs=[ex], as_of=day, settings_file=settings))
     for day in DATES:
         assert compare(backfilled / "runs" / day, single / "runs" / day) == [], day
     ledger = _ledger(backfilled)
@@ -162,18 +164,25 @@ def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     assert (backfilled / "runs" / "latest").resolve().name == DATES[-1]
 
 
+def _settings(path: Path, text: str = "") -> Path:
+    """A settings file with Great Expectations off: these tests check the output checks (the expectation
+    suites have tests of their own, test_quality_gx.py; test_analysts_read_... below runs them)."""
+    path.write_text(without_expectations(text))
+    return path
+
+
 def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.run_context import RunContext
 
     home = tmp_path / "home"
-    run_pipeline(RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "small", members=2)],
-                                   as_of=DATES[0]))
+    default = _settings(tmp_path / "default.toml")
+    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[_extract(tmp_path / "small", members=2)],
+                                   as_of=DATES[0], settings_file=default))
     previous = home / "runs" / DATES[0]
     manifest_before = (previous / "run_manifest.json").read_text()
     ledger_before = _ledger(home)
-    strict = tmp_path / "strict.toml"
-    strict.write_text('[checks]\nmax_change_rate = 0.1\nblocking = ["row_count_change"]\n')
+    strict = _settings(tmp_path / "strict.toml", '[checks]\nmax_change_rate = 0.1\nblocking = ["row_count_change"]\n')
     ctx = RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "grown", members=6)], as_of=DATES[1],
                             settings_file=strict)
     with pytest.raises(RunFailed, match="row_count_vs_previous_run"):
@@ -185,7 +194,7 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     failed = json.loads(next((home / "failed").glob(f"{DATES[1]}-*/run_manifest.json")).read_text())
     assert failed["status"] == "failed" and "blocking check" in failed["error"]
     # the same change with the default settings is only a warning: the run publishes
-    run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1]))
+    run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1], settings_file=default))
     assert (home / "runs" / "latest").resolve().name == DATES[1]
 
 
@@ -195,12 +204,12 @@ def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path
     from pipelines.run_context import RunContext
 
     home, ex = tmp_path / "home", _extract(tmp_path / "ex")
-    run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[0]))
+    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[ex], as_of=DATES[0],
+                                   settings_file=_settings(tmp_path / "default.toml")))
 
     def settings(limit: float) -> Path:
-        path = tmp_path / f"checks_{limit}.toml"
-        path.write_text(f'[checks]\nmax_change_rate = {limit}\nblocking = ["targeting_rate_change"]\n')
-        return path
+        return _settings(tmp_path / f"checks_{limit}.toml",
+                         f'[checks]\nmax_change_rate = {limit}\nblocking = ["targeting_rate_change"]\n')
 
     with pytest.raises(RunFailed, match="targeting_rate_vs_previous_run"):  # a change of 200% > 190%
         run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(1.9)))
@@ -213,7 +222,8 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     from dagster_project.run import materialize
     from pipelines.run_context import RunContext
 
-    ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[_extract(tmp_path / "ex")], as_of=DATES[-1])
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[_extract(tmp_path / "ex")],
+                            as_of=DATES[-1])
     result = materialize(ctx)
     published = result.asset_materializations_for_node("published_run")[0].metadata
     folder = tmp_path / "home" / "runs" / DATES[-1]

@@ -16,7 +16,6 @@ import duckdb
 import pytest
 
 from pipelines.exports.outreach import outreach_checks
-from pipelines.ledger import import_seed
 from tests.extract_builder import fill, member
 from tests.targeting_harness import EIGHT_DRUGS, NDC, run_extract
 
@@ -198,54 +197,88 @@ def test_no_phi_outside_the_outreach_list(scenario):
 
 # -- separate small runs ----------------------------------------------------------------------------
 
-def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(tmp_path):
+def enrolled_member(member_id: str, **facts) -> dict:
+    """A core_member row: enrolled in H1234 at D, 75, not in hospice nor long-term care unless ``facts``."""
+    return {"member_id": member_id, "contract_id": "H1234", "pbp_id": "001", "age": 75, "enrolled": True,
+            "hospice": False, "ltc_resident": False, **facts}
+
+
+def ledger_row(member_id: str, enrolled_on: dt.date, source: str = "run") -> dict:
+    return {"member_id": member_id, "contract_id": "H1234", "contract_year": 2025, "mtm_enrollment_date": enrolled_on,
+            "date_met_criteria": enrolled_on, "enrollment_source": source, "mtm_enrolled": True}
+
+
+def history_event(member_id: str, date: str, event_type: str) -> dict:
+    day = dt.date.fromisoformat(date)
+    return {"member_id": member_id, "contract_id": "H1234", "contract_year": day.year, "event_date": day,
+            "event_type": event_type}
+
+
+def test_annual_cmr_when_the_last_offer_is_more_than_365_days_old(model):
     """Only a ledger whose enrollment date is over a year old can get here (a seeded roster that keeps the
-    prior vendor's original enrollment dates); the roster is imported before the run."""
-    home = tmp_path / "home"
-    home.mkdir()
-    roster = tmp_path / "roster.csv"
-    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
-                      "OLD,H1234,2025,2024-06-01\nRECENT,H1234,2025,2024-06-01\n")
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
-    import_seed(con, roster)
-    con.close()
-    run_extract(tmp_path, home=home, eligibility=[member("OLD"), member("RECENT")],
-                pharmacy_claim=[fill("OLD", days_before(10)), fill("RECENT", days_before(10))],
-                mtm_event=[event("OLD", "2024-09-29", "cmr_offered"),  # D - 366
-                           event("OLD", "2024-09-29", "cmr_completed"),
-                           event("RECENT", "2024-09-30", "cmr_offered"),  # D - 365: not more than 365
-                           event("RECENT", "2024-09-30", "cmr_completed")])
-    rows = by_member(outreach_rows(home / "runs" / D.isoformat()))
+    prior vendor's original enrollment dates).
+
+    On the models that own the rule (issue 24; it was a seeded home and a whole run): the service history
+    (tgt_member_service_history) from the seeded ledger and the events, then the services due from it."""
+    seeded = dt.date(2024, 6, 1)
+    history = model("tgt_member_service_history",
+                    tgt_mtm_enrollment=[ledger_row("OLD", seeded, "seed"), ledger_row("RECENT", seeded, "seed")],
+                    tgt_mtm_event_history=[history_event("OLD", "2024-09-29", "cmr_offered"),  # D - 366
+                                           history_event("OLD", "2024-09-29", "cmr_completed"),
+                                           history_event("RECENT", "2024-09-30", "cmr_offered"),  # D - 365
+                                           history_event("RECENT", "2024-09-30", "cmr_completed")])
+    due = model("tgt_service_due", tgt_member_service_history=history,
+                core_member=[enrolled_member("OLD"), enrolled_member("RECENT")])
+    rows: dict[str, dict[str, dict]] = {}
+    for r in due:
+        rows.setdefault(r["member_id"], {})[r["service"]] = r
     assert set(rows["OLD"]) == {"cmr_annual", "tmr"}
-    assert rows["OLD"]["cmr_annual"]["due_date"] == "2025-09-29"
+    assert rows["OLD"]["cmr_annual"]["due_date"] == dt.date(2025, 9, 29)
     assert set(rows["RECENT"]) == {"tmr"}
 
 
-def test_hospice_members_are_left_out_when_the_plan_says_so(tmp_path):
-    summary = run_extract(tmp_path, settings="[outreach]\noutreach_include_hospice = false\n",
-                          eligibility=[member("HOSPICE", hospice="true"), member("OTHER")],
-                          pharmacy_claim=[fill("HOSPICE", days_before(5)), fill("OTHER", days_before(5))],
-                          dmp_arb=arb("HOSPICE", "OTHER"))
-    rows = by_member(outreach_rows(tmp_path / "home" / "runs" / D.isoformat()))
-    assert set(rows) == {"OTHER"}
-    assert summary["HOSPICE"]["mtm_enrolled"] == "true"
+def test_hospice_members_are_left_out_when_the_plan_says_so(model):
+    """On the models that own the rule (issue 24; it was a whole run with ``[outreach]
+    outreach_include_hospice = false``): left out of the services due, still enrolled."""
+    params = {"outreach_include_hospice": False}
+    members = [enrolled_member("HOSPICE", hospice=True), enrolled_member("OTHER")]
+    history = [{k: v for k, v in ledger_row(m, D).items() if k in ("member_id", "contract_id", "mtm_enrollment_date",
+                                                                   "enrollment_source")} for m in ("HOSPICE", "OTHER")]
+    due = model("tgt_service_due", params=params, tgt_member_service_history=history, core_member=members)
+    assert {r["member_id"] for r in due} == {"OTHER"}
+    spans = [{"member_id": m, "contract_id": "H1234", "pbp_id": "001", "span_start": dt.date(2025, 1, 1),
+              "span_end": dt.date(2025, 12, 31)} for m in ("HOSPICE", "OTHER")]
+    enrollment = model("tgt_mtm_enrollment", params=params, core_member=members, core_member_span=spans,
+                       tgt_ledger_next=[{k: v for k, v in ledger_row(m, D).items() if k != "mtm_enrolled"}
+                                        for m in ("HOSPICE", "OTHER")])
+    assert {r["member_id"]: r["mtm_enrolled"] for r in enrollment}["HOSPICE"] is True
 
 
-def test_ties_are_ranked_by_member_id_and_weights_change_the_order(tmp_path):
+def test_ties_are_ranked_by_member_id_and_weights_change_the_order(model):
+    """On the model that owns the rule (tgt_service_priority, issue 24); it was two whole runs with the
+    ``[priority]`` weights below. TIE_A and TIE_B have one drug each, DRUGS eight, RISK an oxycodone +
+    alprazolam pair (its signal points from tgt_member_signal_points); all four are at risk (DMP) and due
+    the initial CMR on the same day."""
+    from pipelines.settings import resolve_settings, signal_weight_rows
+
     members = ["TIE_B", "TIE_A", "DRUGS", "RISK"]
-    fills = [fill(m, days_before(5)) for m in ("TIE_B", "TIE_A")]
-    fills += [fill("DRUGS", days_before(20), NDC[x], 30, 10.0) for x in EIGHT_DRUGS]
-    fills += [fill("RISK", days_before(40), NDC["oxycodone"], 30), fill("RISK", days_before(40), NDC["alprazolam"], 30)]
-    tables = {"eligibility": [member(m) for m in members], "pharmacy_claim": fills, "dmp_arb": arb(*members)}
+    weights = [{"signal": s, "weight": w} for s, w in signal_weight_rows(resolve_settings({}, 2025))]
+    points = model("tgt_member_signal_points", run_signal_weight=weights, tgt_risk_signal=[
+        {"member_id": "RISK", "signal": "opioid_benzodiazepine", "signal_group": "", "drugs": "oxycodone + alprazolam",
+         "severity_factor": 1.0}])
+    criteria = [{"member_id": m, "contract_id": "H1234", "part_d_drugs": {"DRUGS": 8, "RISK": 2}.get(m, 1),
+                 "core_conditions": 0, "projected_annual_cost": 100, "arb": True} for m in members]
+    due = [{"member_id": m, "contract_id": "H1234", "service": "cmr_initial", "service_order": 1,
+            "due_date": D + dt.timedelta(days=60), "days_until_due": 60, "hospice": False} for m in members]
 
-    def ranks(name: str, settings: str) -> dict[str, int]:
-        run_extract(tmp_path, name=name, home=tmp_path / name, settings=settings, **tables)
-        rows = outreach_rows(tmp_path / name / "runs" / D.isoformat())
-        return {r["member_id"]: int(r["priority_rank"]) for r in rows if r["service"] == "cmr_initial"}
+    def ranks(priority: dict[str, float]) -> dict[str, int]:
+        rows = model("tgt_service_priority", params=priority, run_signal_weight=weights, tgt_member_criteria=criteria,
+                     tgt_member_signal_points=points, tgt_service_due=due)
+        return {r["member_id"]: r["priority_rank"] for r in rows if r["service"] == "cmr_initial"}
 
-    zero = "urgency = 0\ncore_conditions = 0\nprojected_cost = 0\n"
-    by_risk = ranks("by_risk", f"[priority]\n{zero}part_d_drugs = 0\nrisk_signals = 1\n")
-    by_drugs = ranks("by_drugs", f"[priority]\n{zero}part_d_drugs = 1\nrisk_signals = 0\n")
+    zero = {"priority_urgency": 0.0, "priority_core_conditions": 0.0, "priority_projected_cost": 0.0}
+    by_risk = ranks({**zero, "priority_part_d_drugs": 0.0, "priority_risk_signals": 1.0})
+    by_drugs = ranks({**zero, "priority_part_d_drugs": 1.0, "priority_risk_signals": 0.0})
     assert by_risk["RISK"] == 1 and by_drugs["DRUGS"] == 1
     # TIE_A and TIE_B have the same facts, score and due date: member_id decides, A before B
     assert by_risk["TIE_A"] + 1 == by_risk["TIE_B"] and by_drugs["TIE_A"] + 1 == by_drugs["TIE_B"]

@@ -29,6 +29,7 @@ from pipelines.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_context import SAMPLE_EXTRACT, RunContext
 from tests.browser import chromium
+from tests.template_home import seeded_home
 
 PASSWORD = "correct horse 42"
 AS_OF = "2025-09-30"
@@ -44,7 +45,7 @@ SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")  # a folder: write the RE
 
 def run_pipeline(home: Path) -> Path:
     """The real `mtm run` path: the Dagster asset graph materialised in-process."""
-    return materialize_run(RunContext.create(home=home, extract_dirs=[SAMPLE_EXTRACT]))
+    return materialize_run(RunContext.create(home=seeded_home(home), extract_dirs=[SAMPLE_EXTRACT]))
 
 
 @pytest.fixture(scope="module")

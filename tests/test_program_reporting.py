@@ -19,7 +19,8 @@ from pipelines.cli import main
 from pipelines.exports.measures import cms_fields
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import warehouse_rows
+from tests.targeting_harness import warehouse_rows, without_expectations
+from tests.template_home import seeded_home
 
 RUNS = [dt.date(2025, 7, 1), dt.date(2025, 8, 2), dt.date(2025, 8, 3), dt.date(2025, 9, 30)]
 ARB_START = {"m_jul": "2025-07-01", "m_cmr": "2025-07-01", "m_60": "2025-08-02", "m_59": "2025-08-03",
@@ -59,9 +60,12 @@ def program(tmp_path_factory):
         mtm_event=EVENTS,
     )
     home = tmp / "home"
-    folders = [run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=d))
+    settings = tmp / "settings.toml"  # Great Expectations off: program rules here, the suites in test_quality_gx.py
+    settings.write_text(without_expectations(""))
+    folders = [run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[extract], as_of=d,
+                                              settings_file=settings))
                for d in RUNS]
-    return {"home": home, "folder": folders[-1], "extract": extract, "tmp": tmp}
+    return {"home": home, "folder": folders[-1], "extract": extract, "tmp": tmp, "settings": settings}
 
 
 def members(folder) -> dict[str, dict]:
@@ -142,7 +146,8 @@ def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):
         "dtp_resolutions"}
     assert "meeting_criteria_reason_04" not in {r["metric"] for r in published}
     before = len(rows)
-    run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1]))
+    run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1],
+                                   settings_file=program["settings"]))
     assert len(history(program["home"])) == before
 
 

@@ -16,6 +16,8 @@ import pytest
 from dagster_project.run import run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
+from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 AS_OF = dt.date(2025, 9, 30)
 # Real NDCs of the shipped map, one per drug (as tests/targeting_harness.py).
@@ -112,7 +114,9 @@ def measures(tmp_path_factory):
     status = [{"member_id": m, "status": s, "status_start_date": a, "status_end_date": b}
               for m, spec in MEMBERS.items() for s, a, b in spec.get("status", [])]
     extract = write_extract(tmp / "extract", eligibility, pharmacy, medical_claim=claims, member_status=status)
-    ctx = RunContext.create(home=tmp / "home", extract_dirs=[extract], as_of=AS_OF)
+    settings = tmp / "settings.toml"  # Great Expectations off: measure rules here, the suites in test_quality_gx.py
+    settings.write_text(without_expectations(""))
+    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[extract], as_of=AS_OF, settings_file=settings)
     folder = run_pipeline(ctx)
     rows = pl.read_parquet(folder / "quality_measure_members.parquet")
     with (folder / "quality_measures.csv").open(newline="") as fh:

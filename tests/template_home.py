@@ -1,0 +1,60 @@
+"""A template warehouse with every seed loaded, copied into each new run home a test makes (issue 24).
+
+A run loads each shipped reference file into a ``seed_*`` table unless the warehouse already holds it from
+the same file (``pipelines.seeds.load_seed`` compares a fingerprint: the file's bytes and the way it is
+read). A fresh home therefore paid ~1-1.5 s of every test's run for the 243k-row FDA NDC map and the
+other seeds. The template is built once per test session (shared by the xdist workers under a file lock,
+as ``schema_warehouse`` is) with the same ``load_seed``; a home that starts from a copy of it runs exactly
+as a home whose previous run loaded the same seeds: the run still checks every fingerprint, and reloads
+any seed whose file changed. Nothing else is in the template (no run, no ledger, no staging).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from pipelines.seeds import load_seed, seeds
+
+#: Where the session's template lives; conftest.py points it at the session's shared temporary folder.
+TEMPLATE_DIR_ENV = "MTM_TEST_TEMPLATE_DIR"
+WAREHOUSE = "warehouse.duckdb"
+
+
+def _build(target: Path) -> None:
+    scratch = target.with_suffix(".building")
+    scratch.unlink(missing_ok=True)
+    with duckdb.connect(str(scratch)) as con:
+        for seed in seeds().values():
+            load_seed(con, seed)
+        con.execute("CHECKPOINT")
+    scratch.rename(target)
+
+
+def template_warehouse() -> Path:
+    """The session's seeded warehouse (built by the first caller; the others wait for it)."""
+    folder = Path(os.environ.get(TEMPLATE_DIR_ENV) or tempfile.mkdtemp(prefix="mtm-template-"))
+    os.environ[TEMPLATE_DIR_ENV] = str(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "template_warehouse.duckdb"
+    if target.exists():
+        return target
+    with (folder / "template_warehouse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            _build(target)
+    return target
+
+
+def seeded_home(home: Path) -> Path:
+    """``home``, given the template's warehouse if it has none yet (a home with a warehouse is left as is)."""
+    warehouse = home / WAREHOUSE
+    if not warehouse.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(template_warehouse(), warehouse)
+    return home
