@@ -66,6 +66,8 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, ver
     except RunFailed as failure:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
+        if (failure.failed_dir / "rejects.csv").exists():
+            click.echo(f"Rejected rows and their reasons: {failure.failed_dir / 'rejects.csv'}", err=True)
         sys.exit(1)
     except OSError as exc:  # the home itself is unusable: read-only, full, or not ours
         raise click.ClickException(f"cannot write to the home folder {ctx.home}: {exc.strerror or exc} "
@@ -163,8 +165,9 @@ def report(contract_id, year, home, out) -> None:
                     "ordinary run: same graph, checks and publishing, the ledger carried forward).")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First as-of date.")
 @click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last as-of date (always run).")
-@click.option("--every", type=click.Choice(["week", "day"]), default="week", show_default=True,
-              help="Step between as-of dates.")
+@click.option("--every", type=click.Choice(["month", "week", "day"]), default="week", show_default=True,
+              help="Step between as-of dates. month: the same day of each month (a month's last day stays "
+                   "the last day: 31 Jan, 28 Feb, 31 Mar).")
 @click.option("--extract", "extracts", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Extract folder (repeatable, later versions win). Default: the bundled data_samples/.")
 @click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",

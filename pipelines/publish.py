@@ -284,7 +284,7 @@ def record_failure(ctx: RunContext, error: BaseException) -> Path:
 
     Best effort on a sick disk: when the manifest cannot be written (disk full, read-only home) the
     folder is still moved out of runs/, and the original error is what the analyst is told."""
-    failed = ctx.home / "failed" / f"{ctx.as_of.isoformat()}-{ctx.run_id}"
+    failed = ctx.failed_dir
     try:
         failed.parent.mkdir(parents=True, exist_ok=True)
         _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))

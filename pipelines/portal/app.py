@@ -39,6 +39,8 @@ SECURITY_HEADERS = {
 }
 SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
                     "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
+#: the Great Expectations Data Docs folder of a run (pipelines/quality)
+DATA_DOCS = "data_docs"
 TARGETING_REASONS = {
     "01": "meets the MTM criteria: chronic diseases, Part D drugs and drug cost",
     "02": "at-risk beneficiary of the Drug Management Program",
@@ -69,6 +71,7 @@ class PortalApp:
             Route("/runs/{as_of}/members/{member_id}", self.member_page),
             Route("/runs/{as_of}/members/{member_id}/pml", self.pml_page),
             Route("/runs/{as_of}/contacts/{member_id}", self.contact_form),
+            Route("/runs/{as_of}/data_docs/{path:path}", self.data_docs),
             Route("/runs/{as_of}/{name}", self.download),
             Route("/runs/{as_of}", self.run_page),
         ]
@@ -170,7 +173,10 @@ class PortalApp:
     def run_page(self, page: Page, form, as_of: str) -> Response:
         run = self._run(page, as_of)
         contracts = runs.contracts_of(run) if run.has("member_summary.parquet") else []
-        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts))
+        data_docs = (run.folder / DATA_DOCS / "index.html").is_file() and access.may_download(
+            page.user, FileRequest(DATA_DOCS))
+        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts),
+                           data_docs=data_docs)
 
     # -- downloads ------------------------------------------------------------------------------------
 
@@ -195,6 +201,22 @@ class PortalApp:
         inline = name.endswith(".html")
         return FileResponse(path, media_type=_media_type(name), filename=None if inline else f"{run.as_of}_{name}",
                             content_disposition_type="inline" if inline else "attachment")
+
+    @endpoint()
+    def data_docs(self, page: Page, form, as_of: str, path: str) -> Response:
+        """The run's Great Expectations Data Docs (a folder of pages: index.html, validations/, static/).
+        Their failed-expectation samples may show input values, so only a role that downloads every file of
+        the run (analyst) opens them."""
+        run = self._run(page, as_of)
+        if not access.may_download(page.user, FileRequest(DATA_DOCS)):
+            return page.refuse(f"The Data Docs are not open to your role ({page.user.role}).")
+        root = (run.folder / DATA_DOCS).resolve()
+        target = (root / (path or "index.html")).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return page.missing(f"{DATA_DOCS}/{path} is not in the run of {run.as_of}.")
+        if target.name == "index.html" and target.parent == root:
+            page.audit("view_data_docs", run.as_of)
+        return FileResponse(target, media_type=_media_type(target.name))
 
     # -- pages ----------------------------------------------------------------------------------------
 
@@ -288,6 +310,7 @@ class PortalApp:
         return page.render("contact.html", run=run, row=rows[0], services=[r["service"] for r in rows],
                            entries=contacts.entries(page.con, member_id), outcomes=contacts.OUTCOMES,
                            channels=contacts.CHANNELS, today=dt.date.today().isoformat(),
+                           earliest=contacts.earliest_contact(rows[0], run.as_of).isoformat(),
                            entered_in_error=contacts.ENTERED_IN_ERROR, **context)
 
     @endpoint("contacts")
@@ -299,7 +322,8 @@ class PortalApp:
             entry = contacts.record_contact(
                 page.con, self.home, recorded_by=page.user.name, member_id=member_id,
                 contract_id=rows[0]["contract_id"], run_as_of=run.as_of,
-                contact_date=contacts.parse_contact_date(str(form.get("contact_date", ""))),
+                contact_date=contacts.parse_contact_date(str(form.get("contact_date", "")),
+                                                         earliest=contacts.earliest_contact(rows[0], run.as_of)),
                 outcome=str(form.get("outcome", "")), channel=str(form.get("channel", "phone")),
                 supersedes=supersedes)
         except contacts.ContactError as exc:
@@ -323,7 +347,8 @@ class PortalApp:
 
 def _media_type(name: str) -> str:
     return {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "json": "application/json", "html": "text/html", "parquet": "application/octet-stream"
+            "json": "application/json", "html": "text/html", "parquet": "application/octet-stream",
+            "css": "text/css", "js": "text/javascript", "png": "image/png", "svg": "image/svg+xml"
             }.get(name.rpartition(".")[2], "application/octet-stream")
 
 

@@ -93,14 +93,49 @@ def _audited_change(home, action: str, name: str, change, detail=lambda result: 
                    "and member pages of their contracts; quality: dashboard and aggregate files.")
 @click.option("--contract", "contracts", multiple=True, metavar="ID",
               help="A contract the user works for (repeat). None: every contract.")
+@click.option("--new-contract", is_flag=True,
+              help="Accept a --contract that no published run of this home has seen yet (a contract about to "
+                   "start); without it such a contract is refused, as a likely typo.")
 @HOME_OPTION
-def users_add(name, role, contracts, home) -> None:
+def users_add(name, role, contracts, new_contract, home) -> None:
     from pipelines.portal.users import add_user
 
+    _check_contracts(_home(home), list(contracts), new_contract)
     user = _audited_change(home, "user_added", name,
                            lambda con: add_user(con, name, role, list(contracts), _password(f"Password for {name}")),
                            lambda user: f"role {role}, contracts {' '.join(user.contracts)}")
     click.echo(f"Added {user.name} ({user.role}; contracts: {', '.join(user.contracts) or 'all'})")
+
+
+def _check_contracts(home: Path, contracts: list[str], accept_new: bool) -> None:
+    """A contract no published run has seen is most likely a typo (H9999 for H1234): refused, naming the
+    contracts the runs hold, unless --new-contract says it is meant. With no published run yet there is
+    nothing to compare with: a warning."""
+    from pipelines.portal.runs import contracts_of, list_runs
+
+    if not contracts:
+        return
+    runs = list_runs(home)
+    seen: set[str] = set()
+    for run in runs:
+        try:
+            seen.update(contracts_of(run))
+        except (OSError, ValueError):  # a run folder without a readable member_summary.parquet
+            continue
+    unseen = [c for c in dict.fromkeys(c.strip().upper() for c in contracts) if c and c not in seen]
+    if not unseen:
+        return
+    if not runs:
+        click.echo(f"WARNING: no published run in {home} yet, so contract(s) {', '.join(unseen)} cannot be "
+                   "checked against the data", err=True)
+    elif accept_new:
+        click.echo(f"WARNING: no published run has seen contract(s) {', '.join(unseen)} (accepted: --new-contract)",
+                   err=True)
+    else:
+        raise click.ClickException(
+            f"no published run of {home} has seen contract(s) {', '.join(unseen)}; the runs hold "
+            f"{', '.join(sorted(seen)) or 'no contract'}. Check the spelling, or add --new-contract for a contract "
+            "whose members are not in the data yet.")
 
 
 @users.command("remove", help="Remove a user (their sessions end; the audit log keeps their entries).")

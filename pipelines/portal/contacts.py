@@ -53,14 +53,32 @@ class ContactError(ValueError):
     pass
 
 
-def parse_contact_date(text: str, today: dt.date | None = None) -> dt.date:
+def parse_contact_date(text: str, today: dt.date | None = None, earliest: dt.date | None = None) -> dt.date:
+    """The contact date of a form, checked on the server (the browser's min/max are only a convenience):
+    not in the future, and not before ``earliest``, the day the member could first be contacted for the MTM
+    program (their MTM enrollment date: an event before it never counts, targeting-rules.md section 6)."""
     try:
         day = dt.date.fromisoformat((text or "").strip())
     except ValueError as exc:
         raise ContactError("the contact date must be a date like 2025-09-30") from exc
-    if day > (today or dt.date.today()):
-        raise ContactError("the contact date cannot be in the future")
+    today = today or dt.date.today()
+    if day > today:
+        raise ContactError(f"the contact date {day} cannot be in the future (today is {today})")
+    if earliest is not None and day < earliest:
+        raise ContactError(f"the contact date {day} is before this member's MTM enrollment on {earliest}, "
+                           "the earliest day a contact counts: check the year")
     return day
+
+
+def earliest_contact(row: dict, run_as_of: str) -> dt.date:
+    """The first day a contact with a listed member can be recorded: their MTM enrollment date, else
+    1 January of the run's contract year."""
+    for text in (row.get("mtm_enrollment_date"), f"{run_as_of[:4]}-01-01"):
+        try:
+            return dt.date.fromisoformat(str(text))
+        except ValueError:
+            continue
+    return dt.date(int(run_as_of[:4]), 1, 1)
 
 
 def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, member_id: str, contract_id: str,
