@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipelines.db import scalar
 from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
@@ -65,6 +66,7 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
     try:
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                       "valign": "top"})
+        overdue = workbook.add_format({"bg_color": "#FDECEA", "font_color": "#9C0006"})
         formats = {
             "text": workbook.add_format({"num_format": "@"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
@@ -84,6 +86,10 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
             for r, row in enumerate(sheet_rows, start=1):
                 for col, column in enumerate(names):
                     _write_cell(sheet, r, col, columns[column][0], row[col], formats)
+            if "days_until_due" in names and sheet_rows:  # overdue rows (ranked first) in red, as on the portal
+                due = xl_col_to_name(names.index("days_until_due"))
+                sheet.conditional_format(1, 0, len(sheet_rows), len(names) - 1, {
+                    "type": "formula", "criteria": f"=${due}2<0", "format": overdue})
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(sheet_rows), 1), len(names) - 1)
             sheet.set_row(0, 30)
@@ -129,12 +135,12 @@ CHECK_QUERIES = {
         SELECT count(*) FROM outreach_list AS o
         WHERE NOT EXISTS (SELECT 1 FROM tgt_mtm_enrollment AS e
                           WHERE e.member_id = o.member_id AND e.contract_id = o.contract_id AND e.mtm_enrolled)""",
-    # contract x service lists whose ranks are not exactly 1..n
+    # contract call lists (every CMR service ranked together) whose ranks are not exactly 1..n
     "ranks_dense": """
         SELECT count(*) FROM (
-            SELECT contract_id, service
+            SELECT contract_id
             FROM outreach_list
-            GROUP BY contract_id, service
+            GROUP BY contract_id
             HAVING min(priority_rank) <> 1 OR max(priority_rank) <> count(*)
                 OR count(DISTINCT priority_rank) <> count(*))""",
     # hospice members ranked above a member not in hospice, or listed although the setting excludes them
@@ -143,7 +149,7 @@ CHECK_QUERIES = {
         CROSS JOIN run_parameters AS p
         WHERE h.hospice AND (NOT p.outreach_include_hospice OR EXISTS (
             SELECT 1 FROM outreach_list AS o
-            WHERE o.contract_id = h.contract_id AND o.service = h.service AND NOT o.hospice
+            WHERE o.contract_id = h.contract_id AND NOT o.hospice
               AND o.priority_rank > h.priority_rank))""",
     # one row per member x service
     "one_row_per_member_service": """

@@ -235,6 +235,9 @@ class PortalApp:
         columns = [c for c in SHOWN_OUTREACH_COLUMNS if c in frame.columns]
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
+        if "days_until_due" in frame.columns:  # overdue services rank first and are highlighted (issue 26 item 10)
+            for row, days in zip(rows, frame["days_until_due"].to_list(), strict=True):
+                row["_overdue_days"] = -int(days) if days not in (None, "") and int(days) < 0 else 0
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
         downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,

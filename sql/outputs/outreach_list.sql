@@ -74,4 +74,4 @@ LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
 LEFT JOIN qm_member_adherence_gap AS g ON g.member_id = s.member_id AND g.contract_id = s.contract_id
 WHERE s.service <> 'tmr'
-ORDER BY s.service_order, s.contract_id, s.priority_rank
+ORDER BY s.contract_id, s.priority_rank  -- one ranking per contract across the CMR services
