@@ -238,6 +238,10 @@ class PortalApp:
         if "days_until_due" in frame.columns:  # overdue services rank first and are highlighted (issue 26 item 10)
             for row, days in zip(rows, frame["days_until_due"].to_list(), strict=True):
                 row["_overdue_days"] = -int(days) if days not in (None, "") and int(days) < 0 else 0
+        for extra in ("phone_flag", "next_try_date", "last_attempt_outcome"):  # issue 26 item 9
+            if extra in frame.columns:
+                for row, value in zip(rows, frame[extra].to_list(), strict=True):
+                    row["_" + extra] = value or ""
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
         downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
@@ -328,7 +332,7 @@ class PortalApp:
                 contact_date=contacts.parse_contact_date(str(form.get("contact_date", "")),
                                                          earliest=contacts.earliest_contact(rows[0], run.as_of)),
                 outcome=str(form.get("outcome", "")), channel=str(form.get("channel", "phone")),
-                supersedes=supersedes)
+                supersedes=supersedes, note=str(form.get("note", "")))
         except contacts.ContactError as exc:
             return self.contact_form.__wrapped__(self, page, None, run.as_of, member_id, error=str(exc))
         page.audit("record_contact", member_id,
@@ -364,6 +368,7 @@ def _downloads(page: Page, files, contracts) -> list[str]:
 def _latest_outcomes(con) -> dict[str, str]:
     """member id -> the label and date of the latest recorded contact in force."""
     return {e["member_id"]: f"{contacts.OUTCOMES[e['outcome']].label} {e['contact_date']}"
+                            + (f": {e['note']}" if e["note"] else "")
             for e in contacts.in_force(con)}
 
 
