@@ -338,10 +338,11 @@ def ledger_show(home) -> None:
     if not rows:
         click.echo("(the ledger is empty)")
 
-from pipelines.portal.cli import serve, users  # noqa: E402  (the portal's commands: `mtm serve`, `mtm users`)
+from pipelines.portal.cli import contacts, serve, users  # noqa: E402  (the portal's commands)
 
 main.add_command(serve)
 main.add_command(users)
+main.add_command(contacts)
 
 if __name__ == "__main__":
     main()

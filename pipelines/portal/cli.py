@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -167,3 +168,32 @@ def users_passwd(name, home) -> None:
     _audited_change(home, "password_changed", name,
                     lambda con: set_password(con, name, _password(f"New password for {name}")))
     click.echo(f"Password of {name} changed")
+
+
+@click.group(help="Recorded contacts: import a worked outreach workbook (the portal's contact form, from Excel).")
+def contacts() -> None:
+    pass
+
+
+@contacts.command("import", help="Read a worked outreach_list.xlsx back (its call_outcome, call_date, "
+                                 "call_channel and call_note columns) as recorded contacts: validated like the "
+                                 "portal's form, audited, and read by the next run. Refused rows are listed; "
+                                 "importing the same workbook again records nothing twice.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "recorded_by", default=None, help="Who worked the list (audit log). Default: cli:<login>.")
+@HOME_OPTION
+def contacts_import(file, recorded_by, home) -> None:
+    from pipelines.portal.contacts import ContactError
+    from pipelines.portal.xlsx_import import import_worked_list
+
+    with _portal_file(home) as con:
+        try:
+            result = import_worked_list(con, _home(home), file, recorded_by or _operator())
+        except ContactError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file}: {result.rows_worked} worked rows; {result.recorded} recorded, "
+               f"{result.already_recorded} already recorded, {len(result.refused)} refused")
+    for sheet, row, reason in result.refused:
+        click.echo(f"  refused: sheet {sheet}, row {row}: {reason}")
+    if result.refused:
+        sys.exit(1)
