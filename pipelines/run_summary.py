@@ -64,7 +64,7 @@ def summary_lines(manifest: dict) -> list[str]:
     lines = [f"  As of {manifest['as_of_date']} (contract year {manifest.get('contract_year', '')})"]
     if manifest.get("as_known_at"):
         ignored = manifest.get("audit_cutoff", {}).get("versions_processed_later_ignored", {})
-        lines.append(f"  As known at {manifest['as_known_at']}: claim versions processed later ignored")
+        lines.append(f"  Audit cut-off: as known at {manifest['as_known_at']}; claim versions processed later ignored:")
         lines += table(("table", "versions ignored"), sorted(ignored.items())) if ignored else []
     lines.append("")
     lines += table(("Members", "count"), [
