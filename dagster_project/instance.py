@@ -11,6 +11,7 @@ manifest and the warehouse's run report; the Dagster UI keeps its own persistent
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,7 +50,10 @@ class HeldConnectionEventLog(InMemoryEventLogStorage):
     def store_event(self, event: EventLogEntry) -> None:
         super().store_event(event)
         if self.on_event is not None:
-            self.on_event(event)
+            try:
+                self.on_event(event)
+            except Exception:  # noqa: BLE001 -- a progress display never fails a run
+                logging.getLogger("mtm.progress").exception("progress display failed")
 
 
 class HeldConnectionRunStorage(InMemoryRunStorage):

@@ -64,7 +64,8 @@ def test_overdue_first_highlighted_and_a_wrong_number_with_a_note(tmp_path):
 
             page.goto(f"{base}/runs/{D}/contacts/LATE")
             date = page.locator("#contact-form input[name=contact_date]")
-            assert date.get_attribute("min") == "2025-06-15" and date.get_attribute("max") == dt.date.today().isoformat()
+            assert date.get_attribute("min") == "2025-06-15"  # LATE's MTM enrollment date
+            assert date.get_attribute("max") == dt.date.today().isoformat()
             for outcome in ("wrong_number", "left_message", "no_answer", "refused"):
                 assert page.locator(f"input[name=outcome][value={outcome}]").is_visible()
             page.check("input[name=outcome][value=wrong_number]")
