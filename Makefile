@@ -58,12 +58,12 @@ bench: $(STAMP)
 
 ## The Dagster UI on http://127.0.0.1:3000 with the same assets, checks, schedule and sensor.
 dagster: $(STAMP)
-	$(BIN)/dagster dev -m dagster_project.definitions
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dg dev
 
 ## The Dagster UI with the bundled sample wired in: materialise `published_run` to publish a run of it.
 dev: $(STAMP)
 	mkdir -p .dagster
-	MTM_HOME=$(CURDIR)/.mtm-dev DAGSTER_HOME=$(CURDIR)/.dagster $(BIN)/dagster dev -m dagster_project.definitions
+	MTM_HOME=$(CURDIR)/.mtm-dev DAGSTER_HOME=$(CURDIR)/.dagster PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/dg dev
 
 ## Regenerate the committed sample extract (data_samples/rollover.toml, hand-written, is kept).
 samples: $(STAMP)

@@ -11,11 +11,13 @@ manifest and the warehouse's run report; the Dagster UI keeps its own persistent
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import dagster as dg
+from dagster._core.events.log import EventLogEntry
 from dagster._core.instance import InstanceType
 from dagster._core.launcher.sync_in_memory_run_launcher import SyncInMemoryRunLauncher
 from dagster._core.run_coordinator import DefaultRunCoordinator
@@ -39,8 +41,19 @@ def _on_held(conn) -> Iterator:
 
 
 class HeldConnectionEventLog(InMemoryEventLogStorage):
+    #: called with every stored event, in the run's own thread (``mtm run``'s progress display)
+    on_event: Callable[[EventLogEntry], None] | None = None
+
     def _connect(self):
         return _on_held(self._held_conn)
+
+    def store_event(self, event: EventLogEntry) -> None:
+        super().store_event(event)
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:  # noqa: BLE001 -- a progress display never fails a run
+                logging.getLogger("mtm.progress").exception("progress display failed")
 
 
 class HeldConnectionRunStorage(InMemoryRunStorage):
@@ -48,13 +61,16 @@ class HeldConnectionRunStorage(InMemoryRunStorage):
         return _on_held(self._held_conn)
 
 
-def run_instance() -> dg.DagsterInstance:
-    """What ``DagsterInstance.ephemeral()`` builds, with the held-connection storages."""
+def run_instance(on_event: Callable[[EventLogEntry], None] | None = None) -> dg.DagsterInstance:
+    """What ``DagsterInstance.ephemeral()`` builds, with the held-connection storages; ``on_event`` sees
+    each event as the run stores it (steps starting and finishing, materialisations with their rows)."""
+    events = HeldConnectionEventLog()
+    events.on_event = on_event
     return dg.DagsterInstance(
         instance_type=InstanceType.EPHEMERAL,
         local_artifact_storage=TemporaryLocalArtifactStorage(),
         run_storage=HeldConnectionRunStorage(),
-        event_storage=HeldConnectionEventLog(),
+        event_storage=events,
         compute_log_manager=NoOpComputeLogManager(),
         run_coordinator=DefaultRunCoordinator(),
         run_launcher=SyncInMemoryRunLauncher(),

@@ -14,6 +14,7 @@ from dagster._core.errors import DagsterAssetCheckFailedError
 from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
 from dagster_project.defs.resources import resources_for
 from dagster_project.instance import run_instance
+from dagster_project.progress import RunProgress, step_count
 from pipelines.publish import record_failure, run_lock
 from pipelines.quality.run import stop_workers
 from pipelines.run_context import RunContext
@@ -37,9 +38,10 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return failed
 
 
-def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL"
-                ) -> dg.ExecuteInProcessResult:
-    """Materialise the graph for ``ctx`` (or only ``targets`` and what they read); no lock, no failure report."""
+def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL",
+                progress: RunProgress | None = None) -> dg.ExecuteInProcessResult:
+    """Materialise the graph for ``ctx`` (or only ``targets`` and what they read); no lock, no failure report.
+    ``progress`` sees every step start and finish as the run goes (``mtm run``'s live display)."""
     resources = resources_for(
         ctx.home,
         extract_dirs=[str(d) for d in ctx.extract_dirs],
@@ -54,7 +56,8 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None
     try:
         return dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS], resources=resources, instance=run_instance(),
+            [*ALL_ASSETS, *ALL_CHECKS], resources=resources,
+            instance=run_instance(progress.event if progress else None),
             selection=selection, raise_on_error=True,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
@@ -64,11 +67,20 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
         stop_workers()  # a Great Expectations worker of a run that stopped early, or was not waited for
 
 
-def run_pipeline(ctx: RunContext, log_level: str = "WARNING"):
+def whole_graph_progress(interactive: bool | None = None) -> RunProgress:
+    """Progress of a whole-graph run (``mtm run``): N is every step of the graph."""
+    return RunProgress(step_count([*ALL_ASSETS, *ALL_CHECKS]), interactive=interactive)
+
+
+def run_pipeline(ctx: RunContext, log_level: str = "WARNING", progress: RunProgress | None = None):
     """Run every asset for ctx and publish; on failure the published runs and the ledger stay as they were."""
     with run_lock(ctx.home, ctx.settings["run"]["lock_wait_seconds"]):
         try:
-            result = materialize(ctx, log_level=log_level)
+            if progress is None:
+                result = materialize(ctx, log_level=log_level)
+            else:
+                with progress.display():
+                    result = materialize(ctx, log_level=log_level, progress=progress)
         except DagsterAssetCheckFailedError as error:
             failed = ", ".join(str(error).splitlines()[1:])
             blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")

@@ -9,6 +9,7 @@ published. Progress: a rich progress bar on a terminal, one plain line per date 
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import sys
 import time
@@ -17,16 +18,31 @@ from contextlib import contextmanager
 from pathlib import Path
 
 STEPS = {"day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
+EVERY = ("month", "week", "day")
+
+
+def _months_later(start: dt.date, months: int) -> dt.date:
+    """``start`` moved by whole months: the same day of the month, clamped to the month's length; a month's
+    last day stays the last day (31 Jan, 28 Feb, 31 Mar, ...), the usual reporting date."""
+    year, month0 = divmod(start.month - 1 + months, 12)
+    year += start.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    at_month_end = start.day == calendar.monthrange(start.year, start.month)[1]
+    return dt.date(year, month0 + 1, last if at_month_end else min(start.day, last))
 
 
 def as_of_dates(start: dt.date, end: dt.date, every: str = "week") -> list[dt.date]:
-    """start, start + step, ... up to end; end itself is always included (the date asked for last)."""
+    """start, start + step, ... up to end; end itself is always included (the date asked for last).
+    ``every`` is day, week or month (see ``_months_later``)."""
     if end < start:
         raise ValueError(f"--to {end} is before --from {start}")
-    dates, day = [], start
+    if every not in EVERY:
+        raise ValueError(f"unknown step {every!r}: one of {', '.join(EVERY)}")
+    dates, day, n = [], start, 0
     while day <= end:
         dates.append(day)
-        day += STEPS[every]
+        n += 1
+        day = _months_later(start, n) if every == "month" else start + STEPS[every] * n
     if dates[-1] != end:
         dates.append(end)
     return dates

@@ -44,7 +44,7 @@ def main() -> None:
                    "(--extract folders, else those stored) and the run says so.")
 @click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
 def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, verbose) -> None:
-    from dagster_project.run import RunFailed, run_pipeline
+    from dagster_project.run import RunFailed, run_pipeline, whole_graph_progress
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
 
@@ -60,12 +60,14 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, ver
     from pipelines.publish import RunLocked
 
     try:
-        folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL")
+        folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL", progress=whole_graph_progress())
     except RunLocked as exc:
         raise click.ClickException(str(exc)) from exc
     except RunFailed as failure:
         click.echo(f"Run FAILED: {failure.error}", err=True)
         click.echo(f"Nothing published was changed. Partial outputs and the reason: {failure.failed_dir}", err=True)
+        if (failure.failed_dir / "rejects.csv").exists():
+            click.echo(f"Rejected rows and their reasons: {failure.failed_dir / 'rejects.csv'}", err=True)
         sys.exit(1)
     except OSError as exc:  # the home itself is unusable: read-only, full, or not ours
         raise click.ClickException(f"cannot write to the home folder {ctx.home}: {exc.strerror or exc} "
@@ -115,22 +117,12 @@ def _plan_delivery(home: Path | None, extracts: list[Path], delivery: Path, sour
 
 
 def _print_summary(folder: Path) -> None:
+    from pipelines.run_summary import summary_lines
+
     manifest = json.loads((folder / "run_manifest.json").read_text())
-    t = manifest.get("targeting", {})
     click.echo(f"Published run: {folder}")
-    if manifest.get("as_known_at"):
-        ignored = manifest.get("audit_cutoff", {}).get("versions_processed_later_ignored", {})
-        click.echo(f"  as known at {manifest['as_known_at']}: claim versions processed later ignored {ignored}")
-    click.echo(f"  Part D members enrolled at {manifest['as_of_date']}: {t.get('members_enrolled_part_d')}")
-    click.echo(f"  meeting the MTM criteria: {t.get('members_meeting_criteria')} "
-               f"(by reason: {t.get('members_by_targeting_reason')})")
-    click.echo(f"  MTM enrolled: {t.get('members_mtm_enrolled')}; pending fills held: {t.get('pending_fills')}; "
-               f"MTM events held (no span of their contract): {t.get('held_events')}")
-    click.echo(f"  MTM ledger rows by enrollment_source: {t.get('ledger_rows_by_enrollment_source')}")
-    click.echo(f"  services due: {t.get('services')}")
-    rejects = sum(v["rows_rejected"] for v in manifest["rejects"].get("tables", {}).values())
-    dropped = sum(r["count"] for r in manifest["rejects"].get("by_reason", []) if "dropped" in r["reason"])
-    click.echo(f"  rejected input rows: {rejects}; invalid diagnosis codes dropped: {dropped} (rejects.csv)")
+    for line in summary_lines(manifest):
+        click.echo(line)
     for warning in manifest.get("warnings", []):
         click.echo(f"  WARNING: {warning}")
     blank = manifest.get("measures", {}).get("cms_mtm_blank_fields")
@@ -173,8 +165,9 @@ def report(contract_id, year, home, out) -> None:
                     "ordinary run: same graph, checks and publishing, the ledger carried forward).")
 @click.option("--from", "start", required=True, metavar="YYYY-MM-DD", help="First as-of date.")
 @click.option("--to", "end", required=True, metavar="YYYY-MM-DD", help="Last as-of date (always run).")
-@click.option("--every", type=click.Choice(["week", "day"]), default="week", show_default=True,
-              help="Step between as-of dates.")
+@click.option("--every", type=click.Choice(["month", "week", "day"]), default="week", show_default=True,
+              help="Step between as-of dates. month: the same day of each month (a month's last day stays "
+                   "the last day: 31 Jan, 28 Feb, 31 Mar).")
 @click.option("--extract", "extracts", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Extract folder (repeatable, later versions win). Default: the bundled data_samples/.")
 @click.option("--source", type=click.Choice(["canonical", "synpuf", "synthea"]), default="canonical",
@@ -345,10 +338,11 @@ def ledger_show(home) -> None:
     if not rows:
         click.echo("(the ledger is empty)")
 
-from pipelines.portal.cli import serve, users  # noqa: E402  (the portal's commands: `mtm serve`, `mtm users`)
+from pipelines.portal.cli import contacts, serve, users  # noqa: E402  (the portal's commands)
 
 main.add_command(serve)
 main.add_command(users)
+main.add_command(contacts)
 
 if __name__ == "__main__":
     main()

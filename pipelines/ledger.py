@@ -213,3 +213,45 @@ def ledger_counts(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         "count(opt_out_date) AS seeded_opt_outs, min(mtm_enrollment_date), max(mtm_enrollment_date) "
         "FROM mtm_enrollment_ledger GROUP BY ALL ORDER BY contract_year, contract_id, source"
     ).fetchall()
+
+
+#: where each ledger row of the run's contract year comes from (issue 26 item 16), in summary order
+LEDGER_ORIGINS = ("kept_from_earlier_runs", "seeded", "new_this_run_inferred_from_events", "new_this_run_rollover",
+                  "new_this_run")
+
+LEDGER_ORIGIN_SQL = """
+WITH before AS (  -- the ledger as the earlier runs of this home left it (publishing has not committed yet)
+    SELECT l.member_id, l.contract_id FROM mtm_enrollment_ledger AS l, run_parameters AS p
+    WHERE l.contract_year = p.contract_year
+),
+rows AS (
+    SELECT n.enrollment_source, e.mtm_enrolled, c.meets_criteria,
+           CASE WHEN n.enrollment_source = 'seed' THEN 'seeded'
+                WHEN b.member_id IS NOT NULL THEN 'kept_from_earlier_runs'
+                WHEN n.enrollment_source = 'inferred_from_events' THEN 'new_this_run_inferred_from_events'
+                WHEN n.enrollment_source = 'rollover' THEN 'new_this_run_rollover'
+                ELSE 'new_this_run' END AS origin
+    FROM tgt_ledger_next AS n
+    LEFT JOIN before AS b ON b.member_id = n.member_id AND b.contract_id = n.contract_id
+    LEFT JOIN tgt_mtm_enrollment AS e ON e.member_id = n.member_id AND e.contract_id = n.contract_id
+    LEFT JOIN tgt_member_criteria AS c ON c.member_id = n.member_id AND c.contract_id = n.contract_id
+)
+SELECT origin, count(*), count(*) FILTER (WHERE mtm_enrolled),
+       count(*) FILTER (WHERE mtm_enrolled AND NOT coalesce(meets_criteria, false))
+FROM rows GROUP BY origin
+"""
+
+
+def ledger_origin(con: duckdb.DuckDBPyConnection) -> dict:
+    """The contract year's ledger after this run, by where each row came from: kept from earlier runs of this
+    home, seeded (`mtm ledger import`), or new in this run (inferred from service events, rolled over, or
+    entered on this as-of date). Counts only.
+
+    The ledger remembers: a member enrolled by an earlier run (a backfill, an earlier night) stays enrolled
+    after no longer meeting the criteria, so the same as-of date gives more MTM enrollees on a home with
+    history than on a fresh one. ``enrolled_not_meeting_criteria_now`` counts exactly those members."""
+    origin = {name: {"rows": 0, "mtm_enrolled": 0, "enrolled_not_meeting_criteria_now": 0}
+              for name in LEDGER_ORIGINS}
+    for name, rows, enrolled, not_meeting in con.execute(LEDGER_ORIGIN_SQL).fetchall():
+        origin[name] = {"rows": rows, "mtm_enrolled": enrolled, "enrolled_not_meeting_criteria_now": not_meeting}
+    return origin

@@ -84,6 +84,10 @@ OUTREACH_COLUMNS: dict[str, tuple[str, int]] = {
     "cognitively_impaired": ("bool", 10),
     "as_of_date": ("date", 11),
     "adherence_gaps": ("text", 40),  # recoverable PDC gaps in words (qm_member_adherence_gap)
+    # issue 26 item 9: the last attempt since the last offer, a wrong-number flag, the next-try date
+    "last_attempt_outcome": ("text", 14),
+    "phone_flag": ("text", 24),
+    "next_try_date": ("date", 11),
 }
 
 #: tmr_worklist.csv and its sheet (targeting-rules.md section 7): the pharmacist's desk-review list

@@ -26,7 +26,7 @@ from pipelines.db import one_row, scalar
 from pipelines.diagnosis_report import unknown_condition_code_warnings
 from pipelines.exports.dashboard import write_dashboard
 from pipelines.exports.measures import measure_rows_out, replace_program_metrics_history
-from pipelines.ledger import ENROLLMENT_SOURCES
+from pipelines.ledger import ENROLLMENT_SOURCES, ledger_origin
 from pipelines.reference import reference_versions
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.run_context import PROJECT_DIR, RunContext
@@ -172,6 +172,8 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         # targeting-rules.md section 6: ledger rows of the contract year by where the enrollment date came from
         "ledger_rows_by_enrollment_source": {k: v[0] for k, v in by_source.items()},
         "mtm_enrolled_by_enrollment_source": {k: v[1] for k, v in by_source.items()},
+        # issue 26 item 16: rows kept from earlier runs of this home vs new in this run (the ledger remembers)
+        "ledger_origin": ledger_origin(con),
     }
 
 
@@ -285,7 +287,7 @@ def record_failure(ctx: RunContext, error: BaseException) -> Path:
 
     Best effort on a sick disk: when the manifest cannot be written (disk full, read-only home) the
     folder is still moved out of runs/, and the original error is what the analyst is told."""
-    failed = ctx.home / "failed" / f"{ctx.as_of.isoformat()}-{ctx.run_id}"
+    failed = ctx.failed_dir
     try:
         failed.parent.mkdir(parents=True, exist_ok=True)
         _write_manifest(ctx.staging_dir, manifest(ctx, "failed", f"{type(error).__name__}: {error}"))

@@ -143,6 +143,11 @@ class RunContext:
         return self.runs_dir / f".incoming-{self.as_of.isoformat()}-{self.run_id}"
 
     @property
+    def failed_dir(self) -> Path:
+        """Where a failed run's partial folder (its rejects.csv, its manifest with the error) is moved."""
+        return self.home / "failed" / f"{self.as_of.isoformat()}-{self.run_id}"
+
+    @property
     def publish_dir(self) -> Path:
         return self.runs_dir / self.as_of.isoformat()
 

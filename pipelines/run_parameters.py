@@ -42,6 +42,9 @@ class RunParameters:
     outreach_include_hospice: bool
     ddi_min_overlap_days: int
     tmr_grace_days: int
+    retry_no_answer_days: int
+    retry_left_message_days: int
+    retry_refused_days: int
     priority_urgency: float
     priority_risk_signals: float
     priority_dmp_at_risk: float
@@ -77,6 +80,9 @@ class RunParameters:
             outreach_include_hospice=outreach["outreach_include_hospice"],
             ddi_min_overlap_days=outreach["ddi_min_overlap_days"],
             tmr_grace_days=outreach["tmr_grace_days"],
+            retry_no_answer_days=outreach["retry_no_answer_days"],
+            retry_left_message_days=outreach["retry_left_message_days"],
+            retry_refused_days=outreach["retry_refused_days"],
             priority_urgency=float(priority["urgency"]),
             priority_risk_signals=float(priority["risk_signals"]),
             priority_dmp_at_risk=float(priority["dmp_at_risk"]),

@@ -66,6 +66,12 @@ class Outreach(_Section):
                                       "an interaction are covered together (targeting-rules.md section 8)")
     tmr_grace_days: int = Field(30, ge=0, le=92, description="a member enrolled in the last N days of a quarter "
                                                              "has the first TMR due in the next quarter")
+    # issue 26 item 9: the next-try date of the outreach list after an unanswered attempt (a wrong number
+    # flags the phone instead: no next try on that number)
+    retry_no_answer_days: int = Field(2, ge=0, le=90, description="days after a no_answer attempt to try again")
+    retry_left_message_days: int = Field(3, ge=0, le=90, description="days after a left_message to try again")
+    retry_refused_days: int = Field(30, ge=0, le=365, description="days after a member refused the call to try "
+                                                                  "again (a refusal is not an opt-out)")
 
 
 class Priority(_Section):

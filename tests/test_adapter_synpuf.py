@@ -144,18 +144,21 @@ def _ctx(folder: Path) -> SimpleNamespace:
 
 
 def test_missing_file_names_the_file(tmp_path):
+    # issue 26 item 18: the PDE file is required; a missing medical file is a warning
+    # (tests/test_i26_synpuf_partial.py)
     extract = copy_fixture(tmp_path)
-    (extract / "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv").unlink()
+    (extract / "DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_0.csv").unlink()
     with pytest.raises(InputFileError) as err:
         synpuf.read_extract(_ctx(extract), duckdb.connect())
-    assert err.value.file == "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv"
-    assert "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv: required DE-SynPUF file missing" in str(err.value)
+    assert err.value.file == "DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_0.csv"
+    assert ("DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_0.csv: required DE-SynPUF file missing"
+            in str(err.value))
 
 
 @pytest.mark.parametrize("file, column", [
     ("DE1_0_2009_Beneficiary_Summary_File_Sample_0.csv", "PLAN_CVRG_MOS_NUM"),
     ("DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_0.csv", "TOT_RX_CST_AMT"),
-    ("DE1_0_2008_to_2010_Inpatient_Claims_Sample_0.csv", "ICD9_DGNS_CD_10"),
+    ("DE1_0_2008_to_2010_Inpatient_Claims_Sample_0.csv", "CLM_FROM_DT"),  # a missing dx position: a warning
 ])
 def test_renamed_column_names_file_and_column(tmp_path, file, column):
     extract = copy_fixture(tmp_path)

@@ -9,7 +9,7 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from pipelines.exports.outreach import CALL_SERVICES, SHEETS
+from pipelines.exports.outreach import CALL_SERVICES, SHEETS, WORK_COLUMNS
 from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
 from tests.extract_builder import fill, member
@@ -42,7 +42,8 @@ def test_workbook_has_one_sheet_per_service_frozen_header_filters_and_widths(fol
         wide = "active_drugs" if ws.title == "tmr_worklist" else "reasons"
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
-        assert [c.value for c in ws[1]] == list(columns)
+        worked = [] if ws.title == "tmr_worklist" else list(WORK_COLUMNS)  # the caller's columns (issue 26 item 12)
+        assert [c.value for c in ws[1]] == [*columns, *worked]
         wide_col = openpyxl.utils.get_column_letter(list(columns).index(wide) + 1)
         assert ws.column_dimensions[wide_col].width > 50
     assert wb["cmr_annual"].max_row == 1  # header only: nothing due

@@ -13,7 +13,8 @@ def _gate(name: str, description: str, asset: str = "outreach_list"):
 GATES = {
     "no_excluded_members": "No opted-out, dead or disenrolled member is listed",
     "all_mtm_enrolled": "Every listed member is enrolled in MTM in the listed contract",
-    "ranks_dense": "Priority ranks are 1..n without gaps or ties in each contract x service list",
+    "ranks_dense": "Priority ranks are 1..n without gaps or ties in each contract's call list (all CMR services "
+                   "ranked together)",
     "hospice_at_bottom": "Hospice members rank after all others (and are absent when the plan excludes them)",
     "one_row_per_member_service": "One row per member x contract x service",
     "no_tmr_on_call_list": "The call list holds CMR services only; TMRs are on the pharmacist worklist",

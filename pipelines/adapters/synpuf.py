@@ -7,14 +7,20 @@ Files (CMS names, one or more samples N in the folder, ``.csv`` or ``.csv.gz``):
 * ``DE1_0_2008_to_2010_Inpatient_Claims_Sample_N.csv``             -> medical_claim ('inpatient')
 * ``DE1_0_2008_to_2010_Outpatient_Claims_Sample_N.csv``            -> medical_claim ('outpatient')
 * ``DE1_0_2008_to_2010_Carrier_Claims_Sample_N{A,B}.csv``          -> medical_claim ('professional')
+  (or the unsplit ``..._Carrier_Claims_Sample_N.csv``)
 
-Every file of a sample must be there; a missing file or column stops the run naming it.  The mapping
+A sample needs what the as-of date D needs (issue 26 item 18): the beneficiary files of D's year and the
+year before (within 2008-2010) and the PDE file; a missing one, or a missing column of those, stops the
+run naming it.  Beneficiary files of other years are read when present.  Medical claim files and claim
+diagnosis positions (``ICD9_DGNS_CD_n``) that are absent are treated as absent, with a warning in the run
+manifest that says what was not evaluated (conditions rest on the files there are).  The mapping
 rules (input-contract.md, "Members, spans and claims: precise readings") are written next to the SQL
 that applies them and in docs/source_adapters.md.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -55,13 +61,13 @@ CLAIM_HEADER = ("DESYNPUF_ID", "CLM_ID", "CLM_FROM_DT", "CLM_THRU_DT")
 _BENE_RE = re.compile(r"^DE1_0_(\d{4})_Beneficiary_Summary_File_Sample_(\d+)\.csv(\.gz)?$", re.IGNORECASE)
 _CLAIM_RE = re.compile(
     r"^DE1_0_2008_to_2010_(Prescription_Drug_Events|Inpatient_Claims|Outpatient_Claims|Carrier_Claims)"
-    r"_Sample_(\d+)([AB]?)\.csv(\.gz)?$",
+    r"_Sample_(\d+)([AB]?)\.csv(\.gz)?$",  # a carrier file split (A, B) or whole
     re.IGNORECASE,
 )
 
 
 def expected_files(sample: str) -> dict[str, str]:
-    """Every file one DE-SynPUF sample consists of: key -> CMS file name."""
+    """Every file one DE-SynPUF sample of the public release consists of: key -> CMS file name."""
     files = {f"bene_{y}": f"DE1_0_{y}_Beneficiary_Summary_File_Sample_{sample}.csv" for y in YEARS}
     files["pde"] = f"DE1_0_2008_to_2010_Prescription_Drug_Events_Sample_{sample}.csv"
     files["Inpatient_Claims"] = f"DE1_0_2008_to_2010_Inpatient_Claims_Sample_{sample}.csv"
@@ -71,8 +77,24 @@ def expected_files(sample: str) -> dict[str, str]:
     return files
 
 
-def find_files(extract_dirs: list[Path]) -> dict[str, dict[str, Path]]:
-    """sample -> key -> path, for every DE-SynPUF file in the folders; checks each sample is complete."""
+def needed_years(as_of: dt.date | None) -> tuple[int, ...]:
+    """The beneficiary years an as-of date needs: its own year and the one before (the look-back), within
+    the release's years; an as-of date after 2010 needs 2010, before 2008 needs 2008; unknown: all."""
+    if as_of is None:
+        return YEARS
+    years = tuple(y for y in YEARS if as_of.year - 1 <= y <= as_of.year)
+    return years or ((YEARS[-1],) if as_of.year > YEARS[-1] else (YEARS[0],))
+
+
+def required_files(sample: str, as_of: dt.date | None) -> dict[str, str]:
+    """The files a run at ``as_of`` cannot do without: the needed beneficiary years and the PDE file."""
+    files = expected_files(sample)
+    return {**{f"bene_{y}": files[f"bene_{y}"] for y in needed_years(as_of)}, "pde": files["pde"]}
+
+
+def find_files(extract_dirs: list[Path], as_of: dt.date | None = None) -> dict[str, dict[str, Path]]:
+    """sample -> key -> path, for every DE-SynPUF file in the folders; checks each sample has the files the
+    as-of date needs (``required_files``)."""
     samples: dict[str, dict[str, Path]] = {}
     for directory in extract_dirs:
         directory = Path(directory)
@@ -99,12 +121,37 @@ def find_files(extract_dirs: list[Path]) -> dict[str, dict[str, Path]]:
                      + ", ".join(expected_files("1").values()),
         )
     for sample, found in sorted(samples.items()):
-        for key, name in expected_files(sample).items():
+        required = required_files(sample, as_of)
+        for key, name in required.items():
             if key not in found:
+                needed = f"as of {as_of}" if as_of else "a run"
                 raise InputFileError(name, f"required DE-SynPUF file missing from the extract ({where})",
-                                     expected=f"all {len(expected_files(sample))} files of sample {sample}: "
-                                              + ", ".join(expected_files(sample).values()))
+                                     expected=f"for {needed}, sample {sample} needs " + ", ".join(required.values()))
+        if "Carrier_Claims" in found and ({"Carrier_ClaimsA", "Carrier_ClaimsB"} & set(found)):
+            raise InputFileError(found["Carrier_Claims"].name,
+                                 "the carrier claims are there both whole and split into A/B: they would count twice",
+                                 expected="either the unsplit carrier file or its A and B parts")
     return samples
+
+
+def claim_files(sample: str, found: dict[str, Path]) -> tuple[list[str], list[str]]:
+    """The medical claim files of a sample to read (keys, in order), and a warning per absent one."""
+    keys, notes = [], []
+    files = expected_files(sample)
+    carrier = ["Carrier_Claims"] if "Carrier_Claims" in found else ["Carrier_ClaimsA", "Carrier_ClaimsB"]
+    for key in ("Inpatient_Claims", "Outpatient_Claims", *carrier):
+        if key in found:
+            keys.append(key)
+            continue
+        claim_type = CLAIM_KINDS[_base_kind(key)][0]
+        notes.append(f"DE-SynPUF sample {sample}: {files.get(key, key)} is not in the extract: its "
+                     f"{claim_type} claims' diagnoses were NOT evaluated (chronic conditions rest on the other "
+                     "files and on drugs)")
+    return keys, notes
+
+
+def _base_kind(key: str) -> str:
+    return "Carrier_Claims" if key.startswith("Carrier_Claims") else key
 
 
 def _kind_key(kind: str) -> str:
@@ -112,7 +159,8 @@ def _kind_key(kind: str) -> str:
 
 
 def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
-    samples = find_files(ctx.extract_dirs)
+    as_of = getattr(ctx, "as_of", None)
+    samples = find_files(ctx.extract_dirs, as_of)
     contract_id = str(ctx.settings["sources"]["synpuf_contract_id"])
     report = IngestReport()
     create_all_raw_tables(con)
@@ -120,10 +168,12 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
     ordinal = 0
     loaded: list[LoadedFile] = []
     try:
-        # 1. beneficiaries, all years of all samples, then the spans
+        # 1. beneficiaries, all years present of all samples, then the spans
         benes: list[tuple[int, LoadedFile]] = []
         for sample in sorted(samples):
             for year in YEARS:
+                if f"bene_{year}" not in samples[sample]:
+                    continue  # not needed at this as-of date (find_files checked the needed ones)
                 ordinal += 1
                 f = load_source_csv(con, samples[sample][f"bene_{year}"], ordinal, BENE_COLUMNS, LAYOUT)
                 loaded.append(f)
@@ -138,15 +188,23 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
             loaded.append(f)
             _load_pde(con, f)
             record_file(report, "pharmacy_claim", f, count_rows(con, "pharmacy_claim", f.name))
-        # 3. medical claims, claim-level diagnosis positions only
+        # 3. medical claims, claim-level diagnosis positions only; absent files and positions are warned about
         for sample in sorted(samples):
-            for key in ("Inpatient_Claims", "Outpatient_Claims", "Carrier_ClaimsA", "Carrier_ClaimsB"):
-                claim_type, positions = CLAIM_KINDS[key.rstrip("AB") if key.startswith("Carrier") else key]
-                dx_cols = [f"ICD9_DGNS_CD_{i}" for i in range(1, positions + 1)]
+            keys, notes = claim_files(sample, samples[sample])
+            report.notes.extend(notes)
+            for key in keys:
+                claim_type, positions = CLAIM_KINDS[_base_kind(key)]
                 ordinal += 1
-                f = load_source_csv(con, samples[sample][key], ordinal, (*CLAIM_HEADER, *dx_cols), LAYOUT)
+                f = load_source_csv(con, samples[sample][key], ordinal, CLAIM_HEADER, LAYOUT)
                 loaded.append(f)
-                skipped = _load_claims(con, f, claim_type, dx_cols)
+                layout = [f"ICD9_DGNS_CD_{i}" for i in range(1, positions + 1)]
+                dx_cols = [c for c in layout if f.has(c)]
+                if len(dx_cols) < len(layout):
+                    missing = [c for c in layout if c not in dx_cols]
+                    report.notes.append(
+                        f"{f.name}: diagnosis position(s) {', '.join(missing)} are not in the file: "
+                        f"those positions were NOT evaluated ({len(dx_cols)} of {len(layout)} read)")
+                skipped = _load_claims(con, f, claim_type, dx_cols) if dx_cols else f.rows
                 record_file(report, "medical_claim", f, count_rows(con, "medical_claim", f.name))
                 if skipped:
                     report.notes.append(

@@ -81,7 +81,7 @@ def write_rejects(ctx: RunContext, con: duckdb.DuckDBPyConnection, folder: Path)
                            for t, v in over.items())
         raise RejectRateError(
             f"reject rate above the limit of {limit:.1%} ([validation] max_reject_rate): {detail}. "
-            f"See rejects.csv in {ctx.home / 'failed'} for every rejected row and its reason.")
+            f"See {ctx.failed_dir / 'rejects.csv'} for every rejected row and its reason.")
     return {"rows": sum(r["count"] for r in summary["by_reason"])}
 
 

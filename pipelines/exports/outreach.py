@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from pipelines.db import scalar
 from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
@@ -27,6 +28,14 @@ CALL_SERVICES = ("cmr_initial", "cmr_annual", "cmr_follow_up")
 SERVICES = (*CALL_SERVICES, "tmr")
 TMR_SHEET = "tmr_worklist"
 SHEETS = (*CALL_SERVICES, TMR_SHEET)
+#: columns a caller fills in on each call sheet (issue 26 item 12), read back by `mtm contacts import`:
+#: the outcome (a drop-down of the portal's outcomes), the date and channel of the contact, a note
+WORK_COLUMNS: dict[str, tuple[str, int]] = {
+    "call_outcome": ("text", 18),
+    "call_date": ("date", 11),
+    "call_channel": ("text", 11),
+    "call_note": ("text", 40),
+}
 SERVICE_TITLES = {
     "cmr_initial": "Initial CMR offer",
     "cmr_annual": "Annual CMR offer",
@@ -65,6 +74,7 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
     try:
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                       "valign": "top"})
+        overdue = workbook.add_format({"bg_color": "#FDECEA", "font_color": "#9C0006"})
         formats = {
             "text": workbook.add_format({"num_format": "@"}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
@@ -73,22 +83,50 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
             "money": workbook.add_format({"num_format": "#,##0.00"}),
             "bool": workbook.add_format({}),
         }
+        worked = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1, "text_wrap": True,
+                                      "valign": "top"})
         for name, (columns, sheet_rows) in sheets.items():
             names = list(columns)
+            data_columns = len(names)
+            if name in CALL_SERVICES:  # the caller's columns, empty, after the list's own
+                columns = {**columns, **WORK_COLUMNS}
+                names = list(columns)
             sheet = workbook.add_worksheet(name)
             sheet.set_header(f"&L{SERVICE_TITLES[name]}&RPage &P of &N")
             for col, column in enumerate(names):
                 kind, width = columns[column]
                 sheet.set_column(col, col, width, formats[kind])
-                sheet.write_string(0, col, column, header)
+                sheet.write_string(0, col, column, header if col < data_columns else worked)
             for r, row in enumerate(sheet_rows, start=1):
-                for col, column in enumerate(names):
+                for col, column in enumerate(names[:data_columns]):
                     _write_cell(sheet, r, col, columns[column][0], row[col], formats)
+            if len(names) > data_columns and sheet_rows:
+                _work_validation(sheet, names, len(sheet_rows))
+            if "days_until_due" in names and sheet_rows:  # overdue rows (ranked first) in red, as on the portal
+                due = xl_col_to_name(names.index("days_until_due"))
+                sheet.conditional_format(1, 0, len(sheet_rows), len(names) - 1, {
+                    "type": "formula", "criteria": f"=${due}2<0", "format": overdue})
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(sheet_rows), 1), len(names) - 1)
             sheet.set_row(0, 30)
     finally:
         workbook.close()
+
+
+def _work_validation(sheet, names: list[str], rows: int) -> None:
+    """Drop-downs for the outcome and the channel, a date check for the date (Excel enforces them as typed)."""
+    from pipelines.portal.contacts import CHANNELS, OUTCOMES
+
+    outcome, channel, day = (names.index(c) for c in ("call_outcome", "call_channel", "call_date"))
+    sheet.data_validation(1, outcome, rows, outcome, {
+        "validate": "list", "source": [o.label for o in OUTCOMES.values()],
+        "input_title": "Outcome of the call", "input_message": "Pick from the list; leave empty when not called",
+        "error_title": "Not an outcome", "error_message": "Pick one of the listed outcomes"})
+    sheet.data_validation(1, channel, rows, channel, {"validate": "list", "source": list(CHANNELS),
+                                                      "input_message": "Empty means phone"})
+    sheet.data_validation(1, day, rows, day, {"validate": "date", "criteria": ">=",
+                                              "value": dt.datetime(2000, 1, 1),
+                                              "error_message": "A date like 2025-09-30"})
 
 
 def _write_cell(sheet, row: int, col: int, kind: str, value, formats: dict) -> None:
@@ -129,12 +167,12 @@ CHECK_QUERIES = {
         SELECT count(*) FROM outreach_list AS o
         WHERE NOT EXISTS (SELECT 1 FROM tgt_mtm_enrollment AS e
                           WHERE e.member_id = o.member_id AND e.contract_id = o.contract_id AND e.mtm_enrolled)""",
-    # contract x service lists whose ranks are not exactly 1..n
+    # contract call lists (every CMR service ranked together) whose ranks are not exactly 1..n
     "ranks_dense": """
         SELECT count(*) FROM (
-            SELECT contract_id, service
+            SELECT contract_id
             FROM outreach_list
-            GROUP BY contract_id, service
+            GROUP BY contract_id
             HAVING min(priority_rank) <> 1 OR max(priority_rank) <> count(*)
                 OR count(DISTINCT priority_rank) <> count(*))""",
     # hospice members ranked above a member not in hospice, or listed although the setting excludes them
@@ -143,7 +181,7 @@ CHECK_QUERIES = {
         CROSS JOIN run_parameters AS p
         WHERE h.hospice AND (NOT p.outreach_include_hospice OR EXISTS (
             SELECT 1 FROM outreach_list AS o
-            WHERE o.contract_id = h.contract_id AND o.service = h.service AND NOT o.hospice
+            WHERE o.contract_id = h.contract_id AND NOT o.hospice
               AND o.priority_rank > h.priority_rank))""",
     # one row per member x service
     "one_row_per_member_service": """

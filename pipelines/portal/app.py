@@ -39,6 +39,8 @@ SECURITY_HEADERS = {
 }
 SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
                     "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
+#: the Great Expectations Data Docs folder of a run (pipelines/quality)
+DATA_DOCS = "data_docs"
 TARGETING_REASONS = {
     "01": "meets the MTM criteria: chronic diseases, Part D drugs and drug cost",
     "02": "at-risk beneficiary of the Drug Management Program",
@@ -69,6 +71,7 @@ class PortalApp:
             Route("/runs/{as_of}/members/{member_id}", self.member_page),
             Route("/runs/{as_of}/members/{member_id}/pml", self.pml_page),
             Route("/runs/{as_of}/contacts/{member_id}", self.contact_form),
+            Route("/runs/{as_of}/data_docs/{path:path}", self.data_docs),
             Route("/runs/{as_of}/{name}", self.download),
             Route("/runs/{as_of}", self.run_page),
         ]
@@ -170,7 +173,10 @@ class PortalApp:
     def run_page(self, page: Page, form, as_of: str) -> Response:
         run = self._run(page, as_of)
         contracts = runs.contracts_of(run) if run.has("member_summary.parquet") else []
-        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts))
+        data_docs = (run.folder / DATA_DOCS / "index.html").is_file() and access.may_download(
+            page.user, FileRequest(DATA_DOCS))
+        return page.render("run.html", run=run, downloads=_downloads(page, run.files(), contracts),
+                           data_docs=data_docs)
 
     # -- downloads ------------------------------------------------------------------------------------
 
@@ -196,6 +202,22 @@ class PortalApp:
         return FileResponse(path, media_type=_media_type(name), filename=None if inline else f"{run.as_of}_{name}",
                             content_disposition_type="inline" if inline else "attachment")
 
+    @endpoint()
+    def data_docs(self, page: Page, form, as_of: str, path: str) -> Response:
+        """The run's Great Expectations Data Docs (a folder of pages: index.html, validations/, static/).
+        Their failed-expectation samples may show input values, so only a role that downloads every file of
+        the run (analyst) opens them."""
+        run = self._run(page, as_of)
+        if not access.may_download(page.user, FileRequest(DATA_DOCS)):
+            return page.refuse(f"The Data Docs are not open to your role ({page.user.role}).")
+        root = (run.folder / DATA_DOCS).resolve()
+        target = (root / (path or "index.html")).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return page.missing(f"{DATA_DOCS}/{path} is not in the run of {run.as_of}.")
+        if target.name == "index.html" and target.parent == root:
+            page.audit("view_data_docs", run.as_of)
+        return FileResponse(target, media_type=_media_type(target.name))
+
     # -- pages ----------------------------------------------------------------------------------------
 
     @endpoint("dashboard")
@@ -213,6 +235,13 @@ class PortalApp:
         columns = [c for c in SHOWN_OUTREACH_COLUMNS if c in frame.columns]
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
+        if "days_until_due" in frame.columns:  # overdue services rank first and are highlighted (issue 26 item 10)
+            for row, days in zip(rows, frame["days_until_due"].to_list(), strict=True):
+                row["_overdue_days"] = -int(days) if days not in (None, "") and int(days) < 0 else 0
+        for extra in ("phone_flag", "next_try_date", "last_attempt_outcome"):  # issue 26 item 9
+            if extra in frame.columns:
+                for row, value in zip(rows, frame[extra].to_list(), strict=True):
+                    row["_" + extra] = value or ""
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
         downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
@@ -288,6 +317,7 @@ class PortalApp:
         return page.render("contact.html", run=run, row=rows[0], services=[r["service"] for r in rows],
                            entries=contacts.entries(page.con, member_id), outcomes=contacts.OUTCOMES,
                            channels=contacts.CHANNELS, today=dt.date.today().isoformat(),
+                           earliest=contacts.earliest_contact(rows[0], run.as_of).isoformat(),
                            entered_in_error=contacts.ENTERED_IN_ERROR, **context)
 
     @endpoint("contacts")
@@ -299,9 +329,10 @@ class PortalApp:
             entry = contacts.record_contact(
                 page.con, self.home, recorded_by=page.user.name, member_id=member_id,
                 contract_id=rows[0]["contract_id"], run_as_of=run.as_of,
-                contact_date=contacts.parse_contact_date(str(form.get("contact_date", ""))),
+                contact_date=contacts.parse_contact_date(str(form.get("contact_date", "")),
+                                                         earliest=contacts.earliest_contact(rows[0], run.as_of)),
                 outcome=str(form.get("outcome", "")), channel=str(form.get("channel", "phone")),
-                supersedes=supersedes)
+                supersedes=supersedes, note=str(form.get("note", "")))
         except contacts.ContactError as exc:
             return self.contact_form.__wrapped__(self, page, None, run.as_of, member_id, error=str(exc))
         page.audit("record_contact", member_id,
@@ -323,7 +354,8 @@ class PortalApp:
 
 def _media_type(name: str) -> str:
     return {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "json": "application/json", "html": "text/html", "parquet": "application/octet-stream"
+            "json": "application/json", "html": "text/html", "parquet": "application/octet-stream",
+            "css": "text/css", "js": "text/javascript", "png": "image/png", "svg": "image/svg+xml"
             }.get(name.rpartition(".")[2], "application/octet-stream")
 
 
@@ -336,6 +368,7 @@ def _downloads(page: Page, files, contracts) -> list[str]:
 def _latest_outcomes(con) -> dict[str, str]:
     """member id -> the label and date of the latest recorded contact in force."""
     return {e["member_id"]: f"{contacts.OUTCOMES[e['outcome']].label} {e['contact_date']}"
+                            + (f": {e['note']}" if e["note"] else "")
             for e in contacts.in_force(con)}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,14 +94,49 @@ def _audited_change(home, action: str, name: str, change, detail=lambda result: 
                    "and member pages of their contracts; quality: dashboard and aggregate files.")
 @click.option("--contract", "contracts", multiple=True, metavar="ID",
               help="A contract the user works for (repeat). None: every contract.")
+@click.option("--new-contract", is_flag=True,
+              help="Accept a --contract that no published run of this home has seen yet (a contract about to "
+                   "start); without it such a contract is refused, as a likely typo.")
 @HOME_OPTION
-def users_add(name, role, contracts, home) -> None:
+def users_add(name, role, contracts, new_contract, home) -> None:
     from pipelines.portal.users import add_user
 
+    _check_contracts(_home(home), list(contracts), new_contract)
     user = _audited_change(home, "user_added", name,
                            lambda con: add_user(con, name, role, list(contracts), _password(f"Password for {name}")),
                            lambda user: f"role {role}, contracts {' '.join(user.contracts)}")
     click.echo(f"Added {user.name} ({user.role}; contracts: {', '.join(user.contracts) or 'all'})")
+
+
+def _check_contracts(home: Path, contracts: list[str], accept_new: bool) -> None:
+    """A contract no published run has seen is most likely a typo (H9999 for H1234): refused, naming the
+    contracts the runs hold, unless --new-contract says it is meant. With no published run yet there is
+    nothing to compare with: a warning."""
+    from pipelines.portal.runs import contracts_of, list_runs
+
+    if not contracts:
+        return
+    runs = list_runs(home)
+    seen: set[str] = set()
+    for run in runs:
+        try:
+            seen.update(contracts_of(run))
+        except (OSError, ValueError):  # a run folder without a readable member_summary.parquet
+            continue
+    unseen = [c for c in dict.fromkeys(c.strip().upper() for c in contracts) if c and c not in seen]
+    if not unseen:
+        return
+    if not runs:
+        click.echo(f"WARNING: no published run in {home} yet, so contract(s) {', '.join(unseen)} cannot be "
+                   "checked against the data", err=True)
+    elif accept_new:
+        click.echo(f"WARNING: no published run has seen contract(s) {', '.join(unseen)} (accepted: --new-contract)",
+                   err=True)
+    else:
+        raise click.ClickException(
+            f"no published run of {home} has seen contract(s) {', '.join(unseen)}; the runs hold "
+            f"{', '.join(sorted(seen)) or 'no contract'}. Check the spelling, or add --new-contract for a contract "
+            "whose members are not in the data yet.")
 
 
 @users.command("remove", help="Remove a user (their sessions end; the audit log keeps their entries).")
@@ -132,3 +168,32 @@ def users_passwd(name, home) -> None:
     _audited_change(home, "password_changed", name,
                     lambda con: set_password(con, name, _password(f"New password for {name}")))
     click.echo(f"Password of {name} changed")
+
+
+@click.group(help="Recorded contacts: import a worked outreach workbook (the portal's contact form, from Excel).")
+def contacts() -> None:
+    pass
+
+
+@contacts.command("import", help="Read a worked outreach_list.xlsx back (its call_outcome, call_date, "
+                                 "call_channel and call_note columns) as recorded contacts: validated like the "
+                                 "portal's form, audited, and read by the next run. Refused rows are listed; "
+                                 "importing the same workbook again records nothing twice.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "recorded_by", default=None, help="Who worked the list (audit log). Default: cli:<login>.")
+@HOME_OPTION
+def contacts_import(file, recorded_by, home) -> None:
+    from pipelines.portal.contacts import ContactError
+    from pipelines.portal.xlsx_import import import_worked_list
+
+    with _portal_file(home) as con:
+        try:
+            result = import_worked_list(con, _home(home), file, recorded_by or _operator())
+        except ContactError as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"{file}: {result.rows_worked} worked rows; {result.recorded} recorded, "
+               f"{result.already_recorded} already recorded, {len(result.refused)} refused")
+    for sheet, row, reason in result.refused:
+        click.echo(f"  refused: sheet {sheet}, row {row}: {reason}")
+    if result.refused:
+        sys.exit(1)

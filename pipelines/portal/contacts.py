@@ -36,6 +36,9 @@ class Outcome:
 OUTCOMES: dict[str, Outcome] = {
     "reached": Outcome("Reached", None, "reached"),
     "no_answer": Outcome("No answer", None, "no_answer"),
+    "left_message": Outcome("Left a message", None, "left_message"),
+    "wrong_number": Outcome("Wrong number", None, "wrong_number"),
+    "refused": Outcome("Refused the call", None, "refused"),  # not an opt-out: the next list tries again later
     "cmr_offered": Outcome("CMR offered", "cmr_offered", "reached"),
     "cmr_declined": Outcome("CMR declined", "cmr_declined", "reached"),
     "opted_out": Outcome("Opted out", "opted_out", "reached"),
@@ -45,6 +48,10 @@ ENTERED_IN_ERROR = "entered_in_error"
 CHANNELS = ("phone", "mail", "portal", "in_person", "other")
 #: an attempt that was not a conversation (a letter, a portal message) has outcome "other"
 CONVERSATION_CHANNELS = ("phone", "in_person")
+#: attempt outcomes that say something about the channel itself: kept whatever the channel
+CHANNEL_OUTCOMES = ("no_answer", "left_message", "wrong_number", "refused")
+#: the free-text note of a contact (kept in the portal file only: mtm_event has no note column)
+MAX_NOTE_CHARS = 500
 EVENT_COLUMNS = ("member_id", "event_date", "event_type", "contract_id", "channel", "outcome", "opt_out_reason",
                  "portal_entry_id")
 
@@ -53,20 +60,41 @@ class ContactError(ValueError):
     pass
 
 
-def parse_contact_date(text: str, today: dt.date | None = None) -> dt.date:
+def parse_contact_date(text: str, today: dt.date | None = None, earliest: dt.date | None = None) -> dt.date:
+    """The contact date of a form, checked on the server (the browser's min/max are only a convenience):
+    not in the future, and not before ``earliest``, the day the member could first be contacted for the MTM
+    program (their MTM enrollment date: an event before it never counts, targeting-rules.md section 6)."""
     try:
         day = dt.date.fromisoformat((text or "").strip())
     except ValueError as exc:
         raise ContactError("the contact date must be a date like 2025-09-30") from exc
-    if day > (today or dt.date.today()):
-        raise ContactError("the contact date cannot be in the future")
+    today = today or dt.date.today()
+    if day > today:
+        raise ContactError(f"the contact date {day} cannot be in the future (today is {today})")
+    if earliest is not None and day < earliest:
+        raise ContactError(f"the contact date {day} is before this member's MTM enrollment on {earliest}, "
+                           "the earliest day a contact counts: check the year")
     return day
+
+
+def earliest_contact(row: dict, run_as_of: str) -> dt.date:
+    """The first day a contact with a listed member can be recorded: their MTM enrollment date, else
+    1 January of the run's contract year."""
+    for text in (row.get("mtm_enrollment_date"), f"{run_as_of[:4]}-01-01"):
+        try:
+            return dt.date.fromisoformat(str(text))
+        except ValueError:
+            continue
+    return dt.date(int(run_as_of[:4]), 1, 1)
 
 
 def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, member_id: str, contract_id: str,
                    run_as_of: str, contact_date: dt.date, outcome: str, channel: str,
-                   supersedes: int | None = None) -> int:
+                   supersedes: int | None = None, note: str = "") -> int:
     """Append one entry (or a correction of ``supersedes``) and rewrite the events file; returns its id."""
+    note = " ".join((note or "").split())  # one line: no line breaks in the list or the audit
+    if len(note) > MAX_NOTE_CHARS:
+        raise ContactError(f"the note has {len(note)} characters: at most {MAX_NOTE_CHARS}")
     allowed = set(OUTCOMES) | ({ENTERED_IN_ERROR} if supersedes else set())
     if outcome not in allowed:
         raise ContactError(f"unknown outcome {outcome!r}")
@@ -81,9 +109,9 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
     with _events_lock(home):  # insert + rewrite as one step: two entries at once never lose one in the file
         cursor = con.execute(
             "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
-            "outcome, channel, supersedes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "outcome, channel, supersedes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
-             supersedes))
+             supersedes, note))
         write_events_file(con, home)
     assert cursor.lastrowid is not None  # an INSERT always sets it
     return cursor.lastrowid
@@ -120,7 +148,7 @@ def event_rows(entry) -> list[dict]:
     """The mtm_event rows of one entry: the outreach attempt, and the service event it records."""
     outcome = OUTCOMES[entry["outcome"]]
     attempt = outcome.attempt_outcome
-    if attempt == "reached" and entry["channel"] not in CONVERSATION_CHANNELS:
+    if attempt not in CHANNEL_OUTCOMES and entry["channel"] not in CONVERSATION_CHANNELS:
         attempt = "other"
     base = {"member_id": entry["member_id"], "event_date": entry["contact_date"], "contract_id": entry["contract_id"],
             "portal_entry_id": entry["id"], "channel": "", "outcome": "", "opt_out_reason": ""}

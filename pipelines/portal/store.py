@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS contacts (
     contact_date TEXT NOT NULL,
     outcome TEXT NOT NULL,                   -- portal outcome (contacts.OUTCOMES) or entered_in_error
     channel TEXT NOT NULL,
-    supersedes INTEGER REFERENCES contacts(id)
+    supersedes INTEGER REFERENCES contacts(id),
+    note TEXT NOT NULL DEFAULT ''            -- the caller's free-text note (issue 26 item 9)
 );
 CREATE TRIGGER IF NOT EXISTS contacts_no_update BEFORE UPDATE ON contacts
 BEGIN SELECT RAISE(ABORT, 'recorded contacts are append-only: record a correction'); END;
@@ -73,6 +74,8 @@ def connect(home: Path) -> sqlite3.Connection:
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA foreign_keys=ON")
     con.executescript(SCHEMA)
+    if "note" not in {row["name"] for row in con.execute("PRAGMA table_info(contacts)")}:  # a file from before
+        con.execute("ALTER TABLE contacts ADD COLUMN note TEXT NOT NULL DEFAULT ''")
     return con
 
 

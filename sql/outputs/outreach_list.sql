@@ -65,7 +65,21 @@ SELECT
     coalesce(h.cognitively_impaired, false)                              AS cognitively_impaired,
     p.as_of_date,
     -- the member's adherence gaps that can still close by 31 December (qm_member_adherence_gap)
-    coalesce(g.adherence_gaps, '')                                       AS adherence_gaps
+    coalesce(g.adherence_gaps, '')                                       AS adherence_gaps,
+    -- issue 26 item 9 (docs/decisions.md, Session 2026-12-07): what the last attempt since the last offer
+    -- was, a phone reported wrong by the latest phone attempt, and when to try again after an unanswered one
+    CASE WHEN h.attempts_since_last_offer > 0 THEN replace(h.last_attempt_outcome, '_', ' ') ELSE '' END
+                                                                         AS last_attempt_outcome,
+    CASE WHEN h.last_phone_outcome = 'wrong_number'
+         THEN 'wrong number reported ' || strftime(h.last_phone_attempt_date, '%Y-%m-%d') ELSE '' END
+                                                                         AS phone_flag,
+    CASE WHEN h.attempts_since_last_offer > 0 THEN
+        CASE h.last_attempt_outcome
+            WHEN 'no_answer' THEN h.last_attempt_date + p.retry_no_answer_days
+            WHEN 'left_message' THEN h.last_attempt_date + p.retry_left_message_days
+            WHEN 'refused' THEN h.last_attempt_date + p.retry_refused_days
+        END
+    END                                                                  AS next_try_date
 FROM tgt_service_priority AS s
 CROSS JOIN p
 JOIN member_contact AS k ON k.member_id = s.member_id
@@ -74,4 +88,4 @@ LEFT JOIN signal_words AS w ON w.member_id = s.member_id
 LEFT JOIN flags AS f ON f.member_id = s.member_id
 LEFT JOIN qm_member_adherence_gap AS g ON g.member_id = s.member_id AND g.contract_id = s.contract_id
 WHERE s.service <> 'tmr'
-ORDER BY s.service_order, s.contract_id, s.priority_rank
+ORDER BY s.contract_id, s.priority_rank  -- one ranking per contract across the CMR services

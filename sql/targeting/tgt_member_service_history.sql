@@ -13,6 +13,8 @@
 --                                 date, inclusive, when there is no offer since enrollment); an attempt on the offer's
 --                                 own day is the offer's contact, not a further attempt
 --   cognitively_impaired          the latest recorded value (at a CMR offer or CMR)
+--   last_attempt_date, last_attempt_outcome   the latest outreach_attempt (issue 26 item 9)
+--   last_phone_attempt_date, last_phone_outcome   the latest attempt by phone (a wrong number flags the phone)
 WITH p AS (
     SELECT *, CAST(date_trunc('quarter', as_of_date) AS DATE) AS quarter_start FROM run_parameters
 ),
@@ -43,7 +45,14 @@ history AS (
         min(v.event_date) FILTER (WHERE v.event_type = 'cmr_declined' AND v.contract_year = p.contract_year
                                     AND v.event_date >= l.mtm_enrollment_date)          AS cmr_declined_date,
         arg_max(v.cognitively_impaired, (v.event_date, v._seq))
-            FILTER (WHERE v.cognitively_impaired IS NOT NULL)                           AS cognitively_impaired
+            FILTER (WHERE v.cognitively_impaired IS NOT NULL)                           AS cognitively_impaired,
+        max(v.event_date) FILTER (WHERE v.event_type = 'outreach_attempt')              AS last_attempt_date,
+        arg_max(v.outcome, (v.event_date, v._seq))
+            FILTER (WHERE v.event_type = 'outreach_attempt')                            AS last_attempt_outcome,
+        max(v.event_date) FILTER (WHERE v.event_type = 'outreach_attempt'
+                                    AND v.channel = 'phone')                            AS last_phone_attempt_date,
+        arg_max(v.outcome, (v.event_date, v._seq))
+            FILTER (WHERE v.event_type = 'outreach_attempt' AND v.channel = 'phone')    AS last_phone_outcome
     FROM ledger AS l
     CROSS JOIN p
     LEFT JOIN tgt_mtm_event_history AS v ON v.member_id = l.member_id AND v.contract_id = l.contract_id

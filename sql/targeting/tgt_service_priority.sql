@@ -9,8 +9,12 @@
 --   core_conditions core chronic diseases / the core-disease count of the set in use (9 or 10)
 --   part_d_drugs    Part D drug count, 15 or more = 1
 --   projected_cost  projected annual cost / (2 x the cost threshold), capped at 1
--- Rank: within contract x service, 1..n without gaps or ties. Members in hospice come after everyone
--- else; then higher score first; ties broken by the earlier due date, then by member_id (ascending).
+-- Rank (issue 26 item 10, docs/decisions.md "Session 2026-12-07"): ONE ranking per contract across the
+-- call list's CMR services (initial offer, annual offer, follow-up), 1..n without gaps or ties, so a
+-- caller works one list top-down; the TMRs (the pharmacist's worklist) are ranked apart, the same way.
+-- Members in hospice come after everyone else; then overdue services (due before D) before the others;
+-- then higher score first; ties broken by the earlier due date, then the service (initial, annual,
+-- follow-up), then member_id (ascending).
 WITH p AS (SELECT * FROM run_parameters),
 heaviest AS (SELECT greatest(max(weight), 0) AS weight FROM run_signal_weight),
 components AS (
@@ -57,6 +61,7 @@ scored AS (
 )
 SELECT
     *,
-    row_number() OVER (PARTITION BY contract_id, service
-                       ORDER BY hospice, priority_score DESC, due_date, member_id)   AS priority_rank
+    row_number() OVER (PARTITION BY contract_id, service = 'tmr'
+                       ORDER BY hospice, days_until_due >= 0, priority_score DESC, due_date, service_order,
+                                member_id)                                           AS priority_rank
 FROM scored
