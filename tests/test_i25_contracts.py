@@ -85,7 +85,8 @@ def test_a_member_who_changes_contracts_is_in_each_contract_for_his_days_there(m
 
 
 def year_member(contract_id: str, period_end: str, open_period: bool, age: int = 70) -> dict:
-    return {"member_id": "M", "contract_id": contract_id, "age": age, "period_end": D(period_end),
+    return {"member_id": "M", "contract_id": contract_id, "age": age, "birth_date": dt.date(2024 - age, 6, 15),
+            "period_end": D(period_end),
             "period_open": open_period, "hospice": False, "esrd": False}
 
 
