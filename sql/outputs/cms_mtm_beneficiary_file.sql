@@ -10,8 +10,8 @@
 --   * "received an annual CMR" = a cmr_completed event of the contract and year with a written summary
 --     (summary_sent on or after the CMR date); the CMR count, dates, delivery method, provider and recipient
 --     are those of such CMRs (a CMR still waiting for its summary is reported by the validation, not here);
---   * an offer is implied by a completion: offered = an offer event or a received CMR; the offer date is the
---     earliest of the first offer and the first such CMR.
+--   * an offer is implied by a completion: offered = a cmr_offered or cmr_completed event (with or without
+--     its summary); the offer date is the earliest of the first offer and the first completed CMR.
 -- PHI (names, birth date, MBI): this table and the outreach list are the only places it is carried.
 WITH p AS (SELECT * FROM run_parameters),
 contact AS (
@@ -52,6 +52,7 @@ received AS (
 events AS (
     SELECT member_id, contract_id,
            min(event_date) FILTER (WHERE event_type = 'cmr_offered')        AS first_offer_date,
+           min(event_date) FILTER (WHERE event_type = 'cmr_completed')      AS first_completion_date,
            count(*) FILTER (WHERE event_type = 'tmr_completed')             AS tmr_count,
            count(*) FILTER (WHERE event_type = 'dtp_recommendation')        AS dtp_recommendations,
            count(*) FILTER (WHERE event_type = 'dtp_resolved')              AS dtp_resolutions,
@@ -74,8 +75,8 @@ SELECT
     CASE WHEN l.targeting_reason IN ('01', '02', '03') THEN l.targeting_reason END          AS targeting_reason,
     l.opt_out_date,
     oc.code                                                                                AS opt_out_reason_code,
-    (v.first_offer_date IS NOT NULL OR r.first_cmr_date IS NOT NULL)                       AS cmr_offered,
-    least(v.first_offer_date, r.first_cmr_date)                                            AS cmr_offer_date,
+    (v.first_offer_date IS NOT NULL OR v.first_completion_date IS NOT NULL)                AS cmr_offered,
+    least(v.first_offer_date, v.first_completion_date)                                     AS cmr_offer_date,
     r.first_cmr_date IS NOT NULL                                                           AS cmr_received,
     coalesce(r.cmr_count, 0)::INTEGER                                                      AS cmr_count,
     r.cmr_dates_iso                                                                        AS cmr_dates,
