@@ -283,3 +283,23 @@ def test_run_folder_has_one_cms_file_per_contract_the_problems_and_the_validatio
                                              "FROM mtm_enrollment_ledger ORDER BY 1") == [
         ("A1", "02", "enrollment"), ("A2", "02", "enrollment"), ("B1", "02", "enrollment"),
         ("NOMBI", "02", "enrollment")]
+
+
+def test_run_folder_quality_files_are_exact_and_only_the_shareable_page_suppresses(published):
+    """Issue 25 item 11 on the run folder: program_metrics.csv and dashboard.html carry the exact counts (3
+    Part D enrollees in H1234); dashboard_shareable.html shows them as <11."""
+    import re
+
+    folder = published["folder"]
+    with (folder / "program_metrics.csv").open(newline="") as fh:
+        metrics = {(r["contract_id"], r["month"], r["metric"]): r["value"] for r in csv.DictReader(fh)}
+    assert metrics[("H1234", "2025-09", "part_d_enrollees")] == "3"
+
+    def funnel(name: str) -> dict:
+        html = (folder / name).read_text()
+        data = json.loads(re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>',
+                                    html, re.S).group(1))
+        return {r["step"]: r["label"] for r in data["views"]["H1234"]["charts"]["funnel"]["rows"]}
+
+    assert funnel("dashboard.html")["Part D enrollees"] == "3"
+    assert funnel("dashboard_shareable.html")["Part D enrollees"] == "<11"
