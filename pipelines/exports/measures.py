@@ -336,8 +336,12 @@ def cms_validation(con: duckdb.DuckDBPyConnection, where: str = "TRUE") -> list[
                     add(row, "date_before_enrollment", column, first,
                         f"{column} {first} is before the MTM enrollment date {enrolled}")
         if row["opt_out_date"] is not None and enrolled is not None and row["opt_out_date"] < enrolled:
+            inferred = row.get("enrollment_source") == "inferred_from_events"
             add(row, "opt_out_before_enrollment", "opt_out_date", row["opt_out_date"],
-                f"opt-out {row['opt_out_date']} is before the MTM enrollment date {enrolled}")
+                f"opt-out {row['opt_out_date']} is before the MTM enrollment date {enrolled}"
+                + ("; the enrollment date is inferred from the first service event (targeting-rules.md section 6) "
+                   "and the recorded opted_out event precedes it: the service history contradicts itself"
+                   if inferred else ""))
         first_cmr = _first_date(row["cmr_dates"])
         if row["cmr_received"] and (not row["cmr_offered"] or row["cmr_offer_date"] is None
                                     or (first_cmr is not None and row["cmr_offer_date"] > first_cmr)):
