@@ -303,3 +303,20 @@ def test_run_folder_quality_files_are_exact_and_only_the_shareable_page_suppress
 
     assert funnel("dashboard.html")["Part D enrollees"] == "3"
     assert funnel("dashboard_shareable.html")["Part D enrollees"] == "<11"
+
+
+def test_mtm_report_shareable_writes_suppressed_measures_and_nothing_member_level(published, tmp_path):
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+
+    out = tmp_path / "shared"
+    result = CliRunner().invoke(main, ["report", "--contract", "H1234", "--year", "2025", "--home",
+                                       str(published["home"]), "--out", str(out), "--shareable"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"quality_measures.csv", "report.json"}
+    assert json.loads((out / "report.json").read_text())["shareable"] is True
+    with (out / "quality_measures.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r[c] in ("", "0", "<11", "suppressed") or int(r[c]) >= 11
+                        for r in rows for c in ("numerator", "denominator", "recoverable_members"))
