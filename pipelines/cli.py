@@ -128,8 +128,23 @@ def _print_summary(folder: Path) -> None:
     blank = manifest.get("measures", {}).get("cms_mtm_blank_fields")
     if blank:
         click.echo(f"  CMS beneficiary file: fields no row could fill (left blank): {', '.join(blank)}")
+    _echo_cms_counts(manifest.get("measures", {}).get("cms_mtm"))
     click.echo(f"Files: {', '.join(sorted(p.name for p in folder.iterdir()))}")
     click.echo(f"Latest run: {folder.parent / 'latest'}")
+
+
+def _echo_cms_counts(cms: dict | None) -> None:
+    """The CMS file's counts: rows per contract file, members left out, rows failing a CMS edit by kind."""
+    if not cms:
+        return
+    rows = ", ".join(f"{c} {n}" for c, n in cms.get("rows_by_contract", {}).items()) or "none"
+    left_out = sum(cms.get("members_left_out", {}).values())
+    click.echo(f"  CMS beneficiary file rows by contract: {rows}; enrollees left out: {left_out} "
+               f"{cms.get('members_left_out') or ''} (cms_mtm_problems.csv)")
+    errors = {k: v for k, v in cms.get("validation_errors", {}).items() if v}
+    warnings = {k: v for k, v in cms.get("validation_warnings", {}).items() if v}
+    click.echo(f"  CMS validation: {sum(errors.values())} errors {errors or ''}, {sum(warnings.values())} warnings "
+               f"{warnings or ''} (cms_mtm_validation.csv)")
 
 
 @main.command(help="Year-end submission files of one contract: quality measures and the CMS beneficiary-level "
@@ -140,14 +155,17 @@ def _print_summary(folder: Path) -> None:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The home whose warehouse and published runs are read. Default: $MTM_HOME or ./.mtm")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder. Default: <home>/reports/<contract>-<year>")
-def report(contract_id, year, home, out) -> None:
+              help="Output folder. Default: <home>/reports/<contract>-<year>[-shareable]")
+@click.option("--shareable", is_flag=True, default=False,
+              help="Write what may be shared outside the plan: quality measures with counts of 1-10 shown as <11 "
+                   "(and their complements suppressed), no member-level file.")
+def report(contract_id, year, home, out, shareable) -> None:
     from dagster_project.run import RunFailed
     from pipelines.report import write_report
     from pipelines.run_context import default_home
 
     try:
-        folder = write_report(Path(home or default_home()), contract_id, year, out)
+        folder = write_report(Path(home or default_home()), contract_id, year, out, shareable)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:  # RuntimeError: a run holds the home's lock
         raise click.ClickException(str(exc)) from exc
     except RunFailed as failure:
@@ -159,6 +177,7 @@ def report(contract_id, year, home, out) -> None:
         click.echo(f"  {name}: {rows} rows")
     if summary["cms_mtm_blank_fields"]:
         click.echo(f"  CMS file fields no row could fill (left blank): {', '.join(summary['cms_mtm_blank_fields'])}")
+    _echo_cms_counts(summary.get("cms_mtm"))
 
 
 @main.command(help="Run the pipeline once per as-of date from --from to --to, oldest first (each date an "

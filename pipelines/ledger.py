@@ -25,7 +25,8 @@ ENROLLMENT_SOURCES = ("run", "seed", "inferred_from_events", "rollover")
 
 #: the facts a seed row states, compared with the ledger row it meets
 SEED_FACTS = ("mtm_enrollment_date", "date_met_criteria", "targeting_reason", "opt_out_date", "opt_out_reason")
-#: facts a run never stores (it derives them at every run): a run-written row saying nothing is no contradiction
+#: facts a run may leave empty (opt-outs are derived at every run; a row written before reasons were recorded
+#: has none): a run-written row saying nothing is no contradiction
 _DERIVED_BY_RUNS = ("targeting_reason", "opt_out_date", "opt_out_reason")
 
 
@@ -193,11 +194,11 @@ def import_seed(con: duckdb.DuckDBPyConnection, path: Path, replace: bool = Fals
                         "AND contract_year = ?", [row["member_id"], row["contract_id"], row["contract_year"]])
             con.execute(
                 "INSERT INTO mtm_enrollment_ledger (member_id, contract_id, contract_year, mtm_enrollment_date, "
-                "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason) "
-                "VALUES (?, ?, ?, ?, ?, 'seed', ?, ?, ?)",
+                "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason, "
+                "targeting_reason_source) VALUES (?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?)",
                 [row["member_id"], row["contract_id"], row["contract_year"], row["mtm_enrollment_date"],
                  row["date_met_criteria"], row.get("targeting_reason"), row.get("opt_out_date"),
-                 row.get("opt_out_reason")])
+                 row.get("opt_out_reason"), "seed" if row.get("targeting_reason") else None])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

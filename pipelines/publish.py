@@ -129,9 +129,11 @@ def commit_ledger(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> int:
         faults.at("publish:ledger")
         con.execute(
             "INSERT INTO mtm_enrollment_ledger (member_id, contract_id, contract_year, mtm_enrollment_date, "
-            "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason) "
+            "date_met_criteria, enrollment_source, targeting_reason, opt_out_date, opt_out_reason, "
+            "targeting_reason_source) "
             "SELECT member_id, contract_id, contract_year, mtm_enrollment_date, date_met_criteria, "
-            "enrollment_source, targeting_reason, opt_out_date, opt_out_reason FROM tgt_ledger_next"
+            "enrollment_source, targeting_reason, opt_out_date, opt_out_reason, targeting_reason_source "
+            "FROM tgt_ledger_next"
         )
         run_report.record(con, ctx.run_id, "published_run", "program_metrics_history_rows", history_rows)
         con.execute("COMMIT")

@@ -13,7 +13,12 @@ on a *copy* of the warehouse (the real one and the published runs are never touc
   published date changes nothing.
 
 The files are filtered to the contract and written to ``--out`` (default ``<home>/reports/<contract>-<year>``)
-with ``report.json`` saying which date, run and extract they come from and which CMS fields no row filled.
+with ``report.json`` saying which date, run and extract they come from and which CMS fields no row filled:
+quality_measures.csv and quality_measure_members.parquet with exact counts (the plan's own quality team),
+the CMS beneficiary-level file (review copy and the contract's submission file in the CMS layout),
+cms_mtm_problems.csv (enrollees left out) and cms_mtm_validation.csv (rows that would fail a CMS edit).
+``--shareable`` (default folder ``<contract>-<year>-shareable``) writes what may be shared outside the plan
+(targeting-rules.md section 10): quality_measures.csv with small cells suppressed, nothing member-level.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from pipelines.db import scalar
-from pipelines.exports.measures import write_cms_file, write_quality_files
+from pipelines.exports.measures import write_cms_submission, write_quality_files
 from pipelines.publish import run_lock
 from pipelines.run_context import RunContext
 
@@ -54,10 +59,13 @@ def choose_run(home: Path, year: int) -> tuple[dt.date, dict]:
     return as_of, (later or of_year)[-1]
 
 
-def write_report(home: Path, contract_id: str, year: int, out: Path | None = None) -> Path:
+def write_report(home: Path, contract_id: str, year: int, out: Path | None = None, shareable: bool = False) -> Path:
     home = home.resolve()
     as_of, source_run = choose_run(home, year)
-    out = (out or home / "reports" / f"{contract_id}-{year}").resolve()
+    suffix = "-shareable" if shareable else ""
+    out = (out or home / "reports" / f"{contract_id}-{year}{suffix}").resolve()
+    cms: dict = {}
+    blank: list[str] = []
     with tempfile.TemporaryDirectory(prefix="mtm-report-") as scratch:
         scratch_home = Path(scratch) / "home"
         scratch_home.mkdir()
@@ -77,16 +85,19 @@ def write_report(home: Path, contract_id: str, year: int, out: Path | None = Non
                                  f"(contracts: {', '.join(sorted(contracts)) or 'none'})")
             out.mkdir(parents=True, exist_ok=True)
             where = f"contract_id = '{contract_id.replace(chr(39), '')}'"
-            rows = write_quality_files(con, out, where)
-            blank = write_cms_file(con, out / "cms_mtm_beneficiary_file.csv", where)
-            rows["cms_mtm_beneficiary_file"] = scalar(
-                con, f"SELECT count(*) FROM cms_mtm_beneficiary_file WHERE {where}")
+            rows = write_quality_files(con, out, where, shareable=shareable)
+            if not shareable:  # member-level files never leave the plan
+                cms = write_cms_submission(con, out, where)
+                blank = cms.pop("blank_fields")
+                rows["cms_mtm_beneficiary_file"] = scalar(
+                    con, f"SELECT count(*) FROM cms_mtm_beneficiary_file WHERE {where}")
         finally:
             con.close()
     (out / "report.json").write_text(json.dumps({
         "contract_id": contract_id, "measurement_year": year, "as_of_date": as_of.isoformat(),
         "source_run": source_run["as_of_date"], "extract_dirs": source_run["extract_dirs"],
         "settings_file": source_run.get("settings_file"), "rows": rows, "cms_mtm_blank_fields": blank,
+        "cms_mtm": cms, "shareable": shareable,
         "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }, indent=2))
     return out

@@ -89,3 +89,11 @@ CREATE OR REPLACE MACRO age_on(birth, d) AS (
     year(d) - year(birth)
     - CASE WHEN month(d) < month(birth) OR (month(d) = month(birth) AND day(d) < day(birth)) THEN 1 ELSE 0 END
 );
+
+-- A Medicare Beneficiary Identifier in the CMS format (11 characters: 1 C A N C A N C C N N; C = a letter
+-- other than S, L, O, I, B, Z; A = such a letter or a digit; N = a digit, the first one 1-9), given without
+-- dashes or spaces and in upper case (mbi_normalised). Members without one are left out of the CMS file.
+CREATE OR REPLACE MACRO mbi_normalised(x) AS nullif(upper(regexp_replace(coalesce(x, ''), '[-\s]', '', 'g')), '');
+CREATE OR REPLACE MACRO is_valid_mbi(x) AS coalesce(regexp_full_match(mbi_normalised(x),
+    '[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9][AC-HJKMNP-RT-Y]{2}[0-9]{2}'),
+    false);

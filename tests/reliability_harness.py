@@ -27,7 +27,7 @@ def published_files(folder: Path) -> dict[str, bytes]:
         rel = str(path.relative_to(folder))
         if path.is_file() and rel != "run_manifest.json" and not rel.startswith("data_docs"):
             content = path.read_bytes()
-            if rel == "dashboard.html":
+            if rel in ("dashboard.html", "dashboard_shareable.html"):
                 for key in ("run_id", "code_version"):
                     if volatile.get(key):
                         content = content.replace(volatile[key].encode(), f"<{key.replace('_', ' ')}>".encode())

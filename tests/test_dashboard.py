@@ -117,7 +117,8 @@ def run(tmp_path_factory):
         write_dashboard(con, folder, manifest, home / "runs")
     finally:
         con.close()
-    return {"folder": folder, "published": published, "tables": tables, "html": (folder / "dashboard.html").read_text()}
+    return {"folder": folder, "published": published, "tables": tables, "html": (folder / "dashboard.html").read_text(),
+            "shareable": (folder / "dashboard_shareable.html").read_text()}
 
 
 def embedded(html: str, script_id: str):
@@ -190,7 +191,7 @@ def test_page_opens_from_disk_offline_with_every_chart_rendered_and_no_console_e
 
 
 def test_no_count_from_1_to_10_anywhere_in_the_page(run):
-    html = run["html"]
+    html = run["shareable"]  # issue 25 item 11: the page made to be shared outside the plan
     data = embedded(html, "dashboard-data")
     small = [(path, n) for path, n in integers(data["views"]) if 1 <= n <= 10]
     assert small == []
@@ -200,13 +201,14 @@ def test_no_count_from_1_to_10_anywhere_in_the_page(run):
     opt = {r["reason"]: r["label"] for r in data["views"]["H1111"]["charts"]["opt_outs"]["rows"]}
     assert opt["Asked to opt out"] == SUPPRESSED  # 2 members
     trend = [r for r in data["views"]["H2222"]["charts"]["trend_program"]["rows"]]
-    assert {r["label"] for r in trend if r["metric"].startswith("CMR offered")} == {SUPPRESSED}
+    assert {r["label"] for r in trend if r["metric"].startswith("CMR offered")} == {COMPLEMENTARY_LABEL}
     table = data["views"]["H1111"]["measures_table"]
     cob = [dict(zip(table["columns"], r, strict=True)) for r in table["rows"] if r[0].startswith("Opioids")][0]
-    assert (cob["Numerator"], cob["Rate"], cob["Year-end range"]) == (SUPPRESSED, "—", "—")
+    assert (cob["Numerator"], cob["Rate"], cob["Year-end range"]) == (SUPPRESSED, COMPLEMENTARY_LABEL,
+                                                                      COMPLEMENTARY_LABEL)
     with chromium(offline=True) as context:
         page = context.new_page()
-        page.goto((run["folder"] / "dashboard.html").as_uri())
+        page.goto((run["folder"] / "dashboard_shareable.html").as_uri())
         for contract in ("all", "H1111", "H2222"):
             page.select_option("#contract", contract)
             page.wait_for_selector("body[data-ready=true]", timeout=30_000)
@@ -219,10 +221,10 @@ def test_no_count_from_1_to_10_anywhere_in_the_page(run):
 
 
 def test_no_member_id_name_phone_or_birth_date_in_the_page(run):
-    html = run["html"]
     for row in run["tables"]["eligibility"]:
         for column in ("member_id", "first_name", "last_name", "birth_date", "phone"):
-            assert row[column] not in html, (column, row[column])
+            for html in (run["html"], run["shareable"]):
+                assert row[column] not in html, (column, row[column])
 
 
 def test_print_stylesheet_lays_panels_out_for_paper(run):

@@ -107,7 +107,10 @@ def test_cms_file_codes(program):
     assert (cmr["safe_disposal_info"], cmr["safe_disposal_date"], cmr["cognitively_impaired"]) == (
         "Y", "2025-08-01", "Y")
     assert (cmr["mtm_enrollment_date"], cmr["targeting_reason"], cmr["first_name"]) == ("2025-07-01", "02", "Ada")
-    assert rows[mbi["m_new_cmr"]]["cmr_delivery_method"] == "01"
+    # issue 25 item 4c: m_new_cmr's CMR has no written summary yet: not received, an offer implied (same day)
+    new = rows[mbi["m_new_cmr"]]
+    assert (new["cmr_received"], new["cmr_count"], new["cmr_delivery_method"], new["cmr_offered"],
+            new["cmr_offer_date"]) == ("N", "0", "", "Y", "2025-09-30")
     assert (rows[mbi["m_requested"]]["opt_out_date"], rows[mbi["m_requested"]]["opt_out_reason_code"]) == (
         "2025-08-10", "03")
     assert (rows[mbi["m_died"]]["opt_out_date"], rows[mbi["m_died"]]["opt_out_reason_code"]) == ("2025-09-15", "01")
@@ -125,17 +128,18 @@ def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):
     rows = history(program["home"])
     assert sorted({r[0] for r in rows}) == RUNS
     last = {(m, k): (v, d) for a, m, k, v, d in rows if a == RUNS[-1]}
-    assert last[("2025-07", "mtm_enrolled_new")] == (5.0, "<11")
-    assert last[("2025-08", "mtm_enrolled_new")] == (2.0, "<11")
-    assert last[("2025-09", "mtm_enrolled_cumulative")] == (8.0, "<11")
-    assert last[("2025-08", "opt_outs_requested")] == (1.0, "<11")
-    assert last[("2025-09", "opt_outs_death")] == (1.0, "<11")
-    assert last[("2025-08", "cmr_completed")] == (1.0, "<11")
-    assert last[("2025-01", "part_d_enrollees")] == (8.0, "<11")
+    # issue 25 item 11: program_metrics.csv is the plan's own file: exact counts, small ones included
+    assert last[("2025-07", "mtm_enrolled_new")] == (5.0, "5")
+    assert last[("2025-08", "mtm_enrolled_new")] == (2.0, "2")
+    assert last[("2025-09", "mtm_enrolled_cumulative")] == (8.0, "8")
+    assert last[("2025-08", "opt_outs_requested")] == (1.0, "1")
+    assert last[("2025-09", "opt_outs_death")] == (1.0, "1")
+    assert last[("2025-08", "cmr_completed")] == (1.0, "1")
+    assert last[("2025-01", "part_d_enrollees")] == (8.0, "8")
     # criteria counts of earlier months come from the last run of that month
-    assert last[("2025-07", "meeting_criteria_reason_02")] == (5.0, "<11")
-    assert last[("2025-08", "meeting_criteria_reason_02")] == (7.0, "<11")
-    assert last[("2025-09", "meeting_criteria_reason_02")] == (7.0, "<11")  # m_new_cmr joins, m_died left
+    assert last[("2025-07", "meeting_criteria_reason_02")] == (5.0, "5")
+    assert last[("2025-08", "meeting_criteria_reason_02")] == (7.0, "7")
+    assert last[("2025-09", "meeting_criteria_reason_02")] == (7.0, "7")  # m_new_cmr joins, m_died left
     published = read_csv(program["folder"] / "program_metrics.csv")
     assert list(published[0]) == ["contract_id", "month", "metric", "value"]
     assert {r["metric"] for r in published} >= {
@@ -157,7 +161,8 @@ def test_mtm_report_writes_the_contract_files(program):
                                        "--home", str(program["home"]), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {"quality_measures.csv", "quality_measure_members.parquet",
-                                               "cms_mtm_beneficiary_file.csv", "report.json"}
+                                               "cms_mtm_beneficiary_file.csv", "cms_mtm_submission_H1234.csv",
+                                               "cms_mtm_problems.csv", "cms_mtm_validation.csv", "report.json"}
     assert len(read_csv(out / "cms_mtm_beneficiary_file.csv")) == 8
     assert "as of 2025-09-30" in result.output
     bad = CliRunner().invoke(main, ["report", "--contract", "H1234", "--year", "2019", "--home", str(program["home"])])
@@ -173,6 +178,6 @@ def test_criteria_whatif_grid_against_the_current_settings(program):
     current = [r for r in rows if r["is_current"] == "true"]
     assert [(r["min_core_conditions"], r["min_part_d_drugs"], r["threshold_source"]) for r in current] == [
         ("3", "8", "plan")]
-    # every member here qualifies as an at-risk beneficiary: 7, shown as <11, under every combination
-    assert {r["members_meeting"] for r in rows} == {"<11"}
+    # every member here qualifies as an at-risk beneficiary: 7 under every combination (exact: issue 25 item 11)
+    assert {r["members_meeting"] for r in rows} == {"7"}
     assert {r["members_meeting_change"] for r in rows} == {"0"}

@@ -5,10 +5,12 @@ JavaScript inlined from the ``vl-convert-python`` wheel, so it opens from disk w
 working in ten years.  Every contract's figures are embedded and a selector switches between them in
 the browser.
 
-Privacy is decided here, before anything reaches the page: counts from 1 to 10 read "<11" with
-complementary suppression (``pipelines.privacy``), a rate whose numerator or denominator is hidden is
-hidden too, and the page is built from aggregates only — no member id, name or birth date is ever
-read into it.  Sources: the ``dashboard_counts`` table (member counts of this run), the run folder's
+Two pages are built from the same figures (targeting-rules.md section 10): ``dashboard.html`` for the plan's
+own quality team, with exact counts (the plan may see its own numbers), and ``dashboard_shareable.html``, made
+to be shared outside the plan, where counts from 1 to 10 read "<11" with complementary suppression
+(``pipelines.privacy``, the one algorithm of every shared output), a rate whose numerator or denominator is
+hidden reads "suppressed" too. Both are built from aggregates only — no member id, name or birth date is
+ever read into them.  Sources: the ``dashboard_counts`` table (member counts of this run), the run folder's
 ``quality_measures.csv`` and ``program_metrics.csv`` and those of earlier runs of the same contract
 year (trends), and the run manifest (data quality).  A file that is absent makes its panel say "not
 computed in this run" instead of failing.
@@ -27,7 +29,14 @@ import duckdb
 import jinja2
 
 from pipelines.exports.outreach import SERVICE_TITLES
-from pipelines.privacy import HIDDEN_LABELS, SUPPRESSED, is_small, suppress_groups, suppress_small_counts
+from pipelines.privacy import (
+    COMPLEMENTARY_LABEL,
+    HIDDEN_LABELS,
+    SUPPRESSED,
+    is_small,
+    suppress_groups,
+    suppress_small_counts,
+)
 
 if TYPE_CHECKING:  # altair takes seconds to import: loaded when the dashboard is drawn, not at `mtm run` start
     import altair as alt
@@ -108,8 +117,11 @@ def number(value: str | None) -> float | int | str | None:
         return float(value)
 
 
-def shown_count(value) -> int | str | None:
-    """A count as the page may show it: a small count read from any file is hidden again (defence)."""
+def shown_count(value, shareable: bool = True) -> int | str | None:
+    """A count as the page may show it: on the shareable page a small count read from any file is hidden
+    again (defence); the plan's own page shows it exactly."""
+    if not shareable:
+        return int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return SUPPRESSED if is_small(int(value)) else int(value)
     return value
@@ -143,6 +155,32 @@ def suppressed_member_counts(counts: dict[tuple, int], contracts: list[str]) -> 
     return dict(suppress_groups(cells, groups))  # type: ignore[arg-type]  # tuple keys are Hashable
 
 
+def exact_member_counts(counts: dict[tuple, int], contracts: list[str]) -> dict[tuple, int | str]:
+    """Every member count of every view (each contract and all contracts), exact: the plan's own page."""
+    cells: dict[tuple, int | str] = dict(counts)
+    categories = {key[1:] for key in counts}
+    for cat in categories:
+        cells[(ALL, *cat)] = sum(counts.get((c, *cat), 0) for c in contracts)
+        for c in contracts:
+            cells.setdefault((c, *cat), 0)
+    return cells
+
+
+def rate_label(m: dict) -> str:
+    """A measure's rate as the page shows it: the percentage, "suppressed" when hidden, "—" when none."""
+    if m.get("rate_hidden"):
+        return COMPLEMENTARY_LABEL
+    return pct(m["rate"])
+
+
+def range_label(m: dict) -> str:
+    if m.get("range_hidden"):
+        return COMPLEMENTARY_LABEL
+    if m["year_end_low"] is not None and m["year_end_high"] is not None:
+        return f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
+    return "—"
+
+
 def fmt(value) -> str:
     if value is None:
         return "—"
@@ -152,9 +190,10 @@ def fmt(value) -> str:
 
 
 def pct(value) -> str:
-    """A rate as a percentage; a rate hidden in the metrics files (to protect a small cell) is "not shown"."""
+    """A rate as a percentage; a rate hidden to protect a small cell reads "suppressed" (never "—", which
+    means no value)."""
     if isinstance(value, str):
-        return "not shown"
+        return COMPLEMENTARY_LABEL
     return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
 
 
@@ -267,14 +306,20 @@ class DashboardData:
     """Everything the page shows, per view, built from suppressed figures only."""
 
     def __init__(self, counts: dict[tuple, int], measures: list[dict] | None, metrics: dict | None,
-                 measure_history: list[dict], manifest: dict):
+                 measure_history: list[dict], manifest: dict, shareable: bool = True):
         self.contracts = sorted({key[0] for key in counts} | {r["contract_id"] for r in measures or []}
                                 | {c for c, _, _ in (metrics or {})})
-        self.shown = suppressed_member_counts(counts, self.contracts)
+        self.shareable = shareable
+        self.shown = (suppressed_member_counts(counts, self.contracts) if shareable
+                      else exact_member_counts(counts, self.contracts))
         self.measures = measures
         self.metrics = metrics
         self.measure_history = measure_history
         self.manifest = manifest
+
+    def small_counts(self, counts: list[int]) -> list[int | str]:
+        """Counts adding up to a shown total: suppressed on the shareable page, exact on the plan's own."""
+        return suppress_small_counts(counts) if self.shareable else list(counts)
 
     def member_panel(self, view: str, panel: str) -> dict[str, int | str]:
         return {key[2] if not key[3] else f"{key[2]}:{key[3]}": value
@@ -312,7 +357,7 @@ class DashboardData:
             if len(rows) == 1:
                 m = rows[0]
                 note = f"denominator {fmt(m['denominator'])}" + ("; too small to rate" if m["too_small"] else "")
-                tiles.append({"label": name, "value": pct(m["rate"]), "note": note})
+                tiles.append({"label": name, "value": rate_label(m), "note": note})
             else:
                 rated = sorted((m["rate"], m["contract_id"]) for m in rows if m["rate"] is not None)
                 if len(rated) > 1:
@@ -379,7 +424,7 @@ class DashboardData:
     def rejects(self) -> dict:
         by_reason = (self.manifest.get("rejects") or {}).get("by_reason") or []
         labels = {f"{r['table']}: {r['reason']}": r["count"] for r in by_reason}
-        shown = dict(zip(labels, suppress_small_counts(list(labels.values())), strict=True))
+        shown = dict(zip(labels, self.small_counts(list(labels.values())), strict=True))
         rows = bar_rows("reason", {k: k for k in labels}, shown)
         if not rows:
             return {"rows": [{"reason": "No rejected rows", "count": 0, "pos": 0, "label": "0"}],
@@ -394,10 +439,10 @@ class DashboardData:
         if not levels:
             return {"rows": [], "summary": NOT_COMPUTED}
         keys = list(IDENTITY_LEVELS) + [k for k in levels if k not in IDENTITY_LEVELS]
-        shown = dict(zip(keys, suppress_small_counts([levels.get(k, 0) for k in keys]), strict=True))
+        shown = dict(zip(keys, self.small_counts([levels.get(k, 0) for k in keys]), strict=True))
         labels = {k: IDENTITY_LEVELS.get(k) or k for k in keys}
         rows = bar_rows("level", labels, shown)
-        pending = shown_count((identity.get("fills_by_status") or {}).get("pending", 0))
+        pending = shown_count((identity.get("fills_by_status") or {}).get("pending", 0), self.shareable)
         by_ndc = share(shown.get("ndc"), sum(v for v in shown.values() if isinstance(v, int))) \
             if all(isinstance(v, int) for v in shown.values()) else None
         summary = ((f"{pct(by_ndc)} of fills were identified by their NDC; " if by_ndc is not None else "")
@@ -410,14 +455,13 @@ class DashboardData:
             return {"rows": [], "summary": NO_MEASURES}
         rows = []
         for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"])):
-            ranged = m["year_end_low"] is not None and m["year_end_high"] is not None
             rows.append({
                 "measure": m["measure_name"] + (" (lower is better)" if m["lower_is_better"] else ""),
                 "contract_id": m["contract_id"], "rate": m["rate"],
                 "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
-                "rate_label": pct(m["rate"]) if m["rate"] is not None else "not shown",
+                "rate_label": rate_label(m),
                 "year_end_low": m["year_end_low"], "year_end_high": m["year_end_high"],
-                "range_label": f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}" if ranged else "—",
+                "range_label": range_label(m),
                 "recoverable_label": fmt(m["recoverable_members"]),
             })
         cmr = [m for m in measures if m["measure_id"] == "cmr_completion"]
@@ -431,9 +475,8 @@ class DashboardData:
 
     def measures_table(self, measures: list[dict]) -> dict:
         rows = [[
-            m["measure_name"], m["contract_id"], fmt(m["numerator"]), fmt(m["denominator"]), pct(m["rate"]),
-            (f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
-             if m["year_end_low"] is not None and m["year_end_high"] is not None else "—"),
+            m["measure_name"], m["contract_id"], fmt(m["numerator"]), fmt(m["denominator"]), rate_label(m),
+            range_label(m),
             fmt(m["recoverable_members"]),
             "; ".join(n for n in ("too small to rate" if m["too_small"] else "",
                                   "lower is better" if m["lower_is_better"] else "") if n),
@@ -487,30 +530,94 @@ def rate_value(text: str | None) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def read_measures(folder: Path) -> list[dict] | None:
-    """quality_measures.csv as the page may show it (counts re-checked, rates hidden with their counts)."""
+def _is_exact_file(rows: list[dict], columns: Iterable[str]) -> bool:
+    """A run-folder file written with exact counts (this version); an older run's file is already suppressed."""
+    return not any(r.get(c) in HIDDEN_LABELS for r in rows for c in columns)
+
+
+def shareable_measure_rows(rows: list[dict]) -> list[dict]:
+    """quality_measures.csv rows (exact, as the run folder holds them) as they may be shared outside the
+    plan: the same suppression as ``mtm report --shareable`` (pipelines.exports.measures)."""
+    import polars as pl
+
+    from pipelines.exports.measures import suppressed_quality_measures
+
+    counts = ("numerator", "denominator", "recoverable_members")
+    if not rows or not _is_exact_file(rows, counts):
+        return rows
+
+    def num(text):
+        value = number(text)
+        return value if isinstance(value, (int, float)) else None
+
+    frame = pl.DataFrame([{
+        "contract_id": r["contract_id"], "measurement_year": r.get("measurement_year"), "measure_id": r["measure_id"],
+        "measure_name": r.get("measure_name"), "numerator": int(num(r["numerator"]) or 0),
+        "denominator": int(num(r["denominator"]) or 0), "rate": num(r.get("rate")),
+        "too_small_to_rate": str(r.get("too_small_to_rate", "")).lower() == "true",
+        "year_end_low": num(r.get("year_end_low")), "year_end_high": num(r.get("year_end_high")),
+        "recoverable_members": (None if (rec := num(r.get("recoverable_members"))) is None else int(rec)),
+        "lower_is_better": str(r.get("lower_is_better", "")).lower() == "true",
+    } for r in rows], schema={"contract_id": pl.Utf8, "measurement_year": pl.Utf8, "measure_id": pl.Utf8,
+                              "measure_name": pl.Utf8, "numerator": pl.Int64, "denominator": pl.Int64,
+                              "rate": pl.Float64, "too_small_to_rate": pl.Boolean, "year_end_low": pl.Float64,
+                              "year_end_high": pl.Float64, "recoverable_members": pl.Int64,
+                              "lower_is_better": pl.Boolean})
+    return suppressed_quality_measures(frame)
+
+
+def read_measures(folder: Path, shareable: bool = True) -> list[dict] | None:
+    """quality_measures.csv as the page may show it: exact on the plan's own page; on the shareable page
+    small counts suppressed (counts re-checked, rates and ranges hidden with their counts)."""
     rows = read_csv(folder / "quality_measures.csv")
     if rows is None:
         return None
+    if shareable:
+        rows = shareable_measure_rows(rows)
     measures = []
     for r in rows:
-        numerator, denominator = shown_count(number(r.get("numerator"))), shown_count(number(r.get("denominator")))
+        numerator = shown_count(number(r.get("numerator")), shareable)
+        denominator = shown_count(number(r.get("denominator")), shareable)
         exact = isinstance(numerator, int) and isinstance(denominator, int)
+        low, high = number(r.get("year_end_low")), number(r.get("year_end_high"))
         measures.append({
             "contract_id": r["contract_id"], "measure_id": r["measure_id"],
             "measure_name": r.get("measure_name") or r["measure_id"],
             "numerator": numerator, "denominator": denominator,
             "rate": rate_value(r.get("rate")) if exact else None,
+            "rate_hidden": not exact or number(r.get("rate")) in HIDDEN_LABELS,
             "year_end_low": rate_value(r.get("year_end_low")) if exact else None,
             "year_end_high": rate_value(r.get("year_end_high")) if exact else None,
-            "recoverable_members": shown_count(number(r.get("recoverable_members"))),
+            "range_hidden": (low in HIDDEN_LABELS or high in HIDDEN_LABELS
+                             or (not exact and low is not None and high is not None)),
+            "recoverable_members": shown_count(number(r.get("recoverable_members")), shareable),
             "too_small": str(r.get("too_small_to_rate", "")).strip().lower() in ("true", "1", "t", "yes"),
             "lower_is_better": str(r.get("lower_is_better", "")).strip().lower() in ("true", "1", "t", "yes"),
         })
     return measures
 
 
-def read_metrics(folders: Iterable[Path]) -> dict | None:
+def shareable_metric_rows(rows: list[dict], as_of: str) -> list[dict]:
+    """program_metrics.csv rows (exact) as they may be shared outside the plan (the metrics file's
+    equations and suppression: pipelines.exports.measures.suppressed_program_metrics)."""
+    import polars as pl
+
+    from pipelines.exports.measures import suppressed_program_metrics
+
+    if not rows or not _is_exact_file(rows, ("value",)):
+        return rows
+    frame = pl.DataFrame([{
+        "as_of_date": as_of, "contract_id": r["contract_id"], "month": r["month"], "metric": r["metric"],
+        "value": float(v) if isinstance(v := number(r.get("value")), (int, float)) else None,
+        "published": True, "is_rate": r["metric"].endswith("_rate"),
+    } for r in rows], schema={"as_of_date": pl.Utf8, "contract_id": pl.Utf8, "month": pl.Utf8, "metric": pl.Utf8,
+                              "value": pl.Float64, "published": pl.Boolean, "is_rate": pl.Boolean})
+    shown = suppressed_program_metrics(frame)
+    return [{"contract_id": r["contract_id"], "month": r["month"], "metric": r["metric"], "value": r["value_display"]}
+            for r in shown.iter_rows(named=True)]
+
+
+def read_metrics(folders: Iterable[Path], shareable: bool = True) -> dict | None:
     """(contract, month, metric) -> shown value; the newest run folder holding a month wins."""
     metrics: dict[tuple, int | float | str | None] = {}
     found = False
@@ -518,22 +625,24 @@ def read_metrics(folders: Iterable[Path]) -> dict | None:
         rows = read_csv(folder / "program_metrics.csv")
         if rows is None:
             continue
+        if shareable:
+            rows = shareable_metric_rows(rows, folder.name)
         found = True
         claimed = {key[:2] for key in metrics}
         for r in rows:
             if (r["contract_id"], r["month"]) not in claimed:
                 value = number(r.get("value"))
                 metrics[(r["contract_id"], r["month"], r["metric"])] = (
-                    value if r["metric"].endswith("_rate") else shown_count(value))
+                    value if r["metric"].endswith("_rate") else shown_count(value, shareable))
     if not found:
         return None
     for contract, month, metric in list(metrics):  # a rate never reveals a hidden count
         if metric.endswith("_rate") and metrics.get((contract, month, metric.removesuffix("_rate"))) in HIDDEN_LABELS:
-            metrics[(contract, month, metric)] = SUPPRESSED
+            metrics[(contract, month, metric)] = COMPLEMENTARY_LABEL
     return metrics
 
 
-def measure_history(folders: Iterable[tuple[str, Path]]) -> list[dict]:
+def measure_history(folders: Iterable[tuple[str, Path]], shareable: bool = True) -> list[dict]:
     """Measure rates at each month's latest run (folders: (as-of date, folder), oldest first)."""
     latest: dict[str, Path] = {}
     for as_of, folder in folders:
@@ -541,10 +650,9 @@ def measure_history(folders: Iterable[tuple[str, Path]]) -> list[dict]:
             latest[as_of[:7]] = folder
     rows = []
     for month, folder in sorted(latest.items()):
-        for m in read_measures(folder) or []:
+        for m in read_measures(folder, shareable) or []:
             rows.append({"contract_id": m["contract_id"], "month": month, "measure_id": m["measure_id"],
-                         "measure": m["measure_name"], "rate": m["rate"],
-                         "rate_label": pct(m["rate"]) if m["rate"] is not None else "not shown"})
+                         "measure": m["measure_name"], "rate": m["rate"], "rate_label": rate_label(m)})
     return rows
 
 
@@ -568,18 +676,19 @@ def vega_javascript() -> str:
 
 
 def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
-                         runs_dir: Path | None = None) -> dict:
+                         runs_dir: Path | None = None, shareable: bool = False) -> dict:
     as_of = manifest["as_of_date"]
     history = [(p.name, p) for p in earlier_runs(runs_dir, as_of)] + [(as_of, folder)]
     data = DashboardData(
-        counts=read_member_counts(con), measures=read_measures(folder),
-        metrics=read_metrics(p for _, p in reversed(history)), measure_history=measure_history(history),
-        manifest=manifest,
+        counts=read_member_counts(con), measures=read_measures(folder, shareable),
+        metrics=read_metrics((p for _, p in reversed(history)), shareable),
+        measure_history=measure_history(history, shareable), manifest=manifest, shareable=shareable,
     )
     views = {ALL: data.view(ALL)} | {c: data.view(c) for c in data.contracts}
     settings_file = manifest.get("settings_file")
     return {
         "as_of_date": as_of,
+        "shareable": shareable,
         "contracts": [{"id": ALL, "label": "All contracts"}] + [{"id": c, "label": c} for c in data.contracts],
         "views": views,
         "titles": CHART_TITLES,
@@ -600,10 +709,15 @@ def render_dashboard(data: dict) -> str:
     )
 
 
+DASHBOARD_FILES = {False: "dashboard.html", True: "dashboard_shareable.html"}
+
+
 def write_dashboard(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
                     runs_dir: Path | None = None) -> Path:
-    """Write ``dashboard.html`` into the (unpublished) run folder; any error stops the publication."""
-    html = render_dashboard(build_dashboard_data(con, folder, manifest, runs_dir))
-    path = folder / "dashboard.html"
-    path.write_text(html, encoding="utf-8")
-    return path
+    """Write ``dashboard.html`` (exact counts, the plan's own quality team) and ``dashboard_shareable.html``
+    (small cells suppressed, to share outside the plan) into the (unpublished) run folder; any error stops
+    the publication. Returns the plan's own page."""
+    for shareable, name in DASHBOARD_FILES.items():
+        html = render_dashboard(build_dashboard_data(con, folder, manifest, runs_dir, shareable))
+        (folder / name).write_text(html, encoding="utf-8")
+    return folder / DASHBOARD_FILES[False]

@@ -132,9 +132,13 @@ EXPORTS: tuple[Export, ...] = (
            "program_metrics.csv: contract x month x metric, suppressed; kept in program_metrics_history on publish"),
     Export("criteria_whatif", ("criteria_whatif",), ("criteria_whatif.csv",), measures.write_criteria_whatif,
            "criteria_whatif.csv: members meeting and CMR workload per criteria combination, suppressed"),
-    Export("cms_mtm_beneficiary_file", ("cms_mtm_beneficiary_file",), ("cms_mtm_beneficiary_file.csv",),
+    Export("cms_mtm_beneficiary_file", ("cms_mtm_beneficiary_file", "cms_mtm_problems", "tgt_mtm_event"),
+           ("cms_mtm_beneficiary_file.csv", "cms_mtm_problems.csv", "cms_mtm_validation.csv"),
            measures.write_cms_beneficiary_file,
-           "cms_mtm_beneficiary_file.csv: the CMS beneficiary-level MTM record per enrollee of the year (PHI)"),
+           "cms_mtm_beneficiary_file.csv: the CMS beneficiary-level MTM record per enrollee of the year (PHI), "
+           "the plan's review copy; cms_mtm_submission_<contract>.csv: one submission file per contract in "
+           "the CMS layout; cms_mtm_problems.csv: enrollees left out (no valid MBI); cms_mtm_validation.csv: "
+           "every row that would fail a CMS edit"),
     # the PHI-free files behind the portal's member page (`mtm serve` reads run folders only)
     *(Export(table, (table,), (f"{table}.parquet",), table_files(table, "parquet"), f"{table}.parquet: {what}")
       for table, what in (

@@ -29,7 +29,8 @@ ROLE_FILES: dict[str, frozenset[str]] = {
     "analyst": frozenset({"*"}),
     "outreach": frozenset({"outreach_list.csv", "outreach_list.xlsx"}),
     "pharmacist": frozenset({"tmr_worklist.csv"}),
-    "quality": frozenset({"dashboard.html", "quality_measures.csv", "program_metrics.csv", "criteria_whatif.csv",
+    "quality": frozenset({"dashboard.html", "dashboard_shareable.html", "quality_measures.csv", "program_metrics.csv",
+                          "criteria_whatif.csv",
                           "run_manifest.json"}),
 }
 

@@ -2,7 +2,12 @@
 -- runs. Written only when a run publishes, in one transaction (pipelines/publish.py), or by `mtm ledger
 -- import` (a seeded roster, pipelines/ledger.py); every run reads it through tgt_ledger_next. Enrollment
 -- dates never change once written. enrollment_source: run, seed, inferred_from_events, rollover. The
--- targeting reason and opt-out are facts of seeded rows only (runs derive opt-outs as of D).
+-- targeting reason is recorded when the member enrolls and never recomputed (outputs.md, CMS record);
+-- targeting_reason_source says where it came from: enrollment (the run that enrolled the member), seed (the
+-- roster), rollover (last year's row), filled_after_enrollment (a row written before reasons were recorded:
+-- filled once, at the first later run at which the member met the criteria); empty = not known.
+-- Opt-outs are facts of seeded rows only (runs derive opt-outs as of D). A ledger written before a column
+-- existed gains it, empty (pipelines.models.create_declared).
 CREATE TABLE IF NOT EXISTS mtm_enrollment_ledger (
     member_id           VARCHAR NOT NULL,
     contract_id         VARCHAR NOT NULL,
@@ -12,5 +17,6 @@ CREATE TABLE IF NOT EXISTS mtm_enrollment_ledger (
     enrollment_source   VARCHAR,
     targeting_reason    VARCHAR,
     opt_out_date        DATE,
-    opt_out_reason      VARCHAR
+    opt_out_reason      VARCHAR,
+    targeting_reason_source VARCHAR
 )

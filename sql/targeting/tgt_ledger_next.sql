@@ -12,6 +12,11 @@
 --     events is not auto-enrolled (member_summary lists the opt-out);
 --   * date_met_criteria is the earliest as-of date at which the criteria held (a backfill of an earlier
 --     date moves it earlier, never the enrollment date); for an inferred row, the inferred enrollment date.
+--   * the targeting reason (01-03) is recorded when the member enters the ledger (the reason at that run;
+--     a rolled-over row keeps last year's) and never recomputed (outputs.md, CMS record). A row written
+--     before reasons were recorded (targeting_reason empty, not seeded) is filled once, at the first later
+--     run at which the member meets the criteria, and says so (targeting_reason_source
+--     filled_after_enrollment). A seeded row keeps what its roster said.
 -- Re-running a date changes nothing. The table is written to the warehouse only when the run publishes.
 WITH p AS (SELECT * FROM run_parameters),
 existing AS (
@@ -20,10 +25,10 @@ existing AS (
     WHERE l.contract_year = p.contract_year
 ),
 met_now AS (
-    SELECT member_id, contract_id FROM tgt_member_criteria WHERE meets_criteria
+    SELECT member_id, contract_id, targeting_reason FROM tgt_member_criteria WHERE meets_criteria
 ),
 rolled_over AS (
-    SELECT l.member_id, l.contract_id
+    SELECT l.member_id, l.contract_id, l.targeting_reason AS prior_reason
     FROM mtm_enrollment_ledger AS l
     CROSS JOIN p
     WHERE p.rollover_enrollees AND l.contract_year = p.contract_year - 1
@@ -73,9 +78,22 @@ SELECT
          WHEN r.member_id IS NOT NULL THEN 'rollover'
          WHEN n.first_service_date IS NOT NULL THEN 'inferred_from_events'
          ELSE 'run' END                                                   AS enrollment_source,
-    e.targeting_reason,
+    CASE WHEN e.member_id IS NOT NULL AND e.targeting_reason IS NOT NULL THEN e.targeting_reason
+         WHEN e.member_id IS NOT NULL AND e.enrollment_source = 'seed' THEN NULL
+         WHEN e.member_id IS NOT NULL THEN m.targeting_reason                 -- filled once, never recomputed
+         WHEN r.member_id IS NOT NULL THEN coalesce(r.prior_reason, m.targeting_reason)
+         ELSE m.targeting_reason END                                      AS targeting_reason,
     e.opt_out_date,
-    e.opt_out_reason
+    e.opt_out_reason,
+    CASE WHEN e.member_id IS NOT NULL AND e.targeting_reason IS NOT NULL
+              THEN coalesce(e.targeting_reason_source,
+                            CASE WHEN e.enrollment_source = 'seed' THEN 'seed' ELSE 'enrollment' END)
+         WHEN e.member_id IS NOT NULL AND e.enrollment_source = 'seed' THEN NULL
+         WHEN e.member_id IS NOT NULL AND m.member_id IS NOT NULL THEN 'filled_after_enrollment'
+         WHEN e.member_id IS NOT NULL THEN NULL
+         WHEN r.member_id IS NOT NULL AND coalesce(r.prior_reason, m.targeting_reason) IS NOT NULL THEN 'rollover'
+         WHEN r.member_id IS NOT NULL THEN NULL
+         ELSE 'enrollment' END                                            AS targeting_reason_source
 FROM ledger_keys AS k
 CROSS JOIN p
 LEFT JOIN existing AS e ON e.member_id = k.member_id AND e.contract_id = k.contract_id
