@@ -149,6 +149,8 @@ def _contradictions(seed: dict, existing: dict) -> list[str]:
             continue
         if have is None and existing["enrollment_source"] != "seed" and name in _DERIVED_BY_RUNS:
             continue
+        if want is None and name == "targeting_reason":  # a roster without reasons keeps the recorded one
+            continue
         out.append(f"member {seed['member_id']} (contract {seed['contract_id']}, year {seed['contract_year']}): "
                    f"{name} is {have} in the ledger ({existing['enrollment_source']}), {want} in the roster")
     return out
@@ -159,7 +161,7 @@ def import_seed(con: duckdb.DuckDBPyConnection, path: Path, replace: bool = Fals
     ensure_ledger(con)
     rows = read_seed(path)
     result = ImportResult(read=len(rows))
-    names = ["member_id", "contract_id", "contract_year", *SEED_FACTS, "enrollment_source"]
+    names = ["member_id", "contract_id", "contract_year", *SEED_FACTS, "targeting_reason_source", "enrollment_source"]
     existing = {
         (r[0], r[1], r[2]): {**dict(zip(names, r, strict=True)), "enrollment_source": r[-1] or "run"}
         for r in con.execute(f"SELECT {', '.join(names)} FROM mtm_enrollment_ledger").fetchall()
@@ -172,6 +174,10 @@ def import_seed(con: duckdb.DuckDBPyConnection, path: Path, replace: bool = Fals
             result.inserted += 1
             to_write.append(row)
             continue
+        if not row.get("targeting_reason") and old["targeting_reason"]:
+            # the reason recorded when the member enrolled is never recomputed (outputs.md, CMS record)
+            row = {**row, "targeting_reason": old["targeting_reason"],
+                   "_reason_source": old["targeting_reason_source"]}
         found = _contradictions(row, old)
         if found:
             result.contradictions += found
@@ -198,7 +204,8 @@ def import_seed(con: duckdb.DuckDBPyConnection, path: Path, replace: bool = Fals
                 "targeting_reason_source) VALUES (?, ?, ?, ?, ?, 'seed', ?, ?, ?, ?)",
                 [row["member_id"], row["contract_id"], row["contract_year"], row["mtm_enrollment_date"],
                  row["date_met_criteria"], row.get("targeting_reason"), row.get("opt_out_date"),
-                 row.get("opt_out_reason"), "seed" if row.get("targeting_reason") else None])
+                 row.get("opt_out_reason"),
+                 row.get("_reason_source") or ("seed" if row.get("targeting_reason") else None)])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

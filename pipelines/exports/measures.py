@@ -131,11 +131,14 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     counts = frame.filter(~pl.col("is_rate"))
     offered = (counts.filter(pl.col("metric").is_in(["cmr_offered_within_60_days", "cmr_offer_window_closed"]))
                .pivot(on="metric", index=["as_of_date", "contract_id", "month"], values="value"))
+    for needed in ("cmr_offered_within_60_days", "cmr_offer_window_closed"):  # a month may lack either one
+        if needed not in offered.columns:
+            offered = offered.with_columns(pl.lit(None, dtype=pl.Int64).alias(needed))
     if offered.height:
         complement = offered.select(
             "as_of_date", "contract_id", "month", pl.lit("cmr_not_offered_within_60_days").alias("metric"),
             (pl.col("cmr_offer_window_closed") - pl.col("cmr_offered_within_60_days")).alias("value"),
-            pl.lit(False).alias("published"), pl.lit(False).alias("is_rate"))
+            pl.lit(False).alias("published"), pl.lit(False).alias("is_rate")).drop_nulls("value")
         counts = pl.concat([counts, complement.select(counts.columns)])
     counts = counts.sort("contract_id", "month", "metric")
     months = sorted(counts["month"].unique().to_list())
