@@ -209,9 +209,16 @@ def _restore_portal(home: Path, source: Path, aside: Path) -> None:
         old = sqlite3.connect(aside / PORTAL)
         try:
             keep.backup(old)
+        except sqlite3.DatabaseError:  # the home's file is damaged: move it aside as it is, start a new one
+            for suffix in ("", "-wal", "-shm"):
+                damaged = home / f"{PORTAL}{suffix}"
+                if damaged.exists():
+                    os.replace(damaged, aside / f"{PORTAL}{suffix}.damaged")
         finally:
             old.close()
             keep.close()
+        if (aside / f"{PORTAL}.damaged").exists():
+            (aside / PORTAL).unlink(missing_ok=True)
     src = sqlite3.connect(source / PORTAL)
     dst = sqlite3.connect(home / PORTAL, timeout=30)
     try:

@@ -37,7 +37,7 @@ def ledger_csv(home: Path) -> bytes:
 
 
 def warehouse_rows(home: Path) -> dict[str, list[tuple]]:
-    """Every persistent table's rows, sorted (the ledger, every staged_* table, the metrics history, ...)."""
+    """Every persistent table's rows, sorted (the ledger, the stored staging, the metrics history, imports)."""
     with duckdb.connect(str(Path(home) / "warehouse.duckdb"), read_only=True) as con:
         tables = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE table_name = 'mtm_enrollment_ledger' OR table_name LIKE "
@@ -47,7 +47,13 @@ def warehouse_rows(home: Path) -> dict[str, list[tuple]]:
             cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
             if table == "mtm_enrollment_ledger":
                 cols = list(LEDGER_2006329)
-            out[table] = sorted(con.execute(f"SELECT {', '.join(cols)} FROM {table}").fetchall(), key=repr)
+            where = ""  # the stored staging is the committed deliveries (a failed run's rows go at the next start)
+            if table == "staged_delivery":
+                where = " WHERE committed"
+            elif table.startswith("staged_"):
+                column = "delivery_id" if table == "staged_file" else "_delivery"
+                where = f" WHERE {column} IN (SELECT delivery_id FROM staged_delivery WHERE committed)"
+            out[table] = sorted(con.execute(f"SELECT {', '.join(cols)} FROM {table}{where}").fetchall(), key=repr)
         return out
 
 
