@@ -9,6 +9,7 @@ and the counts are printed (docs/reliability.md)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -47,6 +48,7 @@ class Tally:
         self.problems: list[str] = []
         self.downloads: list[tuple[str, int]] = []  # (as_of, data rows)
         self.contacts = 0
+        self.next_contact = 0
         self.seen_as_of: set[str] = set()
 
     def add(self, response: httpx.Response, seconds: float) -> None:
@@ -64,11 +66,10 @@ def _timed(tally: Tally, send, *args, **kwargs) -> httpx.Response:
     return response
 
 
-def _outreach(base: str, name: str, number: int, tally: Tally, stop: threading.Event) -> None:
+def _outreach(base: str, name: str, tally: Tally, stop: threading.Event) -> None:
     with httpx.Client(base_url=base, timeout=60) as client:
         log_in(client, name)
         token = csrf(client.get("/runs").text)
-        k = 0
         while not stop.is_set():
             response = _timed(tally, client.get, "/runs/latest/outreach_list.csv")
             if response.status_code != 200:
@@ -81,9 +82,11 @@ def _outreach(base: str, name: str, number: int, tally: Tally, stop: threading.E
                 tally.seen_as_of.add(as_of)
             if not rows:
                 continue
-            row = rows[(number + k) % len(rows)]
-            day = time.strftime("%Y-%m-%d", time.gmtime(time.mktime((2025, 9, 29, 12, 0, 0, 0, 0, 0)) - 86400 *
-                                                         ((number * 37 + k) % 240)))
+            with tally.lock:  # each contact its own member and day (before the fixture's): equal events count once
+                n = tally.next_contact
+                tally.next_contact += 1
+            row = rows[n % len(rows)]
+            day = (dt.date(2025, 9, 27) - dt.timedelta(days=n // len(rows))).isoformat()
             form = {"csrf_token": token, "as_of": as_of, "member_id": row["member_id"], "outcome": "cmr_offered",
                     "channel": "phone", "contact_date": day}
             posted = _timed(tally, client.post, "/contacts", data=form, follow_redirects=False)
@@ -92,7 +95,6 @@ def _outreach(base: str, name: str, number: int, tally: Tally, stop: threading.E
                     tally.contacts += 1
             elif posted.status_code < 500:
                 tally.problems.append(f"contact refused: {posted.status_code} {posted.text[:200]}")
-            k += 1
 
 
 def _quality(base: str, name: str, tally: Tally, stop: threading.Event) -> None:
@@ -132,7 +134,7 @@ def test_fifty_users_while_a_run_publishes(tmp_path):
             assert time.monotonic() < deadline and portal.poll() is None, "the portal did not start"
             time.sleep(0.2)
         tally, stop = Tally(), threading.Event()
-        workers = [threading.Thread(target=_outreach, args=(base, f"out{i:02d}", i, tally, stop)) for i in
+        workers = [threading.Thread(target=_outreach, args=(base, f"out{i:02d}", tally, stop)) for i in
                    range(OUTREACH)] + [threading.Thread(target=_quality, args=(base, f"qa{i:02d}", tally, stop))
                                        for i in range(QUALITY)]
         for worker in workers:
@@ -181,5 +183,7 @@ def test_fifty_users_while_a_run_publishes(tmp_path):
         assert rows == manifests[as_of]["rows_out"]["outreach_list"], (as_of, rows)
     assert in_force == tally.contacts + 1  # the fixture's contact and every one recorded this morning
     assert portal_events.height + portal_rejects.height == 2 * in_force  # count in = count out
+    recorded = {(c[3], c[6]) for c in portal_rows(home)["contacts"]}  # (member_id, contact_date)
+    assert recorded == {(m, str(d)) for m, d in portal_events.select("member_id", "event_date").iter_rows()}
     assert set(portal_events["source_row"]) | {int(r) for r in portal_rejects["row_number"]} == set(
         range(1, 2 * in_force + 1))
