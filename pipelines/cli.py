@@ -357,6 +357,71 @@ def ledger_show(home) -> None:
     if not rows:
         click.echo("(the ledger is empty)")
 
+@main.group(help="The home itself: its layout version, a consistent backup, a restore (docs/reliability.md).")
+def home() -> None:
+    pass
+
+
+_HOME_OPTION = click.option("--home", "home_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                            help="The home folder. Default: $MTM_HOME or ./.mtm")
+
+
+@home.command("status", help="The home's layout version, this release's, and what the home holds.")
+@_HOME_OPTION
+def home_status(home_dir) -> None:
+    from pipelines.home_backup import describe
+    from pipelines.home_layout import pending
+    from pipelines.run_context import default_home
+
+    info = describe(home_dir or default_home())
+    click.echo(f"home {info['home']}: layout {info['layout_version']} (this release: {info['this_release_layout']}); "
+               f"holds {', '.join(info['present']) or 'nothing yet'}")
+    if isinstance(info["layout_version"], int):
+        for step in pending(info["layout_version"]):
+            click.echo(f"  the next run upgrades it (a backup first): layout {step.version}: {step.summary}")
+
+
+@home.command("backup", help="Copy the home (warehouse, ledger, staged deliveries, metrics history, portal users, "
+                             "audit and contacts, events, published runs) into a new folder with a manifest of "
+                             "SHA-256 checksums. Waits for no run: refused while one holds the home.")
+@click.option("--to", "dest", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A new (or empty) folder for the backup.")
+@_HOME_OPTION
+def home_backup(dest, home_dir) -> None:
+    from pipelines.home_backup import BackupError, backup_home
+    from pipelines.publish import RunLocked
+    from pipelines.run_context import default_home
+
+    try:
+        manifest = backup_home(home_dir or default_home(), dest)
+    except (BackupError, RunLocked) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"the backup could not be written to {dest}: {exc.strerror or exc} "
+                                   f"({exc.filename or dest}); it is incomplete (no backup.json): delete it") from exc
+    size = sum(f.get("bytes", 0) for f in manifest["files"])
+    click.echo(f"Backup of {manifest['home']} (layout {manifest['layout_version']}): {dest}, "
+               f"{len(manifest['files'])} files, {size:,} bytes, manifest backup.json")
+
+
+@home.command("restore", help="Check a backup against its manifest, then put it in place of the home's content "
+                              "(which moves to <home>/before-restore-<time>/). A damaged or partial backup is "
+                              "refused and nothing changes. Stop `mtm serve` first.")
+@click.option("--from", "source", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder written by mtm home backup.")
+@_HOME_OPTION
+def home_restore(source, home_dir) -> None:
+    from pipelines.home_backup import BackupError, restore_home
+    from pipelines.publish import RunLocked
+    from pipelines.run_context import default_home
+
+    try:
+        aside = restore_home(home_dir or default_home(), source)
+    except (BackupError, RunLocked) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {source} into {home_dir or default_home()}; its earlier content is in {aside}")
+
+
 from pipelines.portal.cli import contacts, serve, users  # noqa: E402  (the portal's commands)
 
 main.add_command(serve)

@@ -131,10 +131,28 @@ RECORDED_EVENTS_DIR = "events"
 RECORDED_EVENTS_FILE = "portal_mtm_event.csv"
 
 
+#: where a run reads its copy of the recorded-contacts file (one run at a time holds the home: one copy)
+RECORDED_EVENTS_SNAPSHOT = ".recorded_events_snapshot"
+
+
 def recorded_event_files(home: Path) -> list[SourceFile]:
-    """The portal's recorded-contacts file of a home, when there is one (an mtm_event delivery of its own)."""
+    """The portal's recorded-contacts file of a home, when there is one (an mtm_event delivery of its own).
+
+    The run reads a copy taken now, under its own name: the portal rewrites the file (a new file renamed
+    over it) whenever a contact is recorded, and a run reading the live file while outreach records a contact
+    failed with "file changed while it was being read" (found by the busy-morning test, issue 30). One open
+    of the renamed-into-place file is always one complete version; contacts recorded after it reach the next
+    run."""
     path = Path(home) / RECORDED_EVENTS_DIR / RECORDED_EVENTS_FILE
-    return [SourceFile("mtm_event", path, "csv", file_stamp(path))] if path.is_file() else []
+    try:
+        content = path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return []
+    folder = Path(home) / RECORDED_EVENTS_SNAPSHOT
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / RECORDED_EVENTS_FILE
+    copy.write_bytes(content)
+    return [SourceFile("mtm_event", copy, "csv", file_stamp(copy))]
 
 
 def unrecognised_files(extract_dir: Path, tables) -> list[str]:

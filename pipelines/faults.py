@@ -6,7 +6,8 @@ out-of-memory kill would; ``MTM_FAULT=enospc`` raises "No space left on device".
 as it starts (its name), and inside publishing: ``publish:manifest`` (manifest written),
 ``publish:ledger`` (inside the ledger transaction, old rows deleted, new ones not written),
 ``publish:committed`` (ledger committed, folder not renamed), ``publish:retired`` (re-publishing a date:
-the old folder moved aside) and ``publish:renamed`` (folder renamed, ``runs/latest`` not yet moved).
+the old folder moved aside) and ``publish:renamed`` (folder renamed, ``runs/latest`` not yet moved); in the portal,
+``contacts:events_file`` (a recorded contact: the new events file written, not yet committed).
 Unset, it costs one dictionary lookup per point.
 """
 

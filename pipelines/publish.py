@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,18 +37,25 @@ class RunLocked(RuntimeError):
     pass
 
 
+class HomeNotUsable(RunLocked):
+    """The home's layout is newer than this release's, or cannot be migrated (pipelines.home_layout); refused
+    like a busy home: nothing was changed, and the message says what to do."""
+
+
 #: a run finding the lock taken retries this long when lock_wait_seconds = 0 (see home_is_busy)
 PROBE_GRACE_SECONDS = 2.0
 
 
 @contextmanager
-def run_lock(home: Path, wait_seconds: float = 0):
+def run_lock(home: Path, wait_seconds: float = 0, migrate: bool = True):
     """DuckDB allows one writing process per file: runs of one home are serialised. A second run waits up
     to ``wait_seconds`` (settings ``[run] lock_wait_seconds``) for the first, then fails saying so.
 
     Holding the lock, the leftovers of a run that was killed (power cut, SIGKILL) are tidied first: its
     partial ``runs/.incoming-*`` folder moves to ``failed/`` and a run folder retired by an interrupted
-    re-publish is put back (see :func:`sweep_interrupted`)."""
+    re-publish is put back (see :func:`sweep_interrupted`). Then (``migrate``) the home is brought to this
+    release's layout, a backup taken first, or refused (pipelines.home_layout.ensure_current): every writer
+    of a home takes this lock, so none writes an older or newer layout."""
     home.mkdir(parents=True, exist_ok=True)
     # the sensor's busy test (home_is_busy) holds the lock for an instant: never refuse for that alone
     deadline = time.monotonic() + (wait_seconds or PROBE_GRACE_SECONDS)
@@ -64,7 +72,20 @@ def run_lock(home: Path, wait_seconds: float = 0):
                         "finished, or raise [run] lock_wait_seconds in the settings file") from exc
                 time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
         sweep_interrupted(home)
+        if migrate:
+            _ensure_layout(home)
         yield
+
+
+def _ensure_layout(home: Path) -> None:
+    from pipelines.home_layout import HomeLayoutError, ensure_current
+
+    try:
+        done = ensure_current(home)
+    except HomeLayoutError as exc:
+        raise HomeNotUsable(str(exc)) from exc
+    for line in done:  # the administrator sees the upgrade once, on the run that made it
+        sys.stderr.write(f"mtm: upgraded {home}: {line}\n")
 
 
 def home_is_busy(home: Path) -> bool:

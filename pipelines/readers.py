@@ -331,7 +331,7 @@ def ingest_extract(
                   for d in extract_dirs}
     first = 0 if delivery_run else min(deliveries.values(), default=0)
     portal = staging_store.new_delivery(con, run_id, "portal", None, full_read=False) if extra_sources else 0
-    if not first:
+    if not first and not delivery_run:  # a delivery run shows every stored delivery (first = 0), portal or not
         first = portal
     for name in tables or TABLES:
         table = TABLES[name]

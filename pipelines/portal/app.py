@@ -335,6 +335,12 @@ class PortalApp:
                 supersedes=supersedes, note=str(form.get("note", "")))
         except contacts.ContactError as exc:
             return self.contact_form.__wrapped__(self, page, None, run.as_of, member_id, error=str(exc))
+        except OSError as exc:  # disk full, read-only home: nothing was recorded (contacts.record_contact)
+            reason = exc.strerror or type(exc).__name__
+            return self.contact_form.__wrapped__(
+                self, page, None, run.as_of, member_id, status_code=503,
+                error=f"The contact was NOT recorded: the portal could not write to its home folder ({reason}). "
+                      "Nothing was saved; tell the administrator, and record it again once they have fixed it.")
         page.audit("record_contact", member_id,
                    f"entry {entry}: {form.get('outcome')} on {form.get('contact_date')} by {form.get('channel')}"
                    + (f", corrects entry {supersedes}" if supersedes else ""))

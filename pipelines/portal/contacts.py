@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines import faults
 from pipelines.extract_files import RECORDED_EVENTS_DIR, RECORDED_EVENTS_FILE
 from pipelines.portal.store import now_utc
 
@@ -106,13 +107,27 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
             raise ContactError("the entry to correct is not an entry of this member")
         if con.execute("SELECT 1 FROM contacts WHERE supersedes = ?", (supersedes,)).fetchone():
             raise ContactError("that entry was corrected already: correct the latest entry")
-    with _events_lock(home):  # insert + rewrite as one step: two entries at once never lose one in the file
-        cursor = con.execute(
-            "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
-            "outcome, channel, supersedes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome, channel,
-             supersedes, note))
-        write_events_file(con, home)
+    # insert + rewrite as one step: two entries at once never lose one in the file. The entry commits only
+    # once the new events file is fully written (disk full: neither changes, and the caller is told); the
+    # rename after the commit cannot run out of space.
+    with _events_lock(home):
+        con.execute("BEGIN IMMEDIATE")
+        tmp = None
+        try:
+            cursor = con.execute(
+                "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
+                "outcome, channel, supersedes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome,
+                 channel, supersedes, note))
+            tmp = _write_events_tmp(con, home)
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            raise
+        os.replace(tmp, events_path(home))
     assert cursor.lastrowid is not None  # an INSERT always sets it
     return cursor.lastrowid
 
@@ -166,12 +181,24 @@ def events_path(home: Path) -> Path:
 def write_events_file(con: sqlite3.Connection, home: Path) -> Path:
     """Rewrite the events file from the entries in force (temp file + rename: a run never reads half)."""
     path = events_path(home)
+    os.replace(_write_events_tmp(con, home), path)
+    return path
+
+
+def _write_events_tmp(con: sqlite3.Connection, home: Path) -> Path:
+    """The events file of the entries in force, written to a temp file beside it (removed if writing fails)."""
+    path = events_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS)
-        writer.writeheader()
-        for entry in in_force(con):
-            writer.writerows(event_rows(entry))
-    os.replace(tmp, path)
-    return path
+    try:
+        with tmp.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS)
+            writer.writeheader()
+            for entry in in_force(con):
+                writer.writerows(event_rows(entry))
+            fh.flush()
+            faults.at("contacts:events_file")  # the reliability tests' disk-full point (pipelines/faults.py)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp

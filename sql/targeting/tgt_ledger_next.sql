@@ -7,7 +7,9 @@
 --     leave the contract last year, are carried over: enrollment date 1 January, source rollover;
 --   * a member who meets the criteria in a contract with no ledger row enters it: with service events of
 --     that contract and CY before D (tgt_enrollment_evidence) the earliest one is the enrollment date
---     (source inferred_from_events), else this run's as-of date (source run);
+--     (source inferred_from_events), or the member's opt-out of that contract and CY before D when it is
+--     earlier (an enrollee opted out: the opt-out is honoured like the service events), else this run's
+--     as-of date (source run);
 --   * a member with a recorded opt-out in that contract and CY (tgt_opt_out_request) and no service
 --     events is not auto-enrolled (member_summary lists the opt-out);
 --   * date_met_criteria is the earliest as-of date at which the criteria held (a backfill of an earlier
@@ -45,10 +47,17 @@ rolled_over AS (
                   WHERE s.member_id = l.member_id AND s.contract_id = l.contract_id
                     AND make_date(p.contract_year, 1, 1) BETWEEN s.span_start AND s.span_end)
 ),
-entrants AS (
-    SELECT n.member_id, n.contract_id, v.first_service_date
+entrants AS (  -- an opt-out recorded before the first service event is evidence too: the member was
+               -- enrolled by then (section 6, "honoured the same way"; a CMS edit rejects an opt-out
+               -- dated before the enrollment date)
+    SELECT n.member_id, n.contract_id,
+           CASE WHEN v.first_service_date IS NOT NULL
+                THEN least(v.first_service_date,
+                           CASE WHEN o.opt_out_date < p.as_of_date THEN o.opt_out_date END) END AS first_service_date
     FROM met_now AS n
+    CROSS JOIN p
     LEFT JOIN tgt_enrollment_evidence AS v ON v.member_id = n.member_id AND v.contract_id = n.contract_id
+    LEFT JOIN tgt_opt_out_request AS o ON o.member_id = n.member_id AND o.contract_id = n.contract_id
     WHERE v.first_service_date IS NOT NULL
        OR NOT EXISTS (SELECT 1 FROM tgt_opt_out_request AS r
                       WHERE r.member_id = n.member_id AND r.contract_id = n.contract_id)
