@@ -54,7 +54,10 @@ def test_disk_full_while_recording_a_contact_records_nothing_and_says_so(tmp_pat
         refused = client.post("/contacts", data=form, follow_redirects=False)
         assert refused.status_code == 503
         assert "The contact was NOT recorded" in refused.text and "No space left on device" in refused.text
-        assert portal_rows(home)["contacts"] == contacts_before  # rolled back: no entry without its events
+        # rolled back: no entry without its events (the portal adds the issue 26 `note` column to an older
+        # home's contacts when it opens them: compare the columns the entries had)
+        width = len(contacts_before[0]) if contacts_before else 0
+        assert [row[:width] for row in portal_rows(home)["contacts"]] == contacts_before
         assert file_hashes(home / "events") == events_before  # the events file as it was, no temp file left
         monkeypatch.delenv("MTM_FAULT_AT")
         recorded = client.post("/contacts", data=form, follow_redirects=False)  # space again: it goes through
