@@ -1,8 +1,9 @@
 """Live progress of `mtm run` (issue 26 item 15): step i of N, the model, its rows, the time so far.
 
-A run is ~200 Dagster steps that take from milliseconds to minutes (at 1M members, twenty minutes in
-all); without this the analyst sees one line and then nothing. The run's instance hands every stored
-event to :meth:`RunProgress.event` (``dagster_project.instance.run_instance``), in the run's own thread:
+A run is ~160 steps that take from milliseconds to minutes (at 1M members, twenty minutes in all); without
+this the analyst sees one line and then nothing. The core engine calls :meth:`RunProgress.step` after each
+node (``pipelines.engine.run_graph``); a run through Dagster hands every stored event to
+:meth:`RunProgress.event` (``dagster_project.instance.run_instance``), in the run's own thread:
 
 * on a terminal, a rich progress bar (step i/N, the step running now, elapsed) and one printed line per
   step slower than ``SLOW_STEP_SECONDS``, so the screen stays readable;
@@ -16,19 +17,15 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from dagster._core.events.log import EventLogEntry
+if TYPE_CHECKING:
+    from dagster._core.events.log import EventLogEntry
 
 #: on a terminal, steps at least this slow also get their own printed line above the bar
 SLOW_STEP_SECONDS = 5.0
-
-
-def step_count(definitions: Iterable[object]) -> int:
-    """The number of Dagster steps (ops) a whole-graph run executes: one per executable asset or check."""
-    return sum(1 for d in definitions if getattr(d, "is_executable", False) and getattr(d, "op", None) is not None)
 
 
 def _kind(step: str) -> str:
@@ -56,7 +53,12 @@ class RunProgress:
         self._bar: Any = None  # rich.progress.Progress while the terminal display is live
         self._task: Any = None
 
-    # -- the event hook ---------------------------------------------------------------------------
+    # -- the engine's hook (``pipelines.engine.run_graph`` calls it after each finished node) -------
+    def step(self, index: int, total: int, name: str, rows: int | None, seconds: float) -> None:
+        self.total, self.done = total, index
+        self._finished(name, rows, seconds, failed=False)
+
+    # -- the Dagster event hook (a run through ``dg.materialize``) ----------------------------------
     def event(self, entry: EventLogEntry) -> None:
         event = entry.dagster_event
         if event is None or not event.step_key:

@@ -1,20 +1,18 @@
-"""`mtm run`: materialise the asset graph the nightly schedule runs, in-process, then report.
+"""`mtm run`: run the asset graph the nightly schedule runs, in-process, then report.
 
-Every path runs this graph: `mtm run`, the nightly job, backfills and the tests (which may select the
-assets they need and everything upstream of them); blocking checks run on every path.
+Every path runs this graph: `mtm run`, backfills and the tests (which may select the tables they need and
+everything upstream of them); blocking checks run on every path. Since issue 27 they run it through the
+core engine (``pipelines.engine``: one connection, no Dagster bookkeeping); the Dagster definitions run the
+same per-node functions for the UI, the schedule and the sensor, and ``dagster_materialize`` runs them through
+``dg.materialize`` (the test that the two paths publish identical run folders, the UI's metadata tests).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import dagster as dg
-from dagster._core.errors import DagsterAssetCheckFailedError
-
-from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
-from dagster_project.defs.resources import resources_for
-from dagster_project.instance import run_instance
-from dagster_project.progress import RunProgress, step_count
+from dagster_project.progress import RunProgress
+from pipelines.engine import BlockingCheckFailed, EngineResult, OnStep, plan, run_graph
 from pipelines.publish import record_failure, run_lock
 from pipelines.quality.run import stop_workers
 from pipelines.run_context import RunContext
@@ -30,18 +28,22 @@ def _user_error(exc: BaseException) -> BaseException:
     return getattr(exc, "user_exception", None) or exc
 
 
-def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
-    failed = []
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-            failed.append(f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}")
-    return failed
-
-
 def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL",
-                progress: RunProgress | None = None) -> dg.ExecuteInProcessResult:
-    """Materialise the graph for ``ctx`` (or only ``targets`` and what they read); no lock, no failure report.
-    ``progress`` sees every step start and finish as the run goes (``mtm run``'s live display)."""
+                on_step: OnStep | None = None) -> EngineResult:
+    """Run the graph for ``ctx`` (or only ``targets`` and what they read); no lock, no failure report.
+    ``log_level`` is kept for the callers (the engine logs nothing per step)."""
+    return run_graph(ctx, targets=list(targets) if targets is not None else None, on_step=on_step)
+
+
+def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL",
+                        progress: RunProgress | None = None):
+    """The same graph through ``dg.materialize`` of the Dagster definitions (an ``ExecuteInProcessResult``)."""
+    import dagster as dg
+
+    from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
+    from dagster_project.defs.resources import resources_for
+    from dagster_project.instance import run_instance
+
     resources = resources_for(
         ctx.home,
         extract_dirs=[str(d) for d in ctx.extract_dirs],
@@ -68,27 +70,27 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
 
 
 def whole_graph_progress(interactive: bool | None = None) -> RunProgress:
-    """Progress of a whole-graph run (``mtm run``): N is every step of the graph."""
-    return RunProgress(step_count([*ALL_ASSETS, *ALL_CHECKS]), interactive=interactive)
+    """Progress of a whole-graph run (``mtm run``): N is every node the engine runs."""
+    return RunProgress(len(plan(None)), interactive=interactive)
 
 
-def run_pipeline(ctx: RunContext, log_level: str = "WARNING", progress: RunProgress | None = None):
-    """Run every asset for ctx and publish; on failure the published runs and the ledger stay as they were."""
+def run_pipeline(ctx: RunContext, log_level: str = "WARNING", on_step: OnStep | None = None,
+                 progress: RunProgress | None = None):
+    """Run every node for ctx and publish; on failure the published runs and the ledger stay as they were.
+    ``progress`` shows each finished step as the run goes (``mtm run``'s live display)."""
     with run_lock(ctx.home, ctx.settings["run"]["lock_wait_seconds"]):
         try:
             if progress is None:
-                result = materialize(ctx, log_level=log_level)
+                result = materialize(ctx, log_level=log_level, on_step=on_step)
             else:
                 with progress.display():
-                    result = materialize(ctx, log_level=log_level, progress=progress)
-        except DagsterAssetCheckFailedError as error:
-            failed = ", ".join(str(error).splitlines()[1:])
-            blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+                    result = materialize(ctx, log_level=log_level, on_step=progress.step)
+        except BlockingCheckFailed as error:
+            blocked = RuntimeError(str(error))
             raise RunFailed(blocked, record_failure(ctx, blocked)) from error
         except Exception as error:
             raise RunFailed(error, record_failure(ctx, error)) from error
-        if not result.success or not ctx.publish_dir.exists():
-            failed = ", ".join(_failed_checks(result)) or "see the Dagster run log"
-            blocked = RuntimeError(f"a blocking check failed ({failed}); nothing was published")
+        if result.published is None or not ctx.publish_dir.exists():
+            blocked = RuntimeError("the run did not publish its folder; nothing was published")
             raise RunFailed(blocked, record_failure(ctx, blocked))
     return ctx.publish_dir

@@ -111,7 +111,7 @@ CheckName = Literal["row_count_change", "targeting_rate_change", "reject_rate", 
 
 
 class Checks(_Section):
-    """Output checks against the previous published run (dagster_project/defs/run_checks.py); WARN unless
+    """Output checks against the previous published run (pipelines/checks.py); WARN unless
     named in ``blocking``, then a failure stops publication and the last published run stays in place."""
 
     max_change_rate: float = Field(0.25, ge=0, description="relative change of a row count or of the targeting "

@@ -69,7 +69,7 @@ def test_run_prints_one_line_per_step_tables_and_the_ledger_it_remembers(tmp_pat
 
 
 def test_on_a_terminal_the_progress_is_a_live_bar_with_slow_steps_printed(tmp_path):
-    """The terminal display (rich) on a real Dagster run of two steps (two reference seeds): the bar counts
+    """The terminal display (rich) on a real engine run of two steps (two reference seeds): the bar counts
     them; a step slower than the threshold gets its own line above the bar."""
     extract = write_extract(tmp_path / "extract", eligibility=[member("M1")], pharmacy_claim=[fill("M1", "2025-07-01")])
     ctx = RunContext.create(home=tmp_path / "home", extract_dirs=[extract], as_of=SEPTEMBER)
@@ -80,7 +80,7 @@ def test_on_a_terminal_the_progress_is_a_live_bar_with_slow_steps_printed(tmp_pa
     threshold, module.SLOW_STEP_SECONDS = module.SLOW_STEP_SECONDS, 0.0  # every step counts as slow here
     try:
         with progress.display():
-            materialize(ctx, targets=["seed_cms_mtm_codes", "seed_cms_mtm_parameters"], progress=progress)
+            materialize(ctx, targets=["seed_cms_mtm_codes", "seed_cms_mtm_parameters"], on_step=progress.step)
     finally:
         module.SLOW_STEP_SECONDS = threshold
     text = out.getvalue()

@@ -219,12 +219,12 @@ def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path
 
 
 def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):
-    from dagster_project.run import materialize
+    from dagster_project.run import dagster_materialize
     from pipelines.run_context import RunContext
 
     ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[_extract(tmp_path / "ex")],
                             as_of=DATES[-1])
-    result = materialize(ctx)
+    result = dagster_materialize(ctx)  # the UI's view: Dagster's materialisation events of the same graph
     published = result.asset_materializations_for_node("published_run")[0].metadata
     folder = tmp_path / "home" / "runs" / DATES[-1]
     assert published["run_folder"].value == str(folder)

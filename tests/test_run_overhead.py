@@ -29,7 +29,7 @@ def _context(tmp_path, gx_rows: int = 0) -> RunContext:
 def test_a_run_opens_the_warehouse_once_and_closes_it_at_the_end(tmp_path, monkeypatch):
     import dagster_duckdb.resource
 
-    from dagster_project.run import materialize
+    from dagster_project.run import dagster_materialize as materialize
 
     opened = []
     real_connect = duckdb.connect

@@ -1,6 +1,8 @@
 """Every table the pipeline builds is one asset: key = table name, group = layer, dependencies as read.
 
-Assets are made by factories from the project's declarations, never listed by hand:
+Assets are made by factories from the project's declarations, never listed by hand; each asset's body is
+the core function the engine calls for that node (``pipelines.engine``: ``run_seed``, ``run_model``, ...),
+so `mtm run` (the engine) and a Dagster materialisation do the same work:
 * seeds          one per shipped reference file (``pipelines.seeds``)
 * SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.models``)
 * Python steps   readers, run parameters, generic names, row checks (``pipelines.steps``)
@@ -12,7 +14,6 @@ A model that reads a table nothing builds stops the definitions from loading, na
 """
 
 
-import time
 from collections.abc import Iterable
 
 import dagster as dg
@@ -20,13 +21,11 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.metadata import MODEL_METADATA, published_run_metadata
 from dagster_project.defs.resources import MtmRunResource
-from pipelines import faults, run_report
 from pipelines.contract import TABLES
+from pipelines.engine import PUBLISH_READS, expectation_checks, run_export, run_model, run_publish, run_seed, run_step
 from pipelines.exports.files import EXPORTS, Export
-from pipelines.models import Model, build_model, catalog, check_layers, create_declared, declared
-from pipelines.publish import publish
-from pipelines.quality.run import finish_quality, start_quality
-from pipelines.seeds import Seed, load_seed, seeds
+from pipelines.models import Model, catalog, check_layers
+from pipelines.seeds import Seed, seeds
 from pipelines.steps import STEPS, Step
 
 #: persistent tables written outside the asset graph (by publishing, or `mtm reference import`)
@@ -63,32 +62,15 @@ def validate_graph() -> None:
         raise ValueError("; ".join(problems))
 
 
-def _prepare(con, reads: Iterable[str]) -> None:
-    """The persistent declared tables a model reads (created empty on a fresh warehouse); the macros come
-    with the connection (``WarehouseResource``)."""
-    for name in reads:
-        if name in declared() and declared()[name].persistent:
-            create_declared(con, name)
-
-
-def _timed(con, run_id: str, step: str, started: float) -> float:
-    seconds = round(time.perf_counter() - started, 3)
-    run_report.record(con, run_id, step, "seconds", seconds)
-    return seconds
-
-
 def seed_asset(seed: Seed) -> dg.AssetsDefinition:
     @dg.asset(name=seed.table, group_name="reference", kinds={"duckdb", "csv"},
               description=f"The shipped reference file {seed.path.name}, as delivered (text); "
                           "provenance in pipelines/reference/data/PROVENANCE.md")
     def _seed(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-        faults.at(seed.table)
         run_id = mtm.effective_run_id(context.run_id)
         with duckdb.get_connection() as con:
-            started = time.perf_counter()
-            rows = load_seed(con, seed)
-            seconds = _timed(con, run_id, seed.table, started)
-        return dg.MaterializeResult(metadata={"rows": rows, "file": seed.path.name, "seconds": seconds})
+            info = run_seed(con, run_id, seed)
+        return dg.MaterializeResult(metadata={"rows": info["rows"], "file": seed.path.name, "seconds": info["seconds"]})
 
     return _seed
 
@@ -97,12 +79,9 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
     @dg.asset(name=model.name, group_name=model.layer, kinds={"duckdb"}, deps=sorted(model.reads),
               description=model.description or None)
     def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-        faults.at(model.name)
         run_id = mtm.effective_run_id(context.run_id)
         with duckdb.get_connection() as con:
-            _prepare(con, model.reads)
-            info = build_model(con, model)
-            run_report.record(con, run_id, model.name, "seconds", info["seconds"])
+            info = run_model(con, run_id, model)
             extra = MODEL_METADATA[model.name](con) if model.name in MODEL_METADATA else {}
         return dg.MaterializeResult(metadata={
             "rows": info["rows"], "seconds": info["seconds"],
@@ -115,20 +94,14 @@ def model_asset(model: Model) -> dg.AssetsDefinition:
 def step_asset(step: Step) -> dg.AssetsDefinition:
     """A Python step; the reader also starts the Great Expectations validation of each input table's sample
     (``contract_expectations`` below reports it)."""
-    is_ingest = step.name == "ingest"
     specs = [dg.AssetSpec(table, group_name=step.layer, kinds=set(step.kinds), deps=list(step.reads),
                           description=step.description) for table in step.produces]
 
     @dg.multi_asset(name=step.name, specs=specs)
     def _step(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-        faults.at(step.name)
         ctx = mtm.run_context(context.run_id)
         with duckdb.get_connection() as con:
-            started = time.perf_counter()
-            rows = step.run(ctx, con)
-            if is_ingest:
-                start_quality(ctx, con)
-            _timed(con, ctx.run_id, step.name, started)
+            rows = run_step(ctx, con, step)["rows"]
         for table in step.produces:
             yield dg.MaterializeResult(asset_key=table, metadata={"rows": rows.get(table, 0)})
 
@@ -146,22 +119,11 @@ def step_asset(step: Step) -> dg.AssetsDefinition:
 def contract_expectations(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
     ctx = mtm.run_context(context.op_execution_context.run_id)
     with duckdb.get_connection() as con:
-        expectations = finish_quality(ctx, con)
-    yield from _expectation_results(expectations, ctx)
-
-
-def _expectation_results(expectations: dict, ctx) -> Iterable[dg.AssetCheckResult]:
-    """One WARN check per input table; with ``gx_sample_rows = 0`` the suites were not run (passed, said so)."""
-    tables = expectations.get("tables", {})
-    for name in TABLES:
-        result = tables.get(name)
-        yield dg.AssetCheckResult(
-            asset_key=f"raw_{name}", check_name="contract_expectations",
-            passed=bool(result["success"]) if result else True, severity=dg.AssetCheckSeverity.WARN,
-            metadata={"evaluated": result.get("evaluated", 0) if result else 0,
-                      "failed": result.get("failed", 0) if result else 0,
-                      "validated": result is not None},
-        )
+        outcomes = expectation_checks(ctx, con)
+    for name, outcome in outcomes.items():  # one WARN check per input table (gx_sample_rows = 0: not run)
+        yield dg.AssetCheckResult(asset_key=f"raw_{name}", check_name="contract_expectations",
+                                  passed=outcome.passed, severity=dg.AssetCheckSeverity.WARN,
+                                  metadata=outcome.metadata)
 
 
 def export_asset(export: Export) -> dg.AssetsDefinition:
@@ -171,28 +133,21 @@ def export_asset(export: Export) -> dg.AssetsDefinition:
     @dg.asset(name=export.asset, group_name="outputs", kinds=kinds, deps=list(export.reads),
               description=export.description)
     def _export(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-        faults.at(export.asset)
         ctx = mtm.run_context(context.run_id)
         with duckdb.get_connection() as con:
-            started = time.perf_counter()
-            metadata = export.write(ctx, con, ctx.staging_dir)
-            _timed(con, ctx.run_id, export.asset, started)
+            metadata = run_export(ctx, con, export)["metadata"]
         return dg.MaterializeResult(metadata={**metadata, "files": ", ".join(export.files)})
 
     return _export
 
 
-@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), "tgt_ledger_next", "mtm_enrollment_ledger",
-                                      "dashboard_counts"],
+@dg.asset(group_name="outputs", deps=[*(e.asset for e in EXPORTS), *PUBLISH_READS],
           description="Build dashboard.html, commit the ledger, write run_manifest.json, rename the run folder "
                       "into place")
 def published_run(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-    faults.at("published_run")
     ctx = mtm.run_context(context.run_id)
     with duckdb.get_connection() as con:
-        finish_quality(ctx, con)  # the Data Docs and the expectations summary belong to the published run
-        create_declared(con, "mtm_enrollment_ledger")
-        folder = publish(ctx, con)
+        folder = run_publish(ctx, con)
         metadata = published_run_metadata(ctx, con, folder)
     return dg.MaterializeResult(metadata={"folder": dg.MetadataValue.path(str(folder)), **metadata})
 

@@ -1,51 +1,29 @@
-"""Asset checks on the targeting outputs: gates that block publishing, and soft reasonableness signals."""
+"""The output checks as Dagster asset checks: each wraps one check of ``pipelines.checks`` (the same function
+the core engine calls), so the UI shows what `mtm run` decided. Blocking ones hold their downstream assets;
+a failure with ERROR severity stops the run before publishing."""
 
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.db import scalar
-from pipelines.output_contract import member_summary_columns
+from dagster_project.defs.resources import MtmRunResource
+from pipelines import checks
+from pipelines.checks import Check
 
 
-@dg.asset_check(asset="member_summary", blocking=True,
-                description="Exactly the contract columns of outputs.md, one row per member")
-def member_summary_contract(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    expected = list(member_summary_columns())
-    with duckdb.get_connection() as con:
-        columns = [r[0] for r in con.execute("DESCRIBE member_summary").fetchall()]
-        dupes = scalar(con,
-            "SELECT count(*) - count(DISTINCT member_id) FROM member_summary")
-    return dg.AssetCheckResult(
-        passed=columns == expected and dupes == 0,
-        metadata={"columns_match": columns == expected, "duplicate_members": dupes,
-                  "unexpected_columns": ", ".join(c for c in columns if c not in expected),
-                  "missing_columns": ", ".join(c for c in expected if c not in columns)},
-    )
+def asset_check(check: Check) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=check.asset, name=check.name, blocking=check.blocking, description=check.description)
+    def _check(context: dg.AssetCheckExecutionContext, mtm: MtmRunResource,
+               duckdb: DuckDBResource) -> dg.AssetCheckResult:
+        ctx = mtm.run_context(context.op_execution_context.run_id)
+        with duckdb.get_connection() as con:
+            outcome = check.evaluate(ctx, con)
+        return dg.AssetCheckResult(passed=outcome.passed, severity=dg.AssetCheckSeverity[outcome.severity],
+                                   metadata=outcome.metadata)
+
+    return _check
 
 
-@dg.asset_check(asset="member_summary", blocking=True,
-                description="Targeting reason agrees with the criteria flags")
-def targeting_reason_consistent(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        bad = scalar(con,
-            "SELECT count(*) FROM member_summary WHERE meets_criteria <> (targeting_reason <> '04') "
-            "OR (targeting_reason IN ('02', '03')) <> arb"
-        )
-    return dg.AssetCheckResult(passed=bad == 0, metadata={"inconsistent_rows": bad})
-
-
-@dg.asset_check(asset="member_summary", description="Share of Part D members targeted (CY2025+ plans: ~10-15%)")
-def targeting_rate_reasonable(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-    with duckdb.get_connection() as con:
-        total, met = con.execute(
-            "SELECT count(*), count(*) FILTER (WHERE meets_criteria) FROM member_summary").fetchone()
-    rate = met / total if total else 0.0
-    return dg.AssetCheckResult(
-        passed=0.01 <= rate <= 0.40 if total >= 1000 else True,
-        severity=dg.AssetCheckSeverity.WARN,
-        metadata={"members": total, "meeting_criteria": met, "rate": round(rate, 4)},
-    )
-
-
-CORE_CHECKS = [member_summary_contract, targeting_reason_consistent, targeting_rate_reasonable]
+CORE_CHECKS = [asset_check(c) for c in checks.CORE_CHECKS]
+OUTREACH_CHECKS = [asset_check(c) for c in checks.OUTREACH_CHECKS]
+RUN_CHECKS = [asset_check(c) for c in checks.RUN_CHECKS]
