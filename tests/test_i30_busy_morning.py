@@ -87,6 +87,8 @@ def _outreach(base: str, name: str, tally: Tally, stop: threading.Event) -> None
                 tally.next_contact += 1
             row = rows[n % len(rows)]
             day = (dt.date(2025, 9, 27) - dt.timedelta(days=n // len(rows))).isoformat()
+            if day < (row.get("mtm_enrollment_date") or ""):
+                continue  # the portal refuses a contact dated before the member's MTM enrollment (issue 26 item 13)
             form = {"csrf_token": token, "as_of": as_of, "member_id": row["member_id"], "outcome": "cmr_offered",
                     "channel": "phone", "contact_date": day}
             posted = _timed(tally, client.post, "/contacts", data=form, follow_redirects=False)
