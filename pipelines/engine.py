@@ -29,7 +29,7 @@ from pipelines.exports.files import EXPORTS, Export
 from pipelines.models import Model, build_model, catalog, create_declared, declared, install_macros
 from pipelines.publish import publish
 from pipelines.quality.run import finish_quality, start_quality, stop_workers
-from pipelines.run_context import RunContext, duckdb_config
+from pipelines.run_context import RunContext
 from pipelines.seeds import Seed, load_seed, seeds
 from pipelines.steps import STEPS, Step
 
@@ -213,8 +213,7 @@ OnStep = Callable[[int, int, str, int, float], None]
 def connect(ctx: RunContext) -> duckdb.DuckDBPyConnection:
     """The warehouse as the Dagster resource opens it (``WarehouseResource``): the same configuration (its
     ``custom_user_agent`` aside), the project's macros and session settings installed once."""
-    ctx.home.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(ctx.warehouse_path), read_only=False, config=duckdb_config(ctx.home))
+    con = ctx.connect()
     install_macros(con)
     return con
 
@@ -222,11 +221,6 @@ def connect(ctx: RunContext) -> duckdb.DuckDBPyConnection:
 def _rows(node: Node, info: dict[str, Any]) -> int:
     rows = info.get("rows", 0)
     return sum(rows.values()) if isinstance(rows, dict) else int(rows or 0)
-
-
-def _check(ctx: RunContext, con: duckdb.DuckDBPyConnection, check: Check, result: EngineResult) -> None:
-    outcome = check.evaluate(ctx, con)
-    result.checks[check.key] = outcome
 
 
 def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: OnStep | None = None) -> EngineResult:
@@ -250,8 +244,7 @@ def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: On
             failed = []
             for table in node.produces:
                 for check in by_asset.get(table, []):
-                    _check(ctx, con, check, result)
-                    outcome = result.checks[check.key]
+                    outcome = result.checks[check.key] = check.evaluate(ctx, con)
                     if not outcome.passed and outcome.severity == "ERROR":
                         failed.append(check.key)
             if failed:
