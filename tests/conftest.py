@@ -45,6 +45,15 @@ def model(schema_warehouse):
     return ModelHarness(schema_warehouse).run
 
 
+@pytest.fixture
+def models(schema_warehouse):
+    """``models(["core_active_drug", "tgt_signal_fill"], core_fill=[...])`` builds a short chain of models
+    from given rows (a rule written across adjacent models); returns each model's rows."""
+    from tests.model_harness import ModelHarness
+
+    return ModelHarness(schema_warehouse).chain
+
+
 #: The test files that run the whole pipeline most often (or start a server and a browser), longest first.
 #: `make test` runs them first and keeps this order (``--no-loadscope-reorder``: xdist would otherwise start
 #: the files with the most tests first and leave a slow one-test file such as the Dagster UI test for the
