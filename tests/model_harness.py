@@ -123,5 +123,6 @@ class ModelHarness:
         for column, value in (params or {}).items():
             con.execute(f"UPDATE run_parameters SET {column} = ?", [value])
         if rows:
-            frame = pa.Table.from_pylist(rows)  # noqa: F841 -- read by DuckDB below
+            columns = list(dict.fromkeys(key for row in rows for key in row))  # every row's columns, not the first's
+            frame = pa.Table.from_pylist([{c: row.get(c) for c in columns} for row in rows])  # noqa: F841 -- read below
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")

@@ -1,40 +1,74 @@
-"""Worked examples of the PQA measures (targeting-rules.md section 9) on the real pipeline.
+"""Worked examples of the PQA measures (targeting-rules.md section 9) on the models that compute them.
 
-One hand-built extract holds a member per example; the pipeline runs once (as of 2025-09-30, measurement
-year 2025: 273 days from 1 January, 92 days left to 31 December) and each test reads that member's row of
-the published quality_measure_members.parquet.
+A member per example; the measure layer (core_member .. qm_member_year, qm_excluded_interval,
+qm_safety_overlap, qm_pdc/cob/poly/supd_member, quality_measure_members, quality_measures,
+qm_member_adherence_gap) is built once for the module by the model harness from given rows (issue 24): the
+eligibility, member-status and medical-claim rows as staging holds them, and the counted fills as core_fill
+holds them (drug identity from NDCs is core_fill_product's rule, tested in test_drug_identity.py and
+test_i25_products.py). As of 2025-09-30, measurement year 2025: 273 days from 1 January, 92 days left to
+31 December.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import itertools
 
+import duckdb
 import polars as pl
 import pytest
 
-from dagster_project.run import run_pipeline
-from pipelines.run_context import RunContext
-from tests.extract_builder import fill, medical, member, write_extract
-from tests.targeting_harness import without_expectations
-from tests.template_home import seeded_home
+from pipelines.exports.measures import MEMBER_COLUMNS, exact_quality_measures
+from pipelines.models import catalog
+from tests.model_harness import ModelHarness
 
 AS_OF = dt.date(2025, 9, 30)
-# Real NDCs of the shipped map, one per drug (as tests/targeting_harness.py).
-ND = {"atorvastatin": "00071015523", "lisinopril": "00006001954", "metformin": "00087606005",
-      "sacubitril / valsartan": "00078065920", "oxycodone": "00054039041", "alprazolam": "00009002901",
-      "sertraline": "00049005001", "rosuvastatin": "00310075139", "insulin glargine": "00002771559",
-      "oxybutynin": "00023581230", "hydroxyzine": "00093506001", "gabapentin": "00071040124", "zolpidem": "00024540131"}
 D = dt.date.fromisoformat
+_ids = itertools.count(1)
+MEASURE_CHAIN = [
+    "core_member_status", "core_member", "core_member_span", "core_year_fill", "qm_member_year",
+    "qm_excluded_interval", "qm_member_exclusion_dx", "qm_safety_overlap", "qm_pdc_member", "qm_cob_member",
+    "qm_poly_member", "qm_supd_member", "qm_cmr_event", "qm_cmr_member", "quality_measure_members",
+    "quality_measures", "qm_member_adherence_gap",
+]
+
+
+def fill(member_id: str, drug_key: str, day: dt.date, supply: int) -> dict:
+    """A counted, systemic (oral) fill as core_fill holds it."""
+    return {"claim_id": f"RX{next(_ids):06d}", "member_id": member_id, "fill_date": day, "days_supply": supply,
+            "last_covered_day": day + dt.timedelta(days=supply - 1), "drug_key": drug_key, "atc_codes": [],
+            "route": "oral", "local_use": False, "systemic": True, "weight_management": False,
+            "fill_status": "counted", "identity_level": "ndc"}
 
 
 def fills(member_id: str, drug: str, *dated: tuple[str, int]) -> list[dict]:
-    return [fill(member_id, D(day), ND[drug], supply) for day, supply in dated]
+    return [fill(member_id, drug, D(day), supply) for day, supply in dated]
 
 
 def every_30_days(member_id: str, drug: str, first: str, count: int) -> list[dict]:
     start = D(first)
-    return [fill(member_id, start + dt.timedelta(days=30 * k), ND[drug], 30) for k in range(count)]
+    return [fill(member_id, drug, start + dt.timedelta(days=30 * k), 30) for k in range(count)]
+
+
+def member(member_id: str, **overrides) -> dict:
+    """An eligibility row as stg_eligibility holds it (enrolled in H1234 since 2024)."""
+    row = {"member_id": member_id, "contract_id": "H1234", "pbp_id": "001", "enrollment_start_date": D("2024-01-01"),
+           "birth_date": D("1950-06-15"), "sex": "F", "_seq": next(_ids)}
+    return row | {k: D(v) if k.endswith("_date") else v for k, v in overrides.items()}
+
+
+def medical(member_id: str, claim_type: str, start: str, *codes: str, claim_end_date: str | None = None) -> dict:
+    """A medical claim as stg_medical_claim holds it (codes as given: stg_diagnosis gets them normalised)."""
+    row = {"claim_id": f"MC{next(_ids):06d}", "member_id": member_id, "claim_type": claim_type,
+           "claim_start_date": D(start), "claim_end_date": D(claim_end_date) if claim_end_date else None,
+           "icd_version": "10", "_seq": next(_ids)}
+    return row | {f"diagnosis_code_{i}": code for i, code in enumerate(codes, start=1)}
+
+
+def diagnoses(claim: dict) -> list[dict]:
+    return [{"claim_id": claim["claim_id"], "member_id": claim["member_id"], "claim_type": claim["claim_type"],
+             "claim_start_date": claim["claim_start_date"], "icd_version": "10", "code": code.replace(".", "")}
+            for key, code in claim.items() if key.startswith("diagnosis_code_")]
 
 
 MEMBERS: dict[str, dict] = {
@@ -106,22 +140,21 @@ MEMBERS: dict[str, dict] = {
 
 
 @pytest.fixture(scope="module")
-def measures(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("measures")
+def measures(schema_warehouse):
     eligibility = [member(m, **spec.get("elig", {})) for m, spec in MEMBERS.items()]
     pharmacy = [row for spec in MEMBERS.values() for row in spec.get("rx", [])]
     claims = [row for spec in MEMBERS.values() for row in spec.get("dx", [])]
-    status = [{"member_id": m, "status": s, "status_start_date": a, "status_end_date": b}
+    status = [{"member_id": m, "status": s, "status_start_date": D(a), "status_end_date": D(b), "_seq": next(_ids)}
               for m, spec in MEMBERS.items() for s, a, b in spec.get("status", [])]
-    extract = write_extract(tmp / "extract", eligibility, pharmacy, medical_claim=claims, member_status=status)
-    settings = tmp / "settings.toml"  # Great Expectations off: measure rules here, the suites in test_quality_gx.py
-    settings.write_text(without_expectations(""))
-    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[extract], as_of=AS_OF, settings_file=settings)
-    folder = run_pipeline(ctx)
-    rows = pl.read_parquet(folder / "quality_measure_members.parquet")
-    with (folder / "quality_measures.csv").open(newline="") as fh:
-        aggregate = list(csv.DictReader(fh))
-    return {"members": rows, "aggregate": aggregate, "folder": folder}
+    built = ModelHarness(schema_warehouse).chain(
+        MEASURE_CHAIN, stg_eligibility=eligibility, stg_member_status=status, stg_medical_claim=claims,
+        stg_diagnosis=[d for c in claims for d in diagnoses(c)], core_fill=pharmacy)
+    aggregate = pl.DataFrame(built["quality_measures"], infer_schema_length=None).sort("contract_id",
+                                                                                     "display_order")
+    return {"members": pl.DataFrame(built["quality_measure_members"], infer_schema_length=None),
+            "aggregate": exact_quality_measures(aggregate),  # quality_measures.csv as the run writes it
+            "gaps": {r["member_id"]: r["adherence_gaps"] for r in built["qm_member_adherence_gap"]},
+            "schema_warehouse": schema_warehouse}
 
 
 def row(measures, member_id: str, measure_id: str) -> dict | None:
@@ -130,9 +163,11 @@ def row(measures, member_id: str, measure_id: str) -> dict | None:
 
 
 def test_member_file_columns_are_the_contract(measures):
-    assert measures["members"].columns == [
+    """quality_measure_members.parquet is these columns of the model, in this order (the export selects them)."""
+    assert MEMBER_COLUMNS == [
         "member_id", "contract_id", "measure_id", "in_denominator", "in_numerator", "exclusion_reason", "pdc",
         "days_covered", "days_in_period", "recoverable", "days_may_still_miss"]
+    assert set(MEMBER_COLUMNS) <= set(measures["members"].columns)
 
 
 def test_overlapping_fills_of_one_drug_shift(measures):
@@ -250,14 +285,10 @@ def test_quality_measures_csv_is_exact_and_has_the_contract_columns(measures):
 
 
 def test_recoverable_gaps_in_words_for_the_outreach_and_tmr_lists(measures):
-    import duckdb
-
-    con = duckdb.connect(str(measures["folder"].parents[1] / "warehouse.duckdb"), read_only=True)
-    try:
-        gaps = dict(con.execute("SELECT member_id, adherence_gaps FROM qm_member_adherence_gap").fetchall())
-        outreach_columns = [r[0] for r in con.execute("DESCRIBE outreach_list").fetchall()]
-    finally:
-        con.close()
+    gaps = measures["gaps"]
     assert gaps["recoverable"] == "statins PDC 76.9%, 10 days may still be missed"
     assert "not_recoverable" not in gaps
+    assert "qm_member_adherence_gap" in catalog()["outreach_list"].reads
+    with duckdb.connect(str(measures["schema_warehouse"]), read_only=True) as con:
+        outreach_columns = [r[0] for r in con.execute("DESCRIBE outreach_list").fetchall()]
     assert "adherence_gaps" in outreach_columns
