@@ -117,8 +117,11 @@ class ModelHarness:
 
     @staticmethod
     def _create(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict] | None, params: dict | None) -> None:
-        keep_content = table == "run_parameters" or (rows is None and _reference_only(table))
-        limit = "" if keep_content else " LIMIT 0"
+        if table != "run_parameters" and rows is None and _reference_only(table):
+            # reference data as built: read in place (a view), not copied (the NDC maps hold ~250k rows)
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM schema_source.{table}")
+            return
+        limit = "" if table == "run_parameters" else " LIMIT 0"
         con.execute(f"CREATE TABLE {table} AS SELECT * FROM schema_source.{table}{limit}")
         for column, value in (params or {}).items():
             con.execute(f"UPDATE run_parameters SET {column} = ?", [value])

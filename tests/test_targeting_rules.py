@@ -1,26 +1,94 @@
-"""One test per targeting rule and boundary (targeting-rules.md sections 0-5), on hand-built extracts.
+"""One test per targeting rule and boundary (targeting-rules.md sections 0-5), on hand-built rows.
 
 As-of date D = 2025-09-30 (CY2025, cost threshold $1623.00). The 90-day windows are 2025-07-03 .. D.
 
-Every rule's rows are a scenario of their own members, written beside its test; the scenarios run at the
-same date and settings share one real run of the whole pipeline (``default_run``, module scope: the rules
-are per member, and ``merge_scenarios`` refuses a member in two scenarios), so each test still reads the
-published member_summary.csv of a real `mtm run` path. Scenarios that need other settings, another as-of
-date or several runs of one home run on their own.
+Every rule's rows are a scenario of their own members, written beside its test as extract rows (real NDCs of
+the shipped map, ICD-10 codes as a plan sends them). Each test builds the targeting models that own its rule
+with the model harness (issue 24): staging (pharmacy claims from their ingested rows, diagnoses from the
+medical claims), the core models and tgt_member_criteria, from the scenario's rows as staging holds them,
+and reads tgt_member_criteria -- the table member_summary.csv publishes. The run parameters come from the
+real settings (``RunParameters.of``), so a test at other settings or another date says so. The wiring from
+files to member_summary.csv is tested by the whole runs of test_orchestration.py and test_engine.py.
+Boundary cases written directly on one model are in test_model_rules.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from pipelines.errors import SettingsError
 from pipelines.run_context import RunContext
+from pipelines.run_parameters import RunParameters
 from tests.extract_builder import fill, medical, member
-from tests.targeting_harness import AS_OF, EIGHT_DRUGS, NDC, merge_scenarios, run_extract
+from tests.model_harness import ModelHarness
+from tests.targeting_harness import AS_OF, EIGHT_DRUGS, NDC, merge_scenarios
 
 D = AS_OF
+TARGETING_CHAIN = [
+    "stg_pharmacy_claim", "stg_diagnosis_all", "stg_diagnosis", "core_member_status", "core_member",
+    "core_member_span", "core_member_coverage", "core_disease_set", "core_atc_condition", "core_fill_product",
+    "core_fill", "core_active_drug", "core_member_drug_count", "core_member_cost", "core_condition_dx_claim",
+    "core_condition_dx", "core_condition_rx_fill", "core_condition_rx", "core_condition_eligibility",
+    "core_condition_evidence", "core_member_condition", "tgt_member_arb", "tgt_member_criteria",
+]
+
+
+def parameters(tmp_path: Path, as_of: dt.date = D, settings: str = "") -> dict:
+    """run_parameters as a run at ``as_of`` with ``settings`` writes them (no member_status file delivered)."""
+    path = tmp_path / "settings.toml"
+    path.write_text(settings)
+    ctx = RunContext.create(home=tmp_path, extract_dirs=[tmp_path], as_of=as_of, settings_file=path)
+    return RunParameters.of(ctx.settings, ctx.as_of, member_status_delivered=False, as_known_at=None).values()
+
+
+def staged(rows: list[dict]) -> list[dict]:
+    """Extract rows as staging holds them (file order in _seq); DuckDB casts the text on insert."""
+    return [{"_seq": i, **{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}}
+            for i, row in enumerate(rows, start=1)]
+
+
+def generic_names(fills: list[dict]) -> list[dict]:
+    """ref_generic_name as the run's Python step writes it (pipelines.steps.load_generic_names)."""
+    from pipelines.reference import normalise_generic_name
+
+    names = {f["generic_name"] for f in fills if f.get("generic_name")}
+    return [{"generic_name": n, "drug_key": key} for n in sorted(names) if (key := normalise_generic_name(n))]
+
+
+def build(harness: ModelHarness, tmp_path: Path, scenario: dict, as_of: dt.date = D, settings: str = "",
+          built: bool = False):
+    """tgt_member_criteria by member, values as member_summary.csv writes them, built by the harness from the
+    scenario's rows (``built=True``: every model of the chain, as built)."""
+    fills = scenario.get("pharmacy_claim", [])
+    given = {"stg_eligibility": staged(scenario["eligibility"]), "raw_pharmacy_claim": staged(fills),
+             "stg_medical_claim": staged([{"icd_version": "10", **c} for c in scenario.get("medical_claim", [])]),
+             "stg_dmp_arb": staged(scenario.get("dmp_arb", [])), "stg_member_status": [], "row_rejects": []}
+    if generic_names(fills):
+        given["ref_generic_name"] = generic_names(fills)
+    rows = harness.chain(TARGETING_CHAIN, params=parameters(tmp_path, as_of, settings), **given)
+    if built:
+        return rows
+    return {r["member_id"]: {k: as_published(v) for k, v in r.items()} for r in rows["tgt_member_criteria"]}
+
+
+@pytest.fixture
+def targeting(schema_warehouse, tmp_path):
+    """``targeting(scenario, as_of=..., settings=...)``: one scenario built on its own."""
+    return lambda scenario, **kw: build(ModelHarness(schema_warehouse), tmp_path, scenario, **kw)
+
+
+def as_published(value) -> str:
+    """A value as member_summary.csv writes it (true/false, exact decimals, '' for NULL)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def regimen(member_id: str, drugs: list[str], dates=None, cost: float = 150.0):
+    return [fill(member_id, d, NDC[drug], 30, cost) for drug in drugs for d in (dates or TWO_FILL_DATES)]
 
 
 def days_before(n: int) -> dt.date:
@@ -28,10 +96,6 @@ def days_before(n: int) -> dt.date:
 
 
 TWO_FILL_DATES = (days_before(60), days_before(20))
-
-
-def regimen(member_id: str, drugs: list[str], dates=TWO_FILL_DATES, cost: float = 150.0):
-    return [fill(member_id, d, NDC[drug], 30, cost) for drug in drugs for d in dates]
 
 
 # -- section 2: drugs ----------------------------------------------------------------------------
@@ -265,10 +329,10 @@ def test_phosphate_binder_is_not_esrd_evidence_esrd_status_is(default_run):
     assert default_run["STATUS"]["cond_esrd"] == "1"
 
 
-def test_hiv_is_not_a_core_disease_before_2025(tmp_path):
-    rows = run_extract(tmp_path, as_of=dt.date(2024, 9, 30), eligibility=[member("M1")],
-                       pharmacy_claim=[fill("M1", "2024-09-01")],
-                       medical_claim=[medical("M1", "inpatient", "2024-05-01", "B20", "I10")])
+def test_hiv_is_not_a_core_disease_before_2025(targeting):
+    rows = targeting({"eligibility": [member("M1")], "pharmacy_claim": [fill("M1", "2024-09-01")],
+                      "medical_claim": [medical("M1", "inpatient", "2024-05-01", "B20", "I10")]},
+                     as_of=dt.date(2024, 9, 30))
     assert (rows["M1"]["cond_hiv_aids"], rows["M1"]["core_conditions"]) == ("0", "1")
 
 
@@ -293,16 +357,17 @@ def test_ended_enrollment_is_not_in_the_summary(default_run):
     assert "ON" in default_run
 
 
-def test_fill_pending_until_its_span_arrives(tmp_path):
+def test_fill_pending_until_its_span_arrives(targeting):
+    """A fill outside every Part D span is held (pending_fills.csv lists core_fill's pending fills) and counts
+    once a later extract brings the span that covers it."""
     late_span = member("M1", enrollment_start_date=days_before(40))
     fills = [fill("M1", days_before(50), NDC["atorvastatin"], claim_id="P1"),
              fill("M1", days_before(10), NDC["lisinopril"], claim_id="P2")]
-    first = run_extract(tmp_path, name="jan", eligibility=[late_span], pharmacy_claim=fills)
-    assert first["M1"]["part_d_drugs"] == "1"
-    pending = (tmp_path / "home" / "runs" / D.isoformat() / "pending_fills.csv").read_text()
-    assert "P1" in pending and "P2" not in pending
-    second = run_extract(tmp_path, name="feb", eligibility=[member("M1", enrollment_start_date=days_before(80))],
-                         pharmacy_claim=fills)
+    first = targeting({"eligibility": [late_span], "pharmacy_claim": fills}, built=True)
+    assert [r["part_d_drugs"] for r in first["tgt_member_criteria"]] == [1]
+    assert {r["claim_id"]: r["fill_status"] for r in first["core_fill"]} == {"P1": "pending", "P2": "counted"}
+    second = targeting({"eligibility": [member("M1", enrollment_start_date=days_before(80))],
+                        "pharmacy_claim": fills})
     assert second["M1"]["part_d_drugs"] == "2"
 
 
@@ -321,7 +386,8 @@ def test_targeting_reasons_01_02_03_04(default_run):
     assert {m: rows[m]["targeting_reason"] for m in ("R01", "R02", "R03", "R04", "ARB_ENDED")} == {
         "R01": "01", "R02": "02", "R03": "03", "R04": "04", "ARB_ENDED": "04"}
     assert rows["R01"]["meets_criteria"] == "true" and rows["R04"]["meets_criteria"] == "false"
-    assert rows["R01"]["mtm_enrolled"] == "true" and rows["R01"]["mtm_enrollment_date"] == D.isoformat()
+    # enrolment in MTM at D of a member who meets the criteria: tgt_mtm_enrollment, tested in
+    # test_enrollment_ledger.py and test_mtm_lifecycle.py
 
 
 DEFAULT_SETTINGS_SCENARIOS = (
@@ -333,18 +399,20 @@ DEFAULT_SETTINGS_SCENARIOS = (
 
 
 @pytest.fixture(scope="module")
-def default_run(tmp_path_factory) -> dict[str, dict]:
-    """member_summary.csv of one real run at D, default settings, over every scenario above."""
-    return run_extract(tmp_path_factory.mktemp("default_settings"), **merge_scenarios(*DEFAULT_SETTINGS_SCENARIOS))
+def default_run(schema_warehouse, tmp_path_factory) -> dict[str, dict]:
+    """The scenarios at D and default settings, built together once (the rules are per member, and
+    ``merge_scenarios`` refuses a member in two scenarios): one harness build of the chain, not a run."""
+    return build(ModelHarness(schema_warehouse), tmp_path_factory.mktemp("default_settings"),
+                 merge_scenarios(*DEFAULT_SETTINGS_SCENARIOS))
 
 
 def test_every_scenario_member_is_accounted_for(default_run):
-    """The shared run lists every scenario member except the two whose rules drop them from the summary."""
+    """The build lists every scenario member except the two whose rules drop them from the summary."""
     members = {row["member_id"] for s in DEFAULT_SETTINGS_SCENARIOS for row in s["eligibility"]}
     assert set(default_run) == members - {"DEAD", "ENDED"}
 
 
-# -- other settings: cost method and drug count scope (read by different models: one run serves both) ------
+# -- other settings: cost method (core_member_cost) and drug count scope (tgt_member_criteria) ---------------
 
 YTD_COST = {"eligibility": [member("YTD")],
             "pharmacy_claim": [fill("YTD", "2025-01-15", NDC["atorvastatin"], cost=273.00)]}
@@ -352,19 +420,16 @@ MAINTENANCE_SCOPE = {"eligibility": [member("MAINT")],
                      "pharmacy_claim": regimen("MAINT", ["atorvastatin", "oxycodone", "albuterol"])}
 
 
-@pytest.fixture(scope="module")
-def other_settings_run(tmp_path_factory) -> dict[str, dict]:
-    """cost_method (core_member_cost) and drug_count_scope (tgt_member_criteria) set away from their defaults."""
-    return run_extract(tmp_path_factory.mktemp("other_settings"),
-                       settings='[criteria]\ncost_method = "ytd_annualized"\ndrug_count_scope = "maintenance"\n',
-                       **merge_scenarios(YTD_COST, MAINTENANCE_SCOPE))
+OTHER_SETTINGS = '[criteria]\ncost_method = "ytd_annualized"\ndrug_count_scope = "maintenance"\n'
 
 
-def test_ytd_annualized_cost_method(other_settings_run):
+def test_ytd_annualized_cost_method(targeting):
+    other_settings_run = targeting(YTD_COST, settings=OTHER_SETTINGS)
     assert other_settings_run["YTD"]["projected_annual_cost"] == "365.00"  # 273 x 365 / 273 days since Jan 1
 
 
-def test_maintenance_scope_counts_only_maintenance_drugs(other_settings_run):
+def test_maintenance_scope_counts_only_maintenance_drugs(targeting):
+    other_settings_run = targeting(MAINTENANCE_SCOPE, settings=OTHER_SETTINGS)
     rows = other_settings_run
     assert (rows["MAINT"]["part_d_drugs"], rows["MAINT"]["maintenance_drugs"]) == ("1", "1")
 
