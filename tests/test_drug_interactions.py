@@ -1,9 +1,11 @@
 """Drug-drug interactions (targeting-rules.md section 8) and the product rule of the risk signals.
 
-One real pipeline run (D = 2025-09-30): one member per row of the interaction table with an example pair
-covered together 20 days, and the near misses -- no overlap, 6 versus 7 days together, a drug no longer
-active at D, a local product -- read back from tgt_drug_interaction, tgt_risk_signal and member_summary.
-Fills named by generic name go through the generic-name identity rule (an NDC the map does not know).
+D = 2025-09-30: one member per row of the interaction table with an example pair covered together 20 days,
+and the near misses -- no overlap, 6 versus 7 days together, a drug no longer active at D, a local product --
+read back from tgt_drug_interaction, tgt_risk_signal, the risk flags (tgt_member_priority) and the published
+evidence (member_risk_signals). The models from staging to those tables are built once by the model harness
+from the claim rows (issue 24, ``tests/rule_chain.py``), not by a run. Fills named by generic name go through
+the generic-name identity rule (an NDC the map does not know).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-import duckdb
 import pytest
 
 from pipelines.reference import DATA_DIR
 from tests.extract_builder import fill, medical, member
-from tests.targeting_harness import NDC, run_extract
+from tests.model_harness import ModelHarness
+from tests.rule_chain import SIGNAL_CHAIN, build, by_member
+from tests.targeting_harness import NDC
 
 D = dt.date(2025, 9, 30)
 UNKNOWN_NDC = "99999000001"
@@ -137,23 +140,21 @@ OVERRIDES = {"MANALPHA": {"sex": "M"}, "YOUNGGABA": {"birth_date": "1970-01-01"}
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ddi")
+def run(schema_warehouse, tmp_path_factory):
+    """The models from staging to tgt_drug_interaction, tgt_risk_signal, tgt_member_priority (risk_flags) and
+    member_risk_signals (the published evidence), built once by the harness from these rows."""
     eligibility = [member(m, **OVERRIDES.get(m, {})) for m in MEMBERS]
-    summary = run_extract(tmp, eligibility=eligibility, pharmacy_claim=FILLS, medical_claim=CKD_CLAIMS)
-    con = duckdb.connect(str(tmp / "home" / "warehouse.duckdb"), read_only=True)
+    built = build(ModelHarness(schema_warehouse), tmp_path_factory.mktemp("ddi"),
+                  {"eligibility": eligibility, "pharmacy_claim": FILLS, "medical_claim": CKD_CLAIMS}, SIGNAL_CHAIN)
     cols = ("member_id", "interaction_id", "object_drug", "precipitant_drug", "severity", "severity_factor",
             "overlap_days", "first_day", "last_day", "detail")
-    rows = con.execute(f"SELECT {', '.join(cols)} FROM tgt_drug_interaction").fetchall()
-    ddi = [dict(zip(cols, r, strict=True)) for r in rows]
-    signals = con.execute("SELECT member_id, signal, signal_group, drugs, overlap_days, detail, severity, "
-                          "severity_factor FROM tgt_risk_signal").fetchall()
-    signal_fills = con.execute("SELECT member_id, drug_key, route FROM tgt_signal_fill").fetchall()
-    con.close()
-    published = tmp / "home" / "runs" / D.isoformat() / "member_risk_signals.parquet"
-    evidence = duckdb.sql(f"SELECT member_id, signal, severity, detail FROM '{published}'").fetchall()
-    return {"summary": summary, "ddi": ddi, "signals": signals, "signal_fills": signal_fills,
-            "evidence": evidence}
+    ddi = [{c: r[c] for c in cols} for r in built["tgt_drug_interaction"]]
+    signals = [tuple(r[c] for c in ("member_id", "signal", "signal_group", "drugs", "overlap_days", "detail",
+                                    "severity", "severity_factor")) for r in built["tgt_risk_signal"]]
+    signal_fills = [(r["member_id"], r["drug_key"], r["route"]) for r in built["tgt_signal_fill"]]
+    evidence = [(r["member_id"], r["signal"], r["severity"], r["detail"]) for r in built["member_risk_signals"]]
+    return {"summary": by_member(built["tgt_member_priority"]), "ddi": ddi, "signals": signals,
+            "signal_fills": signal_fills, "evidence": evidence}
 
 
 def ddi_of(run, member_id: str) -> list[dict]:

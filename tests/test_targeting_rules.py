@@ -2,14 +2,11 @@
 
 As-of date D = 2025-09-30 (CY2025, cost threshold $1623.00). The 90-day windows are 2025-07-03 .. D.
 
-Every rule's rows are a scenario of their own members, written beside its test as extract rows (real NDCs of
-the shipped map, ICD-10 codes as a plan sends them). Each test builds the targeting models that own its rule
-with the model harness (issue 24): staging (pharmacy claims from their ingested rows, diagnoses from the
-medical claims), the core models and tgt_member_criteria, from the scenario's rows as staging holds them,
-and reads tgt_member_criteria -- the table member_summary.csv publishes. The run parameters come from the
-real settings (``RunParameters.of``), so a test at other settings or another date says so. The wiring from
-files to member_summary.csv is tested by the whole runs of test_orchestration.py and test_engine.py.
-Boundary cases written directly on one model are in test_model_rules.py.
+Every rule's rows are a scenario of their own members, written beside its test as extract rows. Each
+test builds the models that own its rule with the model harness (issue 24, ``tests/rule_chain.py``: staging
+-> core -> tgt_member_criteria from the scenario's rows) and reads tgt_member_criteria, the table
+member_summary.csv publishes, in the published text form. The scenarios at D and default settings share one
+build (the rules are per member). Boundary cases written directly on one model are in test_model_rules.py.
 """
 
 from __future__ import annotations
@@ -21,70 +18,27 @@ import pytest
 
 from pipelines.errors import SettingsError
 from pipelines.run_context import RunContext
-from pipelines.run_parameters import RunParameters
+from tests import rule_chain
 from tests.extract_builder import fill, medical, member
 from tests.model_harness import ModelHarness
+from tests.rule_chain import by_member
 from tests.targeting_harness import AS_OF, EIGHT_DRUGS, NDC, merge_scenarios
 
 D = AS_OF
-TARGETING_CHAIN = [
-    "stg_pharmacy_claim", "stg_diagnosis_all", "stg_diagnosis", "core_member_status", "core_member",
-    "core_member_span", "core_member_coverage", "core_disease_set", "core_atc_condition", "core_fill_product",
-    "core_fill", "core_active_drug", "core_member_drug_count", "core_member_cost", "core_condition_dx_claim",
-    "core_condition_dx", "core_condition_rx_fill", "core_condition_rx", "core_condition_eligibility",
-    "core_condition_evidence", "core_member_condition", "tgt_member_arb", "tgt_member_criteria",
-]
-
-
-def parameters(tmp_path: Path, as_of: dt.date = D, settings: str = "") -> dict:
-    """run_parameters as a run at ``as_of`` with ``settings`` writes them (no member_status file delivered)."""
-    path = tmp_path / "settings.toml"
-    path.write_text(settings)
-    ctx = RunContext.create(home=tmp_path, extract_dirs=[tmp_path], as_of=as_of, settings_file=path)
-    return RunParameters.of(ctx.settings, ctx.as_of, member_status_delivered=False, as_known_at=None).values()
-
-
-def staged(rows: list[dict]) -> list[dict]:
-    """Extract rows as staging holds them (file order in _seq); DuckDB casts the text on insert."""
-    return [{"_seq": i, **{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()}}
-            for i, row in enumerate(rows, start=1)]
-
-
-def generic_names(fills: list[dict]) -> list[dict]:
-    """ref_generic_name as the run's Python step writes it (pipelines.steps.load_generic_names)."""
-    from pipelines.reference import normalise_generic_name
-
-    names = {f["generic_name"] for f in fills if f.get("generic_name")}
-    return [{"generic_name": n, "drug_key": key} for n in sorted(names) if (key := normalise_generic_name(n))]
 
 
 def build(harness: ModelHarness, tmp_path: Path, scenario: dict, as_of: dt.date = D, settings: str = "",
           built: bool = False):
-    """tgt_member_criteria by member, values as member_summary.csv writes them, built by the harness from the
-    scenario's rows (``built=True``: every model of the chain, as built)."""
-    fills = scenario.get("pharmacy_claim", [])
-    given = {"stg_eligibility": staged(scenario["eligibility"]), "raw_pharmacy_claim": staged(fills),
-             "stg_medical_claim": staged([{"icd_version": "10", **c} for c in scenario.get("medical_claim", [])]),
-             "stg_dmp_arb": staged(scenario.get("dmp_arb", [])), "stg_member_status": [], "row_rejects": []}
-    if generic_names(fills):
-        given["ref_generic_name"] = generic_names(fills)
-    rows = harness.chain(TARGETING_CHAIN, params=parameters(tmp_path, as_of, settings), **given)
-    if built:
-        return rows
-    return {r["member_id"]: {k: as_published(v) for k, v in r.items()} for r in rows["tgt_member_criteria"]}
+    """tgt_member_criteria by member, values as member_summary.csv writes them (``built=True``: every model
+    of the chain, as built)."""
+    rows = rule_chain.build(harness, tmp_path, scenario, as_of=as_of, settings=settings)
+    return rows if built else by_member(rows["tgt_member_criteria"])
 
 
 @pytest.fixture
 def targeting(schema_warehouse, tmp_path):
     """``targeting(scenario, as_of=..., settings=...)``: one scenario built on its own."""
     return lambda scenario, **kw: build(ModelHarness(schema_warehouse), tmp_path, scenario, **kw)
-
-
-def as_published(value) -> str:
-    """A value as member_summary.csv writes it (true/false, exact decimals, '' for NULL)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 def regimen(member_id: str, drugs: list[str], dates=None, cost: float = 150.0):
