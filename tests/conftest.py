@@ -62,7 +62,7 @@ SLOW_FILES_FIRST = (  # by the --durations of issue 24's measurement (the Dagste
     "test_orchestration.py", "test_dagster_ui.py", "test_faults.py", "test_enrollment_ledger.py", "test_portal.py",
     "test_concurrency.py", "test_mtm_lifecycle.py", "test_program_reporting.py", "test_dashboard.py",
     "test_adapter_synpuf.py", "test_dagster_project.py", "test_incremental_delivery.py", "test_bad_input.py",
-    "test_targeting_rules.py", "test_bad_input_corpus.py", "test_drug_identity.py", "test_outreach_services.py",
+    "test_bad_input_corpus.py", "test_drug_identity.py", "test_outreach_services.py",
     "test_determinism.py", "test_audit_cutoff.py", "test_outreach_export.py", "test_portal_cli.py",
     "test_quality_gx.py",
 )

@@ -17,6 +17,7 @@ from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
 from tests.extract_builder import fill, member
 from tests.targeting_harness import ledger, merge_scenarios, run_extract
+from tests.template_home import seeded_home as template_home
 
 D = dt.date(2025, 9, 30)
 
@@ -54,8 +55,9 @@ def ledger_cli(*args: str) -> object:
 
 
 def seeded_home(tmp_path: Path, enrollment_dates: dict[str, str]) -> Path:
-    """A home whose ledger is seeded (mtm ledger import) with these H1234 enrollment dates of 2025."""
-    home = tmp_path / "home"
+    """A home whose ledger is seeded (mtm ledger import) with these H1234 enrollment dates of 2025 (the home
+    starts from the template warehouse, its seeds loaded: issue 24)."""
+    home = template_home(tmp_path / "home")
     roster = tmp_path / "roster.csv"
     roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
                       + "".join(f"{m},H1234,2025,{d}\n" for m, d in enrollment_dates.items()))
@@ -373,8 +375,7 @@ def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(model):
 
 
 def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
+    home = template_home(tmp_path / "home")  # the seeds loaded (issue 24); the ledger is as an old home left it
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     con.execute("CREATE TABLE mtm_enrollment_ledger (member_id VARCHAR NOT NULL, contract_id VARCHAR NOT NULL, "
                 "contract_year INTEGER NOT NULL, mtm_enrollment_date DATE NOT NULL, date_met_criteria DATE)")
