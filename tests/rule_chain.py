@@ -34,6 +34,16 @@ SIGNAL_CHAIN = [
     *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_fill", "tgt_drug_interaction",
     "tgt_risk_signal", "tgt_member_priority", "member_risk_signals",
 ]
+#: a first run's enrolment and services (sections 6-8): the MTM events, the ledger a run would write
+#: (tgt_ledger_next, from the ledger given: empty for a home's first run), the services due, their priority,
+#: member_summary and the outreach files (adherence gaps left empty: test_quality_measures.py has them)
+ENROLLMENT_CHAIN = [
+    *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_fill", "tgt_drug_interaction",
+    "tgt_risk_signal", "stg_mtm_event", "tgt_mtm_event_contract", "tgt_mtm_event_history", "tgt_mtm_event",
+    "tgt_enrollment_evidence", "tgt_opt_out_request", "tgt_ledger_next", "tgt_mtm_enrollment",
+    "tgt_member_service_history", "tgt_service_due", "tgt_member_signal_points", "tgt_service_priority",
+    "tgt_member_priority", "member_summary", "member_contact", "outreach_list", "tmr_worklist",
+]
 
 
 def parameters(tmp_path: Path, as_of: dt.date = D, settings: str = "", member_status: bool = False) -> dict:
@@ -44,6 +54,16 @@ def parameters(tmp_path: Path, as_of: dt.date = D, settings: str = "", member_st
     ctx = RunContext.create(home=tmp_path, extract_dirs=[tmp_path], as_of=as_of, settings_file=path)
     return RunParameters.of(ctx.settings, ctx.as_of, member_status_delivered=member_status,
                             as_known_at=None).values()
+
+
+def signal_weights(tmp_path: Path, settings: str = "") -> list[dict]:
+    """run_signal_weight as a run with ``settings`` writes it."""
+    from pipelines.settings import signal_weight_rows
+
+    path = tmp_path / "settings.toml"
+    path.write_text(settings)
+    ctx = RunContext.create(home=tmp_path, extract_dirs=[tmp_path], as_of=D, settings_file=path)
+    return [{"signal": name, "weight": weight} for name, weight in signal_weight_rows(ctx.settings)]
 
 
 def staged(rows: list[dict]) -> list[dict]:
@@ -77,8 +97,12 @@ def build(harness: ModelHarness, tmp_path: Path, scenario: dict[str, list[dict]]
              "stg_member_status": staged(scenario.get("member_status", [])), "row_rejects": []}
     if generic_names(fills):
         given["ref_generic_name"] = generic_names(fills)
+    chain = chain or TARGETING_CHAIN
+    if "stg_mtm_event" in chain:
+        given |= {"raw_mtm_event": staged(scenario.get("mtm_event", [])), "mtm_enrollment_ledger": [],
+                  "run_signal_weight": signal_weights(tmp_path, settings)}
     params = parameters(tmp_path, as_of, settings, member_status="member_status" in scenario)
-    return harness.chain(chain or TARGETING_CHAIN, params=params, **given)
+    return harness.chain(chain, params=params, **given)
 
 
 def by_member(rows: list[dict]) -> dict[str, dict[str, str]]:

@@ -1,12 +1,15 @@
 """The MTM program lifecycle as plans run it (targeting-rules.md sections 6-8, issue 12): going live
 mid-year, a seeded roster, declined CMRs, rollover into a new contract year, TMR grace days, outreach
-attempts, and the per-signal priority weights. Each scenario runs the real pipeline on a hand-built
-extract and reads back the published files and the warehouse."""
+attempts, and the per-signal priority weights. A home's first run (going live, declines and attempts) is built
+by the model harness from the extract rows (issue 24: the models from staging to the ledger a run writes, the
+summary and the outreach files); what needs a home across runs -- a seeded roster, rollover, an old ledger --
+runs the real pipeline and reads back the published files and the warehouse."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import duckdb
@@ -15,7 +18,10 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from pipelines.models import build_model, catalog, create_declared
+from tests import rule_chain
 from tests.extract_builder import fill, member
+from tests.model_harness import ModelHarness
+from tests.rule_chain import ENROLLMENT_CHAIN, as_published, by_member
 from tests.targeting_harness import ledger, merge_scenarios, run_extract
 from tests.template_home import seeded_home as template_home
 
@@ -50,6 +56,38 @@ def ledger_rows(home: Path) -> list[tuple]:
     return ledger(home, "enrollment_source")
 
 
+# A home's first run without the run (issue 24): the models from staging to the ledger the run would write
+# (tgt_ledger_next, from an empty ledger), member_summary and the outreach files, built by the model harness
+# from the extract rows (tests/rule_chain.py). What a run adds -- writing the ledger, publishing the files --
+# is tested by the whole runs of this file (seeded roster, rollover) and test_enrollment_ledger.py.
+
+@pytest.fixture
+def models_at(schema_warehouse):
+    return lambda tmp_path: (ModelHarness(schema_warehouse), tmp_path)
+
+
+def first_run(harness_and_folder, scenario: dict, as_of: dt.date = D) -> dict[str, list[dict]]:
+    harness, folder = harness_and_folder
+    return rule_chain.build(harness, folder, scenario, ENROLLMENT_CHAIN, as_of=as_of)
+
+
+def ledger_written(built: dict[str, list[dict]]) -> list[tuple]:
+    """The ledger the run would write: every row of tgt_ledger_next (pipelines/publish.py copies it)."""
+    columns = ("member_id", "contract_id", "contract_year", "mtm_enrollment_date", "date_met_criteria",
+               "enrollment_source")
+    return [tuple(r[c] for c in columns) for r in built["tgt_ledger_next"]]
+
+
+def services_due(built: dict[str, list[dict]]) -> dict[str, dict[str, dict]]:
+    """member -> service -> row over the call list and the TMR worklist, values as the CSV files write them."""
+    out: dict[str, dict[str, dict]] = {}
+    for row in built["outreach_list"]:
+        out.setdefault(row["member_id"], {})[row["service"]] = {k: as_published(v) for k, v in row.items()}
+    for row in built["tmr_worklist"]:
+        out.setdefault(row["member_id"], {})["tmr"] = {k: as_published(v) for k, v in row.items()}
+    return out
+
+
 def ledger_cli(*args: str) -> object:
     return CliRunner().invoke(main, ["ledger", *args], catch_exceptions=False)
 
@@ -67,7 +105,7 @@ def seeded_home(tmp_path: Path, enrollment_dates: dict[str, str]) -> Path:
 
 # -- going live in July ----------------------------------------------------------------------------------
 
-def test_going_live_in_july_with_february_cmrs(tmp_path):
+def test_going_live_in_july_with_february_cmrs(tmp_path, models_at):
     """A plan's first run on 31 July: the February CMR means an earlier program, so the enrollment date is
     the first event, no initial offer is asked for, and recorded opt-outs before the first run stay."""
     july = dt.date(2025, 7, 31)
@@ -83,17 +121,17 @@ def test_going_live_in_july_with_february_cmrs(tmp_path):
         event("OFFER_THEN_OPT_OUT", "2025-04-20", "opted_out", opt_out_reason="other"),
         event("NEW", "2025-08-15", "cmr_offered"),  # after the run's date: not seen
     ]
-    summary = run_extract(tmp_path, as_of=july, eligibility=[member(m) for m in members],
-                          pharmacy_claim=[fill(m, "2025-07-01") for m in members], dmp_arb=arb(*members),
-                          mtm_event=events)
-    home = tmp_path / "home"
-    assert ledger_rows(home) == [
+    built = first_run(models_at(tmp_path), {
+        "eligibility": [member(m) for m in members], "pharmacy_claim": [fill(m, "2025-07-01") for m in members],
+        "dmp_arb": arb(*members), "mtm_event": events}, as_of=july)
+    summary = by_member(built["member_summary"])
+    assert sorted(ledger_written(built)) == [
         ("ATTEMPT_ONLY", "H1234", 2025, dt.date(2025, 6, 15), dt.date(2025, 6, 15), "inferred_from_events"),
         ("FEB_CMR", "H1234", 2025, dt.date(2025, 2, 3), dt.date(2025, 2, 3), "inferred_from_events"),
         ("NEW", "H1234", 2025, july, july, "run"),
         ("OFFER_THEN_OPT_OUT", "H1234", 2025, dt.date(2025, 3, 5), dt.date(2025, 3, 5), "inferred_from_events"),
     ]
-    due = services(home, july)
+    due = services_due(built)
     # the February CMR counts: no initial offer, no follow-up; Q3 has had no review yet, so a TMR is due
     assert set(due["FEB_CMR"]) == {"tmr"}
     assert due["FEB_CMR"]["tmr"]["last_cmr_date"] == "2025-02-24"
@@ -109,11 +147,6 @@ def test_going_live_in_july_with_february_cmrs(tmp_path):
             summary["OFFER_THEN_OPT_OUT"]["mtm_enrollment_date"]) == ("false", "2025-04-20", "2025-03-05")
     assert (summary["FEB_CMR"]["mtm_enrollment_date"], summary["FEB_CMR"]["enrollment_source"]) == (
         "2025-02-03", "inferred_from_events")
-    import json
-
-    report = json.loads((home / "runs" / july.isoformat() / "run_manifest.json").read_text())["targeting"]
-    assert report["ledger_rows_by_enrollment_source"] == {"run": 1, "seed": 0, "inferred_from_events": 3,
-                                                         "rollover": 0}
 
 
 def test_an_offer_recorded_before_a_run_written_enrollment_date_does_not_count(model):
@@ -154,7 +187,7 @@ S2,h1234,2025,2025-04-01,,02,2025-06-10,requested
 
 
 def test_seeded_roster_dates_are_kept_reimport_is_a_no_op_and_a_contradiction_is_refused(tmp_path):
-    home = tmp_path / "home"
+    home = template_home(tmp_path / "home")  # the seeds loaded (issue 24)
     roster = tmp_path / "roster.csv"
     roster.write_text(ROSTER)
     first = ledger_cli("import", str(roster), "--home", str(home))
@@ -174,6 +207,9 @@ def test_seeded_roster_dates_are_kept_reimport_is_a_no_op_and_a_contradiction_is
     assert (summary["S1"]["mtm_enrollment_date"], summary["S1"]["date_met_criteria"],
             summary["S1"]["enrollment_source"], summary["S1"]["mtm_enrolled"]) == (
         "2025-03-15", "2025-03-01", "seed", "true")
+    report = json.loads((home / "runs" / D.isoformat() / "run_manifest.json").read_text())["targeting"]
+    assert report["ledger_rows_by_enrollment_source"] == {"run": 0, "seed": 2, "inferred_from_events": 0,
+                                                         "rollover": 0}
     # the roster's opt-out is a ledger fact: S2 is listed as opted out
     assert (summary["S2"]["mtm_enrolled"], summary["S2"]["opt_out_date"], summary["S2"]["opt_out_reason"]) == (
         "false", "2025-06-10", "requested")
@@ -211,7 +247,7 @@ def test_a_roster_with_bad_rows_names_row_and_column_and_imports_nothing(tmp_pat
     assert ledger_rows(tmp_path / "home") == []
 
 
-# -- declines and attempts (one run at D on a fresh home: each scenario has its own members) -------------
+# -- declines and attempts (a first run at D, built by the harness: each scenario has its own members) ---
 
 def _attempt(m, day, outcome="no_answer"):
     return event(m, day, "outreach_attempt", channel="phone", outcome=outcome)
@@ -233,10 +269,10 @@ ATTEMPTS = {"eligibility": [member(m, mbi="1EG4TE5MK73") for m in ("OFFERED", "N
 
 
 @pytest.fixture(scope="module")
-def contacts_run(tmp_path_factory) -> dict:
-    tmp = tmp_path_factory.mktemp("contacts")
-    summary = run_extract(tmp, **merge_scenarios(DECLINES, ATTEMPTS))
-    return {"summary": summary, "due": services(tmp / "home")}
+def contacts_run(schema_warehouse, tmp_path_factory) -> dict:
+    built = rule_chain.build(ModelHarness(schema_warehouse), tmp_path_factory.mktemp("contacts"),
+                             merge_scenarios(DECLINES, ATTEMPTS), ENROLLMENT_CHAIN)
+    return {"summary": by_member(built["member_summary"]), "due": services_due(built)}
 
 
 def test_a_decline_stops_cmr_follow_up_but_not_the_tmr(contacts_run):
