@@ -83,13 +83,14 @@ class ModelHarness:
         finally:
             con.close()
 
-    def chain(self, models: list[str], params: dict[str, Any] | None = None, **given: list[dict[str, Any]]
-              ) -> dict[str, list[dict[str, Any]]]:
+    def chain(self, models: list[str], params: dict[str, Any] | None = None, database: Path | None = None,
+              **given: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
         """Build ``models`` in the order given, each from the given rows and the models built before it.
 
         For a rule written across two or three adjacent models (a rule's evidence table and the table that
         reads it), tested from the rows of the tables the chain reads, as ``run`` does for one model. Returns
-        each model's rows (model -> rows)."""
+        each model's rows (model -> rows); ``database``: build in that file (kept, e.g. for a gate's queries)
+        instead of in memory."""
         models_by_name = catalog()
         built: set[str] = set()
         reads: set[str] = set()
@@ -102,7 +103,7 @@ class ModelHarness:
         unknown = set(given) - reads
         if unknown:
             raise ValueError(f"the chain {models} does not read {sorted(unknown)}; it reads {sorted(reads)}")
-        con = duckdb.connect()
+        con = duckdb.connect(str(database) if database else ":memory:")
         try:
             path = str(self.schema_warehouse).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS schema_source (READ_ONLY)")

@@ -88,8 +88,11 @@ def as_published(value: Any) -> str:
 
 
 def build(harness: ModelHarness, tmp_path: Path, scenario: dict[str, list[dict]], chain: list[str] | None = None,
-          as_of: dt.date = D, settings: str = "") -> dict[str, list[dict]]:
-    """Every model of ``chain`` (TARGETING_CHAIN by default) as built from the scenario's rows."""
+          as_of: dt.date = D, settings: str = "", ledger: list[dict] | None = None,
+          database: Path | None = None) -> dict[str, list[dict]]:
+    """Every model of ``chain`` (TARGETING_CHAIN by default) as built from the scenario's rows. ``ledger``: the
+    MTM enrollment ledger an earlier run left (its tgt_ledger_next rows: the run copies them), empty by default;
+    ``database``: build in that file."""
     fills = scenario.get("pharmacy_claim", [])
     given = {"stg_eligibility": staged(scenario["eligibility"]), "raw_pharmacy_claim": staged(fills),
              "stg_medical_claim": staged([{"icd_version": "10", **c} for c in scenario.get("medical_claim", [])]),
@@ -99,10 +102,10 @@ def build(harness: ModelHarness, tmp_path: Path, scenario: dict[str, list[dict]]
         given["ref_generic_name"] = generic_names(fills)
     chain = chain or TARGETING_CHAIN
     if "stg_mtm_event" in chain:
-        given |= {"raw_mtm_event": staged(scenario.get("mtm_event", [])), "mtm_enrollment_ledger": [],
+        given |= {"raw_mtm_event": staged(scenario.get("mtm_event", [])), "mtm_enrollment_ledger": ledger or [],
                   "run_signal_weight": signal_weights(tmp_path, settings)}
     params = parameters(tmp_path, as_of, settings, member_status="member_status" in scenario)
-    return harness.chain(chain, params=params, **given)
+    return harness.chain(chain, params=params, database=database, **given)
 
 
 def by_member(rows: list[dict]) -> dict[str, dict[str, str]]:

@@ -239,6 +239,12 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     assert f"MTM run as of {DATES[-1]}" in summary and "| meeting the MTM criteria | <11 |" in summary
     for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
         assert phi not in summary
+    # no PHI in the published files outside the outreach list (moved here from test_outreach_services.py)
+    assert "555-0100" in (folder / "outreach_list.csv").read_text()  # the members do carry a phone
+    for name in ("member_summary.csv", "run_manifest.json", "rejects.csv", "pending_fills.csv"):
+        text = (folder / name).read_text()
+        for phi in ("Ada", "Test", "555-0100", "1950-06-15"):
+            assert phi not in text, (name, phi)
     summary_meta = result.asset_materializations_for_node("member_summary")[0].metadata
     assert summary_meta["members_meeting_criteria"].value == "<11"
     assert summary_meta["targeting_rate"].value == "suppressed"  # 3 of 3 would give the count back
