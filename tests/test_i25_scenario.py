@@ -13,6 +13,7 @@ import pytest
 from dagster_project.run import run_pipeline
 from pipelines.run_context import RunContext
 from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 FIXTURE = Path(__file__).parent / "fixtures" / "issue25_scenario"
 
@@ -22,7 +23,7 @@ def published(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("issue25")
     settings = tmp / "settings.toml"
     settings.write_text(without_expectations(""))
-    ctx = RunContext.create(home=tmp / "home", extract_dirs=[FIXTURE], as_of=dt.date(2025, 9, 30),
+    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[FIXTURE], as_of=dt.date(2025, 9, 30),
                             settings_file=settings)
     return run_pipeline(ctx)
 

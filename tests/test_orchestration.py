@@ -139,19 +139,36 @@ def _ledger(home: Path) -> list[tuple]:
     return warehouse_rows(home, "SELECT * FROM mtm_enrollment_ledger ORDER BY ALL")
 
 
-def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
-    from dagster_project.run import run_pipeline
-    from pipelines.run_context import RunContext
-
+def _backfill(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """`mtm backfill` of DATES (weekly) into a fresh home: (extract, settings, home)."""
     ex = _extract(tmp_path / "ex")
     settings = _settings(tmp_path / "settings.toml")
-    backfilled = tmp_path / "backfilled"
+    backfilled = seeded_home(tmp_path / "backfilled")  # from the template warehouse, as the single runs' home
     proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
                            "--extract", str(ex), "--home", str(backfilled), "--settings", str(settings)],
                           capture_output=True, text=True, env=_env(), timeout=1500)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
+    return ex, settings, backfilled
+
+
+def test_a_backfill_of_three_dates_publishes_each_date_oldest_first(tmp_path):
+    """The backfill of `make test` (issue 24): each date published in order, each member enrolled by the
+    first date it meets the criteria; that it equals three single runs file by file is the `long` variant."""
+    _ex, _settings_file, backfilled = _backfill(tmp_path)
+    assert sorted(p.name for p in (backfilled / "runs").iterdir() if p.name != "latest") == DATES
+    enrolled = {row[0]: row[3] for row in _ledger(backfilled)}
+    assert enrolled == {"M1": dt.date(2025, 9, 7), "M2": dt.date(2025, 9, 14), "M3": dt.date(2025, 9, 21)}
+    assert (backfilled / "runs" / "latest").resolve().name == DATES[-1]
+
+
+@pytest.mark.long
+def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
+    from dagster_project.run import run_pipeline
+    from pipelines.run_context import RunContext
+
+    ex, settings, backfilled = _backfill(tmp_path)
     single = tmp_path / "single"
     for day in DATES:
         run_pipeline(RunContext.create(home=seeded_home(single), extract_dirs=[ex], as_of=day, settings_file=settings))
