@@ -41,7 +41,10 @@ def build_schema_warehouse(folder: Path) -> Path:
     )
     settings = folder / "settings.toml"
     settings.write_text("[validation]\ngx_sample_rows = 0\n")
-    ctx = RunContext.create(home=folder / "home", extract_dirs=[extract], as_of=AS_OF, settings_file=settings)
+    from tests.template_home import seeded_home
+
+    ctx = RunContext.create(home=seeded_home(folder / "home"), extract_dirs=[extract], as_of=AS_OF,
+                            settings_file=settings)  # the seeds from the template warehouse (loaded once)
     run_pipeline(ctx)
     return ctx.warehouse_path
 
