@@ -1,8 +1,9 @@
 """The MTM enrollment ledger across runs (targeting-rules.md section 6), each with the exact ledger.
 
-Scenarios that run D1 then D2 on a fresh home share one home (``d1_then_d2``, module scope: each scenario has
-its own member, and the ledger is per member x contract x year); each test checks its member's ledger rows
-exactly, and one test checks the whole shared ledger. Scenarios that start with the one-member qualifying
+Scenarios that run D1 then D2 on a fresh home share one build (``d1_then_d2``, module scope: each scenario has
+its own member, and the ledger is per member x contract x year): the two runs' models built by the model
+harness, D2 on the ledger D1 wrote (issue 24); each test checks its member's ledger rows exactly, and one test
+checks the whole shared ledger. Scenarios that start with the one-member qualifying
 run at D1 start from a copy of that run's home (``d1_home``) instead of running it again.
 """
 
@@ -17,6 +18,8 @@ import pytest
 from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
+from tests.model_harness import ModelHarness
+from tests.rule_chain import ENROLLMENT_CHAIN, build, by_member
 from tests.targeting_harness import (
     EIGHT_DRUGS,
     NDC,
@@ -83,12 +86,21 @@ def d2_scenarios():
 
 
 @pytest.fixture(scope="module")
-def d1_then_d2(tmp_path_factory) -> dict:
+def d1_then_d2(schema_warehouse, tmp_path_factory) -> dict:
+    """The run at D1, then the run at D2 on the ledger D1 wrote: built by the model harness from staging to the
+    ledger (tgt_ledger_next, which the run copies into the ledger) and member_summary, not run (issue 24,
+    tests/rule_chain.py). That a run keeps the ledger it writes is tested by the whole runs below."""
     tmp = tmp_path_factory.mktemp("d1_then_d2")
-    home = tmp / "home"
-    run_extract(tmp, as_of=D1, home=home, name="d1", **d1_scenarios())
-    rows = run_extract(tmp, as_of=D2, home=home, name="d2", **d2_scenarios())
-    return {"home": home, "rows": rows, "ledger": ledger(home), "status": enrollment_status(home)}
+    harness = ModelHarness(schema_warehouse)
+    for name in ("d1", "d2"):
+        (tmp / name).mkdir()
+    first = build(harness, tmp / "d1", d1_scenarios(), ENROLLMENT_CHAIN, as_of=D1)
+    second = build(harness, tmp / "d2", d2_scenarios(), ENROLLMENT_CHAIN, as_of=D2, ledger=first["tgt_ledger_next"])
+    written = sorted(tuple(r[c] for c in ("member_id", "contract_id", "contract_year", "mtm_enrollment_date",
+                                          "date_met_criteria")) for r in second["tgt_ledger_next"])
+    status = sorted(tuple(r[c] for c in ("member_id", "contract_id", "mtm_enrollment_date", "opt_out_date",
+                                         "opt_out_reason")) for r in second["tgt_mtm_enrollment"])
+    return {"rows": by_member(second["member_summary"]), "ledger": written, "status": status}
 
 
 def test_d1_then_d2_keeps_the_first_enrollment(d1_then_d2):
