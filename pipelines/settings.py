@@ -138,6 +138,25 @@ class Sources(_Section):
     synthea_contract_id: str = "SYNTHEA"
 
 
+#: the quality measures a plan may set a target for (quality_measures.csv measure_id; targeting-rules.md section 9)
+MeasureId = Literal["cmr_completion", "pdc_sta", "pdc_rasa", "pdc_dr", "supd", "cob", "poly_ach", "poly_cns"]
+
+
+class Dashboard(_Section):
+    """Plan-set targets the dashboard draws on its measure charts (issue 26 item 3), e.g. the Star cut point
+    the plan aims for: a rate from 0 to 1 per measure id. The spec sets none; no target, no line."""
+
+    targets: dict[MeasureId, float] = Field(default_factory=dict)
+
+    @field_validator("targets")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for measure, rate in value.items():
+            if not 0 <= rate <= 1:
+                raise ValueError(f"target {measure} = {rate} is not a rate from 0 to 1 (e.g. 0.85)")
+        return value
+
+
 class PlanSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -151,6 +170,7 @@ class PlanSettings(BaseModel):
     checks: Checks = Field(default_factory=Checks)
     schedule: Schedule = Field(default_factory=Schedule)
     run: Run = Field(default_factory=Run)
+    dashboard: Dashboard = Field(default_factory=Dashboard)
 
 
 def _message(error: Mapping[str, Any], raw: dict[str, Any]) -> str:

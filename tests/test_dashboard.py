@@ -291,8 +291,7 @@ def test_dashboard_counts_model_funnel_services_and_opt_outs(model):
     )
     counts = {(r["panel"], r["category"], r["status"]): r["members"] for r in rows}
     assert {k[1]: v for k, v in counts.items() if k[0] == "funnel"} == {
-        "part_d_enrollees": 5, "meets_conditions": 4, "meets_drugs": 4, "meets_cost": 0, "meets_criteria": 4,
-        "mtm_enrolled": 3, "cmr_offered": 2, "cmr_completed": 1}
+        "part_d_enrollees": 5, "meets_conditions": 4, "meets_drugs": 4, "meets_cost": 0, "meets_criteria": 4}
     assert {k[1]: v for k, v in counts.items() if k[0] == "reason"} == {"01": 4, "04": 1}
     assert {k[1:]: v for k, v in counts.items() if k[0] == "service"} == {
         ("cmr_initial", "overdue"): 1, ("cmr_initial", "due"): 1, ("tmr", "due"): 1}

@@ -156,7 +156,7 @@ def test_each_role_sees_exactly_what_it_allows(home, base, page, name):
     own_member = listed.filter(pl.col("contract_id") == OWN)["member_id"][0]
     other_member = listed.filter(pl.col("contract_id") == OTHER)["member_id"][0]
     log_in(page, base, name)
-    assert page.url.endswith("/runs")
+    page.goto(f"{base}/runs")  # each role lands on its own work first (issue 26 item 11, test_i26_11_worklists.py)
     assert page.locator("#runs").inner_text().count(AS_OF) == 1
     menu = {t.strip() for t in page.locator("header a").all_inner_texts()} - {"Runs"}
     assert menu == NAV[name]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import jinja2
 
-from pipelines.exports.outreach import SERVICE_TITLES
+from pipelines.exports.outreach import SERVICE_TITLES, TMR_SHEET
 from pipelines.privacy import (
     COMPLEMENTARY_LABEL,
     HIDDEN_LABELS,
@@ -42,20 +42,29 @@ if TYPE_CHECKING:  # altair takes seconds to import: loaded when the dashboard i
     import altair as alt
 
 ALL = "all"
+PLAN_WIDE = "Plan-wide"
+#: a value that does not exist (no rate, no range): never written "—", which read as "suppressed" too (item 4)
+NOT_APPLICABLE = "n/a"
 NOT_COMPUTED = "Not computed in this run."
 NO_MEASURES = "Not computed in this run: the run folder has no quality_measures.csv."
 NO_METRICS = "Not computed in this run: no program_metrics.csv in this or earlier runs of the year."
 NO_HISTORY = "Not computed in this run: no quality_measures.csv in this or earlier runs of the year."
 
+#: the targeting funnel at the as-of date (member_summary); each step is a subset of the one before
 FUNNEL_STEPS = {
     "part_d_enrollees": "Part D enrollees",
     "meets_conditions": "Meet the conditions criterion",
     "meets_drugs": "Meet the drugs criterion",
     "meets_cost": "Meet the cost criterion",
     "meets_criteria": "Meet the MTM criteria",
-    "mtm_enrolled": "Enrolled in MTM",
-    "cmr_offered": "Offered a CMR this year",
-    "cmr_completed": "Completed a CMR this year",
+}
+#: the contract year's MTM program (the enrollment ledger): each step a subset of the one before; enrollment
+#: lasts the year, so it is not a step of the funnel above (after a backfill it may exceed "meet the criteria")
+PROGRAM_STEPS = {
+    "enrolled_this_year": "Enrolled in MTM this year",
+    "cmr_offered": "Offered a CMR",
+    "cmr_completed": "Completed a CMR",
+    "cmr_counted": "CMR counted for the measure",
 }
 REASONS = {
     "01": "Conditions, drugs and cost",
@@ -66,15 +75,19 @@ REASONS = {
 OPT_OUT_REASONS = {"requested": "Asked to opt out", "death": "Died", "disenrolled": "Left the contract",
                    "other": "Other reason"}
 SERVICE_STATUS = {"due": "Due", "overdue": "Overdue"}
-IDENTITY_LEVELS = {"ndc": "By NDC", "generic_name": "By generic name", "ndc9": "By nine-digit NDC rule",
+IDENTITY_LEVELS = {"ndc": "By NDC", "ndc_product": "By the NDC's product (another package)",
+                   "generic_name": "By generic name", "ndc9": "Not identified (nine-digit NDC kept)",
                    "compound": "Compound"}
 TREND_METRICS = {
-    "mtm_enrolled_cumulative": "MTM enrolled (cumulative)",
+    "mtm_enrolled_cumulative": "Enrolled in MTM this year (cumulative)",
     "cmr_completed": "CMRs completed in the month",
     "cmr_offered_within_60_days_rate": "CMR offered within 60 days (rate)",
 }
 MEASURE_COLUMNS = ["Measure", "Contract", "Numerator", "Denominator", "Rate", "Year-end range",
-                   "Recoverable members", "Note"]
+                   "Recoverable members", "Target", "Note"]
+DEFINITIONS_CSV = Path(__file__).with_name("measure_definitions.csv")
+#: files of the run the plan's own page links to (relative: they sit beside the page, on disk and in the portal)
+RUN_FILES = ("quality_measures.csv", "program_metrics.csv", "outreach_list.xlsx", "tmr_worklist.csv")
 MEASURE_ORDER = ["cmr_completion", "pdc_sta", "pdc_rasa", "pdc_dr", "supd", "cob", "poly_ach", "poly_cns"]
 
 # Which counts add up to which (a hidden cell must not be recoverable from them; pipelines.privacy).
@@ -89,6 +102,19 @@ TEMPLATE = Path(__file__).with_name("templates") / "dashboard.html.j2"
 
 
 # ---------------------------------------------------------------------------------------------- reading
+
+@functools.cache
+def measure_definitions() -> dict[str, dict[str, str]]:
+    """measure_id -> short label and one-line definition (item 5: each measure links to its definition)."""
+    with DEFINITIONS_CSV.open(newline="") as fh:
+        return {r["measure_id"]: r for r in csv.DictReader(fh)}
+
+
+def short_measure_label(m: dict) -> str:
+    """The chart's label: short, so it is never cut ("(COB), lowe..."); lower-is-better said once."""
+    short = measure_definitions().get(m["measure_id"], {}).get("short_label") or m["measure_name"]
+    return short + (" (lower is better)" if m["lower_is_better"] else "")
+
 
 def read_member_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple, int]:
     """(contract, panel, category, status) -> exact count, from the dashboard_counts table."""
@@ -167,7 +193,7 @@ def exact_member_counts(counts: dict[tuple, int], contracts: list[str]) -> dict[
 
 
 def rate_label(m: dict) -> str:
-    """A measure's rate as the page shows it: the percentage, "suppressed" when hidden, "—" when none."""
+    """A measure's rate as the page shows it: the percentage, "suppressed" when hidden, "n/a" when none."""
     if m.get("rate_hidden"):
         return COMPLEMENTARY_LABEL
     return pct(m["rate"])
@@ -177,24 +203,33 @@ def range_label(m: dict) -> str:
     if m.get("range_hidden"):
         return COMPLEMENTARY_LABEL
     if m["year_end_low"] is not None and m["year_end_high"] is not None:
-        return f"{pct(m['year_end_low'])} – {pct(m['year_end_high'])}"
-    return "—"
+        return f"{pct(m['year_end_low'])} to {pct(m['year_end_high'])}"
+    return NOT_APPLICABLE
+
+
+def members(value) -> str:
+    """A count of members inside a sentence: a hidden count in words, never "suppressed members" (item 4)."""
+    if value == SUPPRESSED:
+        return "fewer than 11 members"
+    if value == COMPLEMENTARY_LABEL:
+        return "a number of members (suppressed)"
+    return f"{fmt(value)} member" + ("" if value == 1 else "s")
 
 
 def fmt(value) -> str:
     if value is None:
-        return "—"
+        return NOT_APPLICABLE
     if isinstance(value, str):
         return value
     return f"{value:,}"
 
 
 def pct(value) -> str:
-    """A rate as a percentage; a rate hidden to protect a small cell reads "suppressed" (never "—", which
+    """A rate as a percentage; a rate hidden to protect a small cell reads "suppressed" (never "n/a", which
     means no value)."""
     if isinstance(value, str):
         return COMPLEMENTARY_LABEL
-    return "—" if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
+    return NOT_APPLICABLE if value is None else f"{value:.0%}" if value in (0, 1) else f"{value:.1%}"
 
 
 def share(part, whole) -> float | None:
@@ -210,7 +245,9 @@ def _pos_x() -> alt.X:
     """Bars have no axis (each is labelled); a chart of zeros and "<11" still has a scale from 0 to 1."""
     import altair as alt
 
-    return alt.X("pos:Q", axis=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
+    # stack=None: a bar is one count, not a stack (a stacked bar's pos_start/pos_end and the label's pos made
+    # Vega-Lite warn about conflicting domains in the console)
+    return alt.X("pos:Q", axis=None, stack=None, scale=alt.Scale(domain={"unionWith": [0, 1]}))
 
 
 def _label_bars(base: alt.Chart, category: str, sort: list[str] | None, color: str = "#2f6f9f"
@@ -233,6 +270,7 @@ def chart_specs() -> dict[str, dict]:
     rows = alt.Data(name="rows")
     base = alt.Chart(rows)
     funnel = _label_bars(base, "step", list(FUNNEL_STEPS.values()))
+    program = _label_bars(base, "step", list(PROGRAM_STEPS.values()), color="#3d7f5f")
     reasons = _label_bars(base, "reason", list(REASONS.values()))
     opt_outs = _label_bars(base, "reason", list(OPT_OUT_REASONS.values()), color="#9f5a2f")
     rejects = _label_bars(base, "reason", None, color="#8a3b3b")
@@ -246,7 +284,7 @@ def chart_specs() -> dict[str, dict]:
                                tooltip=["service:N", "status:N", "label:N"]),
         base.mark_text(align="left", dx=4).encode(y=service_y, yOffset=status_offset, x=POS_X, text="label:N"),
     ).properties(width=300)
-    measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
+    measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
     measures = alt.layer(
         base.mark_bar(opacity=0.85).encode(
             y=measure_y, yOffset="contract_id:N", color=alt.Color("contract_id:N", title="Contract"),
@@ -256,7 +294,10 @@ def chart_specs() -> dict[str, dict]:
             y=measure_y, yOffset="contract_id:N", x="year_end_low:Q", x2="year_end_high:Q"),
         base.mark_text(align="left", dx=4).encode(y=measure_y, yOffset="contract_id:N", x="pos:Q",
                                                   text="rate_label:N"),
-    ).properties(width=330)
+        # the plan's target (settings [dashboard] targets): a red tick across the measure's bars
+        base.mark_tick(color="#c0392b", thickness=3).encode(
+            y=measure_y, x="target:Q", tooltip=["measure:N", alt.Tooltip("target_label:N", title="target")]),
+    ).properties(width=520)
     trend_program = base.mark_line(point=True).encode(
         x=alt.X("month:O", title=None, axis=alt.Axis(labelAngle=-45)), y=alt.Y("value:Q", title=None),
         color=alt.Color("contract_id:N", title="Contract"), tooltip=["month:O", "contract_id:N", "label:N"],
@@ -272,14 +313,15 @@ def chart_specs() -> dict[str, dict]:
         row=alt.Row("contract_id:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                    labelOrient="top", labelFontWeight="bold")),
     )
-    charts = {"funnel": funnel, "reasons": reasons, "trend_program": trend_program,
+    charts = {"funnel": funnel, "program": program, "reasons": reasons, "trend_program": trend_program,
               "trend_measures": trend_measures, "measures": measures, "services": services,
               "opt_outs": opt_outs, "rejects": rejects, "drug_identity": identity}
     return {name: chart.configure_view(stroke=None).to_dict() for name, chart in charts.items()}
 
 
 CHART_TITLES = {
-    "funnel": "Eligibility funnel",
+    "funnel": "Eligibility funnel at the as-of date",
+    "program": "MTM program this year",
     "reasons": "Why members are targeted",
     "trend_program": "Program trend by month",
     "trend_measures": "Quality measure rates by month",
@@ -306,7 +348,8 @@ class DashboardData:
     """Everything the page shows, per view, built from suppressed figures only."""
 
     def __init__(self, counts: dict[tuple, int], measures: list[dict] | None, metrics: dict | None,
-                 measure_history: list[dict], manifest: dict, shareable: bool = True):
+                 measure_history: list[dict], manifest: dict, shareable: bool = True,
+                 previous: tuple[str, list[dict]] | None = None, targets: dict[str, float] | None = None):
         self.contracts = sorted({key[0] for key in counts} | {r["contract_id"] for r in measures or []}
                                 | {c for c, _, _ in (metrics or {})})
         self.shareable = shareable
@@ -316,6 +359,10 @@ class DashboardData:
         self.metrics = metrics
         self.measure_history = measure_history
         self.manifest = manifest
+        #: (as-of date, measures) of the latest run of the month before this one (issue 26 item 3)
+        self.previous = previous
+        #: plan-set targets by measure id (settings [dashboard] targets)
+        self.targets = targets or {}
 
     def small_counts(self, counts: list[int]) -> list[int | str]:
         """Counts adding up to a shown total: suppressed on the shareable page, exact on the plan's own."""
@@ -329,7 +376,7 @@ class DashboardData:
         in_view = (lambda c: True) if view == ALL else (lambda c: c == view)  # noqa: E731
         measures = [m for m in self.measures or [] if in_view(m["contract_id"])]
         charts = {
-            "funnel": self.funnel(view), "reasons": self.reasons(view),
+            "funnel": self.funnel(view), "program": self.program(view), "reasons": self.reasons(view),
             "trend_program": self.trend_program(view, in_view), "trend_measures": self.trend_measures(in_view),
             "measures": self.measure_chart(measures, view), "services": self.services(view),
             "opt_outs": self.opt_outs(view), "rejects": self.rejects(), "drug_identity": self.drug_identity(),
@@ -338,35 +385,43 @@ class DashboardData:
 
     # tiles ------------------------------------------------------------------------------------------
     def tiles(self, view: str, measures: list[dict]) -> list[dict]:
+        """Headline figures: one value per tile (the plan-wide value on "All contracts"), with the change
+        since the previous month's last run and the plan's target where set (issue 26 items 2 and 3)."""
+        program = self.member_panel(view, "program")
         funnel = self.member_panel(view, "funnel")
-        tiles = [
-            {"label": "Enrolled in MTM", "value": fmt(funnel.get("mtm_enrolled", 0)), "note": "at the as-of date"},
+        gone = program.get("enrolled_not_meeting_criteria", 0)
+        enrolled_note = (f"at the as-of date; {fmt(program.get('enrolled_this_year', 0))} enrolled this year"
+                         + (f", {fmt(gone)} no longer meet the criteria" if gone not in (0, "0") else ""))
+        tiles: list[dict] = [
+            {"label": "Enrolled in MTM", "value": fmt(program.get("mtm_enrolled", 0)), "note": enrolled_note,
+             "id": "mtm_enrolled"},
             {"label": "Meet the MTM criteria", "value": fmt(funnel.get("meets_criteria", 0)),
-             "note": f"of {fmt(funnel.get('part_d_enrollees', 0))} Part D enrollees"},
+             "note": f"of {fmt(funnel.get('part_d_enrollees', 0))} Part D enrollees", "id": "meets_criteria"},
         ]
         if self.measures is None:
-            tiles.append({"label": "CMR completion rate (year to date)", "value": "—", "note": NOT_COMPUTED})
-            tiles.append({"label": "Quality measures", "value": "—", "note": NOT_COMPUTED})
+            tiles.append({"label": "Quality measures", "value": NOT_APPLICABLE, "note": NOT_COMPUTED,
+                          "id": "measures"})
             return tiles
-        by_measure = defaultdict(list)
-        for m in measures:
-            by_measure[m["measure_id"]].append(m)
-        for measure_id in sorted(by_measure, key=measure_sort_key):
-            rows = by_measure[measure_id]
+        previous = [m for m in (self.previous[1] if self.previous else [])
+                    if view == ALL or m["contract_id"] == view]
+        for measure_id, rows in sorted(group_by_measure(measures).items(), key=lambda kv: measure_sort_key(kv[0])):
+            headline = plan_wide(rows) if view == ALL else rows[0]
             name = rows[0]["measure_name"] + (" (year to date)" if measure_id == "cmr_completion" else "")
-            if len(rows) == 1:
-                m = rows[0]
-                note = f"denominator {fmt(m['denominator'])}" + ("; too small to rate" if m["too_small"] else "")
-                tiles.append({"label": name, "value": rate_label(m), "note": note})
-            else:
-                rated = sorted((m["rate"], m["contract_id"]) for m in rows if m["rate"] is not None)
-                if len(rated) > 1:
-                    tiles.append({"label": name, "value": f"{pct(rated[0][0])} – {pct(rated[-1][0])}",
-                                  "note": f"lowest ({rated[0][1]}) to highest ({rated[-1][1]}) contract"})
-                else:
-                    tiles.append({"label": name, "value": pct(rated[0][0]) if rated else "—",
-                                  "note": f"{rated[0][1]}; no rate shown for the other contracts" if rated
-                                  else "no rate shown for any contract"})
+            notes = [("plan-wide, " if view == ALL and len(rows) > 1 else "")
+                     + f"denominator {fmt(headline['denominator'])}"
+                     + ("; too small to rate" if headline.get("too_small") else "")]
+            before = [m for m in previous if m["measure_id"] == measure_id]
+            change = None
+            if before and self.previous:
+                was = plan_wide(before) if view == ALL else before[0]
+                change = rate_change(headline, was)
+                notes.append(f"{change} since {self.previous[0]}" if change.endswith(" pts")
+                             else f"{change} ({self.previous[0]})")
+            target = self.targets.get(measure_id)
+            if target is not None:
+                notes.append(f"target {pct(target)}")
+            tiles.append({"label": name, "value": rate_label(headline), "note": "; ".join(notes),
+                          "id": measure_id, "change": change, "target": target})
         return tiles
 
     # member panels ---------------------------------------------------------------------------------
@@ -375,26 +430,40 @@ class DashboardData:
         rows = bar_rows("step", FUNNEL_STEPS, shown)
         enrollees, criteria = shown.get("part_d_enrollees", 0), shown.get("meets_criteria", 0)
         of_enrollees = share(criteria, enrollees)
-        summary = (f"Of {fmt(enrollees)} Part D enrollees, {fmt(criteria)} meet the MTM criteria"
-                   + (f" ({pct(of_enrollees)})" if of_enrollees is not None else "")
-                   + f", {fmt(shown.get('mtm_enrolled', 0))} are enrolled in MTM and "
-                   f"{fmt(shown.get('cmr_completed', 0))} have completed a CMR this year.")
+        summary = (f"Of {fmt(enrollees)} Part D enrollees at the as-of date, {fmt(criteria)} meet the MTM criteria"
+                   + (f" ({pct(of_enrollees)})" if of_enrollees is not None else "") + ".")
+        return {"rows": rows, "summary": summary}
+
+    def program(self, view: str) -> dict:
+        shown = self.member_panel(view, "program")
+        rows = bar_rows("step", PROGRAM_STEPS, shown)
+        gone = shown.get("enrolled_not_meeting_criteria", 0)
+        summary = (f"{fmt(shown.get('enrolled_this_year', 0))} members were enrolled in MTM this year "
+                   f"({fmt(shown.get('mtm_enrolled', 0))} still enrolled at the as-of date"
+                   + (f", {fmt(gone)} of them no longer meeting the criteria: enrollment lasts the year"
+                      if gone not in (0, "0") else "")
+                   + f"); {fmt(shown.get('cmr_completed', 0))} completed a CMR and "
+                   f"{fmt(shown.get('cmr_counted', 0))} count for the CMR completion measure "
+                   "(written summary sent, in the measure's denominator).")
         return {"rows": rows, "summary": summary}
 
     def reasons(self, view: str) -> dict:
         shown = self.member_panel(view, "reason")
-        rows = bar_rows("reason", REASONS, shown)
-        summary = (f"{fmt(shown.get('01', 0))} members are targeted for their conditions, drugs and cost, "
-                   f"{fmt(shown.get('02', 0))} as at-risk beneficiaries of the drug management program and "
-                   f"{fmt(shown.get('03', 0))} for both.")
+        # "Not targeted" is not drawn: its thousands would squash the targeted bars to slivers (item 5)
+        rows = bar_rows("reason", {k: v for k, v in REASONS.items() if k != "04"}, shown)
+        summary = (f"Targeted for their conditions, drugs and cost: {members(shown.get('01', 0))}; "
+                   f"as at-risk beneficiaries of the drug management program: {members(shown.get('02', 0))}; "
+                   f"for both: {members(shown.get('03', 0))}. Not targeted (not drawn): "
+                   f"{members(shown.get('04', 0))}.")
         return {"rows": rows, "summary": summary}
 
     def services(self, view: str) -> dict:
         shown = self.member_panel(view, "service")
         rows = []
         for service, title in SERVICE_TITLES.items():
+            code = "tmr" if service == TMR_SHEET else service  # dashboard_counts' service code of the worklist
             for status, status_title in SERVICE_STATUS.items():
-                value = shown.get(f"{service}:{status}", 0)
+                value = shown.get(f"{code}:{status}", 0)
                 count = value if isinstance(value, int) else None
                 rows.append({"service": title, "status": status_title, "count": count, "pos": count or 0,
                              "label": fmt(value)})
@@ -440,7 +509,7 @@ class DashboardData:
             return {"rows": [], "summary": NOT_COMPUTED}
         keys = list(IDENTITY_LEVELS) + [k for k in levels if k not in IDENTITY_LEVELS]
         shown = dict(zip(keys, self.small_counts([levels.get(k, 0) for k in keys]), strict=True))
-        labels = {k: IDENTITY_LEVELS.get(k) or k for k in keys}
+        labels = {k: IDENTITY_LEVELS.get(k) or k.replace("_", " ") for k in keys}
         rows = bar_rows("level", labels, shown)
         pending = shown_count((identity.get("fills_by_status") or {}).get("pending", 0), self.shareable)
         by_ndc = share(shown.get("ndc"), sum(v for v in shown.values() if isinstance(v, int))) \
@@ -454,23 +523,40 @@ class DashboardData:
         if self.measures is None:
             return {"rows": [], "summary": NO_MEASURES}
         rows = []
-        for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"])):
+        shown = sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"]))
+        if view == ALL and len({m["contract_id"] for m in measures}) > 1:
+            pooled = [plan_wide(ms) for ms in group_by_measure(measures).values()]
+            shown = sorted(shown + pooled, key=lambda m: (measure_sort_key(m["measure_id"]),
+                                                          m["contract_id"] != PLAN_WIDE, m["contract_id"]))
+        for m in shown:
             rows.append({
-                "measure": m["measure_name"] + (" (lower is better)" if m["lower_is_better"] else ""),
+                "measure": short_measure_label(m),
                 "contract_id": m["contract_id"], "rate": m["rate"],
                 "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
                 "rate_label": rate_label(m),
                 "year_end_low": m["year_end_low"], "year_end_high": m["year_end_high"],
                 "range_label": range_label(m),
                 "recoverable_label": fmt(m["recoverable_members"]),
+                "target": self.targets.get(m["measure_id"]),
+                "target_label": pct(self.targets[m["measure_id"]]) if m["measure_id"] in self.targets else "none set",
             })
         cmr = [m for m in measures if m["measure_id"] == "cmr_completion"]
-        if len(cmr) == 1 and cmr[0]["rate"] is not None:
-            summary = (f"CMR completion is {pct(cmr[0]['rate'])} year to date and "
-                       f"{fmt(cmr[0]['recoverable_members'])} members can still be brought into the numerator "
-                       f"this year (year-end range {pct(cmr[0]['year_end_low'])} – {pct(cmr[0]['year_end_high'])}).")
-        else:
-            summary = "Each measure's rate year to date per contract, with the range it can reach by year end."
+        summary = "Each measure's rate year to date per contract, with the range it can reach by year end"
+        summary += "; the tick marks the plan's target." if self.targets else "."
+        if cmr:
+            headline = plan_wide(cmr) if view == ALL else cmr[0]
+            if headline["rate"] is not None and not headline.get("rate_hidden"):
+                # only the parts that have a value: no sentence with a blank in it (issue 26 item 4)
+                summary = (f"CMR completion is {pct(headline['rate'])} year to date"
+                           + (" plan-wide" if headline["contract_id"] == PLAN_WIDE else ""))
+                if isinstance(headline["recoverable_members"], int):
+                    summary += f"; {members(headline['recoverable_members'])} can still be brought into the numerator"
+                if headline["year_end_low"] is not None and headline["year_end_high"] is not None:
+                    summary += (f" (year-end range {pct(headline['year_end_low'])} to "
+                                f"{pct(headline['year_end_high'])})")
+                if "cmr_completion" in self.targets:
+                    summary += f"; the plan's target is {pct(self.targets['cmr_completion'])}"
+                summary += "."
         return {"rows": rows, "summary": summary}
 
     def measures_table(self, measures: list[dict]) -> dict:
@@ -478,10 +564,13 @@ class DashboardData:
             m["measure_name"], m["contract_id"], fmt(m["numerator"]), fmt(m["denominator"]), rate_label(m),
             range_label(m),
             fmt(m["recoverable_members"]),
+            pct(self.targets[m["measure_id"]]) if m["measure_id"] in self.targets else "none set",
             "; ".join(n for n in ("too small to rate" if m["too_small"] else "",
                                   "lower is better" if m["lower_is_better"] else "") if n),
         ] for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]), m["contract_id"]))]
-        return {"columns": MEASURE_COLUMNS, "rows": rows}
+        ids = [m["measure_id"] for m in sorted(measures, key=lambda m: (measure_sort_key(m["measure_id"]),
+                                                                         m["contract_id"]))]
+        return {"columns": MEASURE_COLUMNS, "rows": rows, "ids": ids}
 
     def trend_program(self, view: str, in_view) -> dict:
         if self.metrics is None:
@@ -502,7 +591,10 @@ class DashboardData:
         else:
             start = next(r for r in enrolled if r["month"] == first)["label"]
             end = next(r for r in enrolled if r["month"] == last)["label"]
-            summary = f"MTM enrollment went from {start} in {first} to {end} in {last}."
+            summary = f"Enrollment in MTM this year went from {start} in {first} to {end} in {last}."
+        hidden = sorted({r["month"] for r in rows if r["value"] is None})
+        if hidden:  # a gap in a line is a hidden value, said so (item 4)
+            summary += (f" Gaps in the lines are values suppressed to protect small counts ({', '.join(hidden)}).")
         return {"rows": rows, "summary": summary}
 
     def trend_measures(self, in_view) -> dict:
@@ -516,6 +608,52 @@ class DashboardData:
         if len(cmr) == 1:
             summary += f"; CMR completion stands at {cmr[0]['rate_label']}"
         return {"rows": rows, "summary": summary + "."}
+
+
+def group_by_measure(measures: list[dict]) -> dict[str, list[dict]]:
+    by_measure: dict[str, list[dict]] = defaultdict(list)
+    for m in measures:
+        by_measure[m["measure_id"]].append(m)
+    return by_measure
+
+
+def plan_wide(rows: list[dict]) -> dict:
+    """One measure over every contract: the numerators and denominators added up (a pooled rate, not the
+    mean of the contracts' rates); hidden when a count it needs is hidden (the shareable page)."""
+    first = rows[0]
+    if len(rows) == 1:
+        return first
+    counts = [(m["numerator"], m["denominator"]) for m in rows]
+    exact = all(isinstance(n, int) and isinstance(d, int) for n, d in counts)
+    numerator = sum(n for n, _ in counts) if exact else COMPLEMENTARY_LABEL
+    denominator = sum(d for _, d in counts) if exact else COMPLEMENTARY_LABEL
+    rate = numerator / denominator if exact and denominator else None  # type: ignore[operator]
+    return {**first, "contract_id": PLAN_WIDE, "numerator": numerator, "denominator": denominator, "rate": rate,
+            "rate_hidden": not exact, "year_end_low": None, "year_end_high": None, "range_hidden": False,
+            "recoverable_members": (sum(m["recoverable_members"] for m in rows)
+                                    if all(isinstance(m["recoverable_members"], int) for m in rows)
+                                    else COMPLEMENTARY_LABEL),
+            "too_small": all(m["too_small"] for m in rows)}
+
+
+def rate_change(now: dict, was: dict) -> str:
+    """The change of a rate in percentage points ("+2.5 pts"); words when either rate is not shown."""
+    if now.get("rate_hidden") or was.get("rate_hidden"):
+        return f"change {COMPLEMENTARY_LABEL}"
+    if now["rate"] is None or was["rate"] is None:
+        return "no rate to compare with"
+    return f"{(now['rate'] - was['rate']) * 100:+.1f} pts"
+
+
+def previous_month_run(runs_dir: Path | None, as_of: str) -> Path | None:
+    """The latest published run of the calendar month before ``as_of`` in the same contract year (issue 26
+    item 3: "the change against the previous run of the prior month"); None in January or when there is none."""
+    year, month = int(as_of[:4]), int(as_of[5:7])
+    if month == 1:
+        return None
+    prior = f"{year:04d}-{month - 1:02d}"
+    runs = [p for p in earlier_runs(runs_dir, as_of) if p.name[:7] == prior]
+    return runs[-1] if runs else None
 
 
 def measure_sort_key(measure_id: str) -> tuple[int, str]:
@@ -675,14 +813,38 @@ def vega_javascript() -> str:
     return bundle.replace("</script", "<\\/script")
 
 
+def vega_specs() -> dict[str, dict]:
+    """The charts compiled from Vega-Lite to Vega when the run publishes (vl-convert, no network): the page
+    then runs no Vega-Lite compiler (no compile notes in the reader's console, a faster page) and Vega draws
+    them with its CSP-safe interpreter. Cached by the specs' text and the compiler's version."""
+    import importlib.metadata
+    import json
+
+    import altair as alt
+    import vl_convert
+
+    from pipelines.cache import cached_text
+
+    lite = chart_specs()
+    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+    key = f"{importlib.metadata.version('vl-convert-python')} {version} " + json.dumps(lite, sort_keys=True)
+    text = cached_text("vega-specs", key, lambda: json.dumps(
+        {name: vl_convert.vegalite_to_vega(spec, vl_version=version) for name, spec in lite.items()}))
+    return json.loads(text)
+
+
 def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
                          runs_dir: Path | None = None, shareable: bool = False) -> dict:
     as_of = manifest["as_of_date"]
     history = [(p.name, p) for p in earlier_runs(runs_dir, as_of)] + [(as_of, folder)]
+    prior = previous_month_run(runs_dir, as_of)
+    prior_measures = read_measures(prior, shareable) if prior else None
     data = DashboardData(
         counts=read_member_counts(con), measures=read_measures(folder, shareable),
         metrics=read_metrics((p for _, p in reversed(history)), shareable),
         measure_history=measure_history(history, shareable), manifest=manifest, shareable=shareable,
+        previous=(prior.name, prior_measures) if prior and prior_measures is not None else None,
+        targets=((manifest.get("settings") or {}).get("dashboard") or {}).get("targets") or {},
     )
     views = {ALL: data.view(ALL)} | {c: data.view(c) for c in data.contracts}
     settings_file = manifest.get("settings_file")
@@ -692,6 +854,11 @@ def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest:
         "contracts": [{"id": ALL, "label": "All contracts"}] + [{"id": c, "label": c} for c in data.contracts],
         "views": views,
         "titles": CHART_TITLES,
+        "previous_run": prior.name if prior else None,
+        "definitions": [{"id": k, "label": v["short_label"], "definition": v["definition"]}
+                        for k, v in sorted(measure_definitions().items(), key=lambda kv: measure_sort_key(kv[0]))],
+        "run_files": [] if shareable else list(RUN_FILES),
+        "targets": data.targets,
         "footer": {"as_of_date": as_of, "settings_file": Path(settings_file).name if settings_file else
                    "default settings", "code_version": manifest.get("code_version", ""),
                    "run_id": manifest.get("run_id", "")},
@@ -704,7 +871,7 @@ def render_dashboard(data: dict) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE.parent), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     return env.get_template(TEMPLATE.name).render(
-        data=data, specs=chart_specs(), titles=CHART_TITLES, vega_js=vega_javascript(),
+        data=data, specs=vega_specs(), titles=CHART_TITLES, vega_js=vega_javascript(),
         vega_versions={"vega-lite": alt.SCHEMA_VERSION, "vega": alt.VEGA_VERSION, "vega-embed": alt.VEGAEMBED_VERSION},
     )
 

@@ -19,6 +19,7 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
+from pipelines.exports import labels, medication_list
 from pipelines.portal import access, contacts, runs, sessions, store, users
 from pipelines.portal.access import FileRequest
 from pipelines.portal.web import Page, Refused, endpoint, safe_next
@@ -39,6 +40,13 @@ SECURITY_HEADERS = {
 }
 SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
                     "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
+#: service names on the runs page (manifest codes -> the labels of pipelines/exports/labels.csv)
+SERVICE_LABELS = {code: labels.label("service", code) for code in ("cmr_initial", "cmr_annual", "cmr_follow_up", "tmr")}
+#: the page each role lands on after logging in (issue 26 item 11); a role not named lands on the runs
+ROLE_LANDING = {"outreach": "outreach", "pharmacist": "tmr", "quality": "dashboard"}
+#: shown in a member's "details" on the outreach list (the working columns above stay on screen; item 6)
+OUTREACH_DETAIL_COLUMNS = ("part_d_drugs", "core_conditions", "attempts_since_last_offer", "last_cmr_completed_date",
+                           "pbp_id")
 #: the Great Expectations Data Docs folder of a run (pipelines/quality)
 DATA_DOCS = "data_docs"
 TARGETING_REASONS = {
@@ -117,10 +125,11 @@ class PortalApp:
     @endpoint(public=True)
     def login_form(self, page: Page, form) -> Response:
         if page.user:
-            return RedirectResponse("/runs", 303)
+            return RedirectResponse(self.landing(page.user.role), 303)
         if page.session is None:
             page.session = sessions.create(page.con, None)
-        return page.render("login.html", next=safe_next(page.request.query_params.get("next")))
+        asked = page.request.query_params.get("next")
+        return page.render("login.html", next=safe_next(asked) if asked else "")
 
     @endpoint(public=True)
     def login(self, page: Page, form) -> Response:
@@ -139,7 +148,16 @@ class PortalApp:
         sessions.end(page.con, page.session)  # a new session at login: no fixation
         page.session, page.user = sessions.create(page.con, user.name), user
         page.audit("login", "/login")
-        return RedirectResponse(safe_next(form.get("next")), 303)
+        asked = form.get("next")
+        return RedirectResponse(safe_next(asked) if asked else self.landing(user.role), 303)
+
+    def landing(self, role: str) -> str:
+        """Where a role's work is (issue 26 item 11): outreach on its contracts' list, the pharmacist on the
+        TMR worklist, quality on the dashboard, all of the latest run; the analyst (and anyone, before a
+        first run) on the list of runs."""
+        page = ROLE_LANDING.get(role)
+        run = self.run_or_none("latest") if page else None
+        return f"/runs/{run.as_of}/{page}" if run is not None else "/runs"
 
     @endpoint()
     def logout(self, page: Page, form) -> Response:
@@ -154,11 +172,11 @@ class PortalApp:
 
     @endpoint()
     def index(self, page: Page, form) -> Response:
-        return RedirectResponse("/runs", 303)
+        return RedirectResponse(self.landing(page.user.role) if page.user else "/runs", 303)
 
     @endpoint("runs")
     def runs_page(self, page: Page, form) -> Response:
-        return page.render("runs.html", runs=runs.list_runs(self.home))
+        return page.render("runs.html", runs=runs.list_runs(self.home), service_label=SERVICE_LABELS)
 
     @endpoint()
     def latest_page(self, page: Page, form, name: str) -> Response:
@@ -235,6 +253,14 @@ class PortalApp:
         columns = [c for c in SHOWN_OUTREACH_COLUMNS if c in frame.columns]
         recorded = _latest_outcomes(page.con)
         rows = frame.select(columns).to_dicts()
+        detail = [c for c in OUTREACH_DETAIL_COLUMNS if c in frame.columns]
+        for row, more in zip(rows, frame.select(detail).to_dicts(), strict=True):  # words, not codes (item 7, 8)
+            row.update(more)
+            row["_service"] = labels.label("service", row.get("service"))
+            row["_language"] = labels.language(row.get("preferred_language"))
+            row["_flags"] = labels.flags(row.get("risk_flags"))
+            row["_call_reason"] = labels.call_reason(row.get("service") or "", row.get("part_d_drugs"),
+                                                     row.get("risk_flags"))
         if "days_until_due" in frame.columns:  # overdue services rank first and are highlighted (issue 26 item 10)
             for row, days in zip(rows, frame["days_until_due"].to_list(), strict=True):
                 row["_overdue_days"] = -int(days) if days not in (None, "") and int(days) < 0 else 0
@@ -245,7 +271,8 @@ class PortalApp:
         page.audit("view_outreach_list", run.as_of, f"{len(rows)} rows")
         downloads = _downloads(page, ("outreach_list.csv", "outreach_list.xlsx"), runs.contracts_of(run))
         return page.render("outreach.html", run=run, columns=columns, rows=rows, recorded=recorded,
-                           downloads=downloads, services=sorted({r["service"] for r in rows}),
+                           downloads=downloads,
+                           services={s: labels.label("service", s) for s in sorted({r["service"] for r in rows})},
                            contracts=sorted({r["contract_id"] for r in rows}))
 
     @endpoint("tmr")
@@ -256,8 +283,12 @@ class PortalApp:
         frame = runs.for_contracts(run, runs.read_csv(run.folder / "tmr_worklist.csv"), page.user.contracts)
         page.audit("view_tmr_worklist", run.as_of, f"{frame.height} rows")
         downloads = _downloads(page, ("tmr_worklist.csv",), runs.contracts_of(run))
-        return page.render("tmr.html", run=run, present=True, columns=frame.columns, rows=frame.to_dicts(),
-                           downloads=downloads)
+        rows = frame.to_dicts()
+        for row in rows:  # a worklist, not the file's 30 columns: the rest folds per member (item 11)
+            row["_risks"] = split_list(row.get("risk_signals"))
+            row["_drugs"] = split_list(row.get("active_drugs"))
+        return page.render("tmr.html", run=run, present=True, rows=rows, downloads=downloads,
+                           contracts=sorted({r["contract_id"] for r in rows}))
 
     def _member_rows(self, page: Page, as_of: str, member_id: str, file: str, no_file: str, not_in: str
                      ) -> tuple[runs.Run, list[dict]]:
@@ -289,14 +320,21 @@ class PortalApp:
         run, member = self._member(page, as_of, member_id)
         page.audit("view_member", member_id, f"run {run.as_of}")
         signals = runs.member_rows(run, "member_risk_signals", member_id)
+        current, ended = medication_list.plain_rows(runs.member_rows(run, "member_medication_list", member_id),
+                                                    run.as_of)
+        for signal in signals:
+            signal["_label"] = labels.label("risk_flag", signal["signal"])
+        services = runs.member_rows(run, "member_services", member_id)
+        for service in services:
+            service["_label"] = labels.label("service", service["service"])
         return page.render(
             "member.html", run=run, m=member, reason=TARGETING_REASONS.get(member["targeting_reason"], ""),
             conditions=runs.member_rows(run, "member_conditions", member_id),
             evidence=runs.member_rows(run, "member_evidence", member_id),
-            drugs=runs.member_rows(run, "member_medication_list", member_id),
+            drugs=current, ended=ended,
             signals=[s for s in signals if s["signal"] != "adherence_gap"],
             gaps=[s for s in signals if s["signal"] == "adherence_gap"],
-            services=runs.member_rows(run, "member_services", member_id),
+            services=services,
             events=runs.member_rows(run, "member_events", member_id),
             recorded=contacts.entries(page.con, member_id),
             has_evidence_files=run.has("member_evidence.parquet"))
@@ -305,8 +343,10 @@ class PortalApp:
     def pml_page(self, page: Page, form, as_of: str, member_id: str) -> Response:
         run, member = self._member(page, as_of, member_id)
         page.audit("view_member_pml", member_id, f"run {run.as_of}")
+        current, ended = medication_list.plain_rows(runs.member_rows(run, "member_medication_list", member_id),
+                                                    run.as_of)
         return page.render("pml.html", run=run, m=member, person=_listed_person(run, member_id),
-                           drugs=runs.member_rows(run, "member_medication_list", member_id))
+                           drugs=current, ended=ended)
 
     # -- recorded contacts ----------------------------------------------------------------------------
 
@@ -314,7 +354,9 @@ class PortalApp:
     def contact_form(self, page: Page, form, as_of: str, member_id: str, **context) -> Response:
         run, rows = self._listed(page, as_of, member_id)
         page.audit("view_contact_form", member_id, f"run {run.as_of}")
-        return page.render("contact.html", run=run, row=rows[0], services=[r["service"] for r in rows],
+        return page.render("contact.html", run=run, row=rows[0],
+                           services=[labels.label("service", r["service"]) for r in rows],
+                           language=labels.language(rows[0].get("preferred_language")),
                            entries=contacts.entries(page.con, member_id), outcomes=contacts.OUTCOMES,
                            channels=contacts.CHANNELS, today=dt.date.today().isoformat(),
                            earliest=contacts.earliest_contact(rows[0], run.as_of).isoformat(),
@@ -369,6 +411,20 @@ def _downloads(page: Page, files, contracts) -> list[str]:
     """The names under which the user may download each of ``files``: whole, or cut to each contract."""
     return [name for file in files for name in access.download_names(page.user, file, contracts)
             if access.may_download(page.user, access.split_contract_file(name))]
+
+
+def split_list(text) -> list[str]:
+    """A '; '-separated list of the worklist, split outside parentheses (evidence holds its own '; ')."""
+    items, depth, current = [], 0, ""
+    for ch in str(text or ""):
+        depth += (ch == "(") - (ch == ")")
+        if ch == ";" and depth == 0:
+            items.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    items.append(current.strip())
+    return [i for i in items if i]
 
 
 def _latest_outcomes(con) -> dict[str, str]:

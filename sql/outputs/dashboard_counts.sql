@@ -1,10 +1,21 @@
 -- dashboard_counts: the member counts behind the program dashboard (outputs.md, dashboard.html), one row
 -- per contract x panel x category x status. Exact counts, no member ids: the dashboard builder suppresses
--- small cells (targeting-rules.md section 10) before anything reaches the page.
---   funnel   Part D enrollees at D -> meets conditions / drugs / cost -> meets criteria -> MTM enrolled at D
---            -> CMR offered (a cmr_offered or cmr_completed event this CY in the contract) -> CMR completed
---   reason   targeting reason 01..04 of the members enrolled at D (section 5)
---   service  outreach-list rows by service, status 'overdue' (due date before D) or 'due'
+-- small cells (targeting-rules.md section 10) on the shareable page only.
+-- One source table per concept (issue 26 item 2), the same the run summary and the run's files read:
+--   funnel   Part D enrollees at D -> meets conditions / drugs / cost -> meets the MTM criteria
+--            (member_summary, like the run summary's "meeting the MTM criteria")
+--   program  the contract year's MTM program (sections 6 and 9):
+--              enrolled_this_year  ledger rows of the CY (tgt_mtm_enrollment), opt-outs included: the last
+--                                  point of program_metrics' mtm_enrolled_cumulative
+--              mtm_enrolled        enrolled at D (member_summary; the run summary's "MTM enrolled")
+--              enrolled_not_meeting_criteria  of those, members who no longer meet the criteria at D (the
+--                                  ledger keeps them enrolled for the year: why enrolled may exceed the funnel)
+--              cmr_offered         ledger rows with a cmr_offered or cmr_completed event of the contract
+--              cmr_completed       ledger rows with a cmr_completed event of the contract
+--              cmr_counted         the CMR completion measure's numerator (qm_cmr_member.in_numerator)
+--   reason   targeting reason 01..04 of the members enrolled in Part D at D (section 5)
+--   service  rows due by service, status 'overdue' (due date before D) or 'due': the CMR services of the
+--            outreach list, and the quarterly TMRs of the pharmacist's worklist (tmr_worklist)
 --   opt_out  members of the CY's ledger who opted out by D, and members whose requested opt-out blocked
 --            their enrollment, by reason (section 6)
 WITH p AS (SELECT * FROM run_parameters),
@@ -15,14 +26,6 @@ cmr AS (
     FROM tgt_mtm_event
     GROUP BY member_id, contract_id
 ),
-member_steps AS (
-    SELECT s.contract_id, s.targeting_reason,
-           s.meets_conditions, s.meets_drugs, s.meets_cost, s.meets_criteria, s.mtm_enrolled,
-           s.mtm_enrolled AND coalesce(c.offered, false)   AS cmr_offered,
-           s.mtm_enrolled AND coalesce(c.completed, false) AS cmr_completed
-    FROM member_summary AS s
-    LEFT JOIN cmr AS c ON c.member_id = s.member_id AND c.contract_id = s.contract_id
-),
 funnel AS (
     UNPIVOT (
         SELECT contract_id,
@@ -30,15 +33,50 @@ funnel AS (
                count(*) FILTER (WHERE meets_conditions)   AS meets_conditions,
                count(*) FILTER (WHERE meets_drugs)        AS meets_drugs,
                count(*) FILTER (WHERE meets_cost)         AS meets_cost,
-               count(*) FILTER (WHERE meets_criteria)     AS meets_criteria,
-               count(*) FILTER (WHERE mtm_enrolled)       AS mtm_enrolled,
-               count(*) FILTER (WHERE cmr_offered)        AS cmr_offered,
-               count(*) FILTER (WHERE cmr_completed)      AS cmr_completed
-        FROM member_steps
+               count(*) FILTER (WHERE meets_criteria)     AS meets_criteria
+        FROM member_summary
         GROUP BY contract_id
     ) ON COLUMNS(* EXCLUDE (contract_id)) INTO NAME category VALUE members
+),
+ledger AS (
+    SELECT l.contract_id,
+           count(*)                                          AS enrolled_this_year,
+           count(*) FILTER (WHERE coalesce(c.offered, false))   AS cmr_offered,
+           count(*) FILTER (WHERE coalesce(c.completed, false)) AS cmr_completed,
+           count(*) FILTER (WHERE coalesce(q.in_numerator, false)) AS cmr_counted
+    FROM tgt_mtm_enrollment AS l
+    LEFT JOIN cmr AS c ON c.member_id = l.member_id AND c.contract_id = l.contract_id
+    LEFT JOIN qm_cmr_member AS q ON q.member_id = l.member_id AND q.contract_id = l.contract_id
+    GROUP BY l.contract_id
+),
+at_d AS (
+    SELECT contract_id,
+           count(*) FILTER (WHERE mtm_enrolled)                        AS mtm_enrolled,
+           count(*) FILTER (WHERE mtm_enrolled AND NOT meets_criteria) AS enrolled_not_meeting_criteria
+    FROM member_summary
+    GROUP BY contract_id
+),
+program AS (
+    UNPIVOT (
+        SELECT contract_id,
+               coalesce(l.enrolled_this_year, 0)            AS enrolled_this_year,
+               coalesce(a.mtm_enrolled, 0)                  AS mtm_enrolled,
+               coalesce(a.enrolled_not_meeting_criteria, 0) AS enrolled_not_meeting_criteria,
+               coalesce(l.cmr_offered, 0)                   AS cmr_offered,
+               coalesce(l.cmr_completed, 0)                 AS cmr_completed,
+               coalesce(l.cmr_counted, 0)                   AS cmr_counted
+        FROM ledger AS l
+        FULL JOIN at_d AS a USING (contract_id)
+    ) ON COLUMNS(* EXCLUDE (contract_id)) INTO NAME category VALUE members
+),
+due AS (
+    SELECT contract_id, service, due_date FROM outreach_list  -- CMR services only: TMRs are not called
+    UNION ALL
+    SELECT contract_id, 'tmr', due_date FROM tmr_worklist
 )
 SELECT contract_id, 'funnel' AS panel, category, NULL::VARCHAR AS status, members FROM funnel
+UNION ALL
+SELECT contract_id, 'program', category, NULL, members FROM program
 UNION ALL
 SELECT contract_id, 'reason', targeting_reason, NULL, count(*)
 FROM member_summary
@@ -46,7 +84,7 @@ GROUP BY ALL
 UNION ALL
 SELECT o.contract_id, 'service', o.service, CASE WHEN o.due_date < p.as_of_date THEN 'overdue' ELSE 'due' END,
        count(*)
-FROM outreach_list AS o
+FROM due AS o
 CROSS JOIN p
 GROUP BY ALL
 UNION ALL
