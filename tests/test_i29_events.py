@@ -141,3 +141,28 @@ def test_records_are_append_only(home):
         con.execute("UPDATE cmr_records SET kind = 'x'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         con.execute("DELETE FROM cmr_records")
+
+
+def test_the_tmr_follow_up_flags_unanswered_recommendations_and_proposes_resolved_from_the_claims(home):
+    con = store.connect(home)
+    rec(con, home, "medicines", "2025-08-01", {"medicines": [
+        {"medicine": "Simvastatin", "drug_key": "simvastatin"}, {"medicine": "Metformin", "drug_key": "metformin"}]})
+    rec(con, home, "dtp", "2025-08-01", DTP)                                                  # interaction
+    rec(con, home, "dtp", "2025-08-01", {**DTP, "dtp_type": "nonadherence", "drug_key": "metformin"})
+    rec(con, home, "dtp", "2025-08-01", {**DTP, "dtp_type": "needs_additional_therapy", "drug_key": "metformin"})
+    rec(con, home, "dtp", "2025-09-25", {**DTP, "dtp_type": "unnecessary_drug", "drug_key": "metformin"})
+    answered = cmr.dtps(con)[1]["dtp_id"]
+    rec(con, home, "prescriber_response", "2025-08-05", {"prescriber_response": "accepted"}, dtp_id=answered)
+    # the run of 30 September: simvastatin no longer filled, metformin filled again 1 September, and a new
+    # drug (lisinopril) that was not on the list at the review
+    active = {MEMBER.member_id: {"metformin": dt.date(2025, 9, 1), "lisinopril": dt.date(2025, 9, 10)}}
+    rows = {r["dtp_type"]: r for r in cmr.followup(con, "2025-09-30", active, lambda c: True)}
+    assert rows["drug_interaction"]["proposal"] == "simvastatin is no longer filled"
+    assert rows["nonadherence"]["proposal"] == "metformin filled again on 2025-09-01"
+    assert rows["needs_additional_therapy"]["proposal"] == "started lisinopril"
+    assert rows["unnecessary_drug"]["proposal"] == ""   # metformin still filled
+    assert rows["drug_interaction"]["unanswered"] and not rows["nonadherence"]["unanswered"]  # answered
+    assert not rows["unnecessary_drug"]["unanswered"]  # 5 days old
+    assert cmr.followup(con, "2025-09-30", active, lambda c: c == "S0000") == []  # another contract's user
+    # a run dated before the recommendation proposes nothing
+    assert all(not r["proposal"] for r in cmr.followup(con, "2025-08-01", active, lambda c: True))
