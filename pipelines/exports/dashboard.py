@@ -307,9 +307,9 @@ CHART_TITLES = {
     "measures": "Quality measures this year (bar: rate; line: year-end range)",
     "services": "Services due and overdue",
     "opt_outs": "Opt-outs by reason",
+    "medication_review": "Drug therapy problems by type, prescriber acceptance and written summaries",
     "rejects": "Data quality: rejected input rows by reason",
     "drug_identity": "Data quality: how fills were identified",
-    "medication_review": "Drug therapy problems by type, prescriber acceptance and written summaries",
 }
 
 
@@ -467,7 +467,7 @@ class DashboardData:
                    f"answered recommendations; {rate('summary_within_14_days', 'summary_window_closed')} of "
                    f"{fmt(review.get('summary_window_closed', 0))} CMRs had their written summary sent within "
                    "14 days.")
-        return {"rows": rows if any(r["label"] != "0" for r in rows) else [], "summary": summary}
+        return {"rows": rows, "summary": summary}
 
     # data quality (plan-wide: the manifest has no contract) ----------------------------------------
     def rejects(self) -> dict:

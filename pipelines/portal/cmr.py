@@ -348,18 +348,27 @@ def how_from_claims(drug: dict) -> str:
     return ", ".join(x for x in (how, drug.get("route") or "") if x)
 
 
+def how_filled(drug: dict) -> str:
+    """The last fill in words: '30 for 30 days, last 2025-09-01' (quantity unknown: no number)."""
+    quantity = drug.get("last_quantity")
+    amount = f"{quantity:g} " if quantity is not None else ""
+    return f"{amount}for {drug.get('days_supply')} days, last {drug.get('last_fill_date')}"
+
+
 def working_medicines(con: sqlite3.Connection, member_id: str, claims: list[dict]) -> tuple[list[dict], str, bool]:
     """The medicines of the workspace: the pharmacist's latest confirmed list, else a draft from the claims
     (member_medication_list); with the allergies text and whether the list was confirmed."""
+    filled = {d.get("ingredients"): how_filled(d) for d in claims}
     saved = latest(con, member_id, "medicines")
     if saved is not None:
-        return saved["payload"]["medicines"], saved["payload"]["allergies"], True
+        medicines = [{**m, "filled": filled.get(m.get("drug_key"), "")} for m in saved["payload"]["medicines"]]
+        return medicines, saved["payload"]["allergies"], True
     draft = [{"key": f"claims-{i}", "medicine": d.get("medication") or d.get("ingredients") or "",
-              "drug_key": d.get("ingredients") or "", "how": how_from_claims(d), "why": d.get("drug_class") or "",
+              "drug_key": d.get("ingredients") or "", "how": how_from_claims(d),
+              "why": str(d.get("drug_class") or "").replace("_", " "),
               "prescriber": "", "prescriber_npi": d.get("prescriber_npi") or "",
               "start": "", "stop": "", "stop_reason": "", "source": "claims",
-              "filled": f"{d.get('last_quantity') if d.get('last_quantity') is not None else '?'} for "
-                        f"{d.get('days_supply')} days, last {d.get('last_fill_date')}"}
+              "filled": filled.get(d.get("ingredients"), "")}
              for i, d in enumerate(claims, start=1)]
     return draft, "", False
 
