@@ -133,3 +133,30 @@ def test_dashboard_counts_carry_the_medication_review_panel(model):
                    ("dtp_type", "dose_too_high"): 1, ("dtp_type", "unspecified"): 2,
                    ("medication_review", "dtp_recommended"): 6, ("medication_review", "dtp_resolved"): 3,
                    ("medication_review", "dtp_answered"): 3, ("medication_review", "dtp_accepted"): 2}
+
+
+def test_shared_metrics_hide_a_rate_or_median_whose_counts_are_hidden_and_keep_the_equations():
+    import polars as pl
+
+    from pipelines.exports.measures import suppressed_program_metrics
+
+    def row(metric, value):
+        return {"as_of_date": "2025-09-30", "contract_id": "H1234", "month": "2025-09", "metric": metric,
+                "value": float(value), "published": True,
+                "is_rate": metric.endswith(("_rate", "_median_days"))}
+
+    frame = pl.DataFrame([row("prescriber_responses_accepted", 30), row("prescriber_responses_answered", 35),
+                          row("prescriber_acceptance_rate", 30 / 35), row("cmr_summary_within_14_days", 40),
+                          row("cmr_summary_window_closed", 55), row("cmr_summary_within_14_days_rate", 0.7273),
+                          row("dtp_resolutions", 4), row("dtp_resolution_median_days", 12),
+                          row("cmr_offered_within_60_days", 20), row("cmr_offer_window_closed", 20),
+                          row("cmr_offered_within_60_days_rate", 1.0)])
+    shown = {r["metric"]: r["value_display"] for r in suppressed_program_metrics(frame).iter_rows(named=True)}
+    # 5 declined (35 - 30) would be read from the two counts: one of them is hidden, and so is the rate
+    assert "<11" not in (shown["prescriber_responses_accepted"], shown["prescriber_responses_answered"])
+    assert "suppressed" in (shown["prescriber_responses_accepted"], shown["prescriber_responses_answered"])
+    assert shown["prescriber_acceptance_rate"] == "suppressed"
+    assert (shown["cmr_summary_within_14_days"], shown["cmr_summary_window_closed"],
+            shown["cmr_summary_within_14_days_rate"]) == ("40", "55", "0.7273")  # 15 late: nothing small
+    assert shown["dtp_resolutions"] == "<11" and shown["dtp_resolution_median_days"] == "suppressed"
+    assert shown["cmr_offered_within_60_days_rate"] == "1.0000"  # 0 not offered: a zero is not a small cell
