@@ -92,7 +92,7 @@ REASON_GROUPS = [
     [("reason", "01"), ("reason", "02"), ("reason", "03"), ("funnel", "meets_criteria")],
     [("reason", "04"), ("funnel", "meets_criteria"), ("funnel", "part_d_enrollees")],
 ]
-ADDITIVE_PANELS = ("service", "opt_out")
+ADDITIVE_PANELS = ("service", "opt_out", "dtp_type")  # dtp_type: the types add up to the problems recommended
 
 TEMPLATE = Path(__file__).with_name("templates") / "dashboard.html.j2"
 
