@@ -340,9 +340,9 @@ def how_from_claims(drug: dict) -> str:
     """'How I use it' as the last fill tells it (quantity over days supply, route): a draft to confirm."""
     per_day, quantity, days = drug.get("units_per_day"), drug.get("last_quantity"), drug.get("days_supply")
     if per_day and per_day >= 0.5:
-        how = f"about {per_day:g} per day"
+        how = f"about {float(per_day):g} per day"
     elif quantity:
-        how = f"{quantity:g} every {days} days"
+        how = f"{float(quantity):g} every {days} days"
     else:
         how = ""
     return ", ".join(x for x in (how, drug.get("route") or "") if x)
@@ -351,7 +351,7 @@ def how_from_claims(drug: dict) -> str:
 def how_filled(drug: dict) -> str:
     """The last fill in words: '30 for 30 days, last 2025-09-01' (quantity unknown: no number)."""
     quantity = drug.get("last_quantity")
-    amount = f"{quantity:g} " if quantity is not None else ""
+    amount = f"{float(quantity):g} " if quantity is not None else ""
     return f"{amount}for {drug.get('days_supply')} days, last {drug.get('last_fill_date')}"
 
 
