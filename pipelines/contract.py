@@ -66,7 +66,16 @@ MTM_EVENT_TYPES = (
     "opted_out",
     "outreach_attempt",
     "safe_disposal_info",
+    "prescriber_response",
 )
+#: drug therapy problem categories of a dtp_recommendation (input-contract.md mtm_event, 2026-12-07)
+DTP_TYPES = ("needs_additional_therapy", "unnecessary_drug", "ineffective_drug", "dose_too_low", "dose_too_high",
+             "adverse_drug_event", "drug_interaction", "nonadherence", "cost", "other")
+#: the prescriber's answer to a recommendation (dtp_resolved or prescriber_response events)
+PRESCRIBER_RESPONSES = ("accepted", "modified", "declined", "no_response")
+CMR_DELIVERY_METHODS = ("face_to_face", "telephone", "telehealth", "other")
+CMR_RECIPIENTS = ("beneficiary", "caregiver", "prescriber", "other")
+PROVIDER_TYPES = ("pharmacist", "physician", "nurse_practitioner", "physician_assistant", "registered_nurse", "other")
 OUTREACH_CHANNELS = ("phone", "mail", "portal", "in_person", "other")
 OUTREACH_OUTCOMES = ("reached", "no_answer", "left_message", "wrong_number", "refused", "other")
 OPT_OUT_REASONS = ("death", "disenrolled", "requested", "other")
@@ -157,21 +166,16 @@ MTM_EVENT = Table(
         Column("contract_id"),
         Column("channel", allowed=OUTREACH_CHANNELS),
         Column("outcome", allowed=OUTREACH_OUTCOMES),
-        Column("delivery_method", allowed=("face_to_face", "telephone", "telehealth", "other")),
-        Column("recipient", allowed=("beneficiary", "caregiver", "prescriber", "other")),
-        Column(
-            "provider_type",
-            allowed=(
-                "pharmacist",
-                "physician",
-                "nurse_practitioner",
-                "physician_assistant",
-                "registered_nurse",
-                "other",
-            ),
-        ),
+        Column("delivery_method", allowed=CMR_DELIVERY_METHODS),
+        Column("recipient", allowed=CMR_RECIPIENTS),
+        Column("provider_type", allowed=PROVIDER_TYPES),
         Column("opt_out_reason", allowed=OPT_OUT_REASONS),
         Column("cognitively_impaired", BOOL),
+        Column("dtp_id"),
+        Column("dtp_type", allowed=DTP_TYPES),
+        Column("drug_key"),
+        Column("prescriber_npi"),
+        Column("prescriber_response", allowed=PRESCRIBER_RESPONSES),
     ),
     optional_file=True,
 )

@@ -110,6 +110,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "the ledger records where each row's targeting reason came from (targeting_reason_source: "
                  "enrollment, seed, rollover, filled_after_enrollment; issue 25 item 4a)",
               warehouse=(add_column("mtm_enrollment_ledger", "targeting_reason_source", "VARCHAR"),)),
+    Migration(4, "stored mtm_event rows keep the drug-therapy-problem columns (dtp_id, dtp_type, drug_key, "
+                 "prescriber_npi, prescriber_response; input-contract.md 2026-12-07, issue 29)",
+              warehouse=tuple(add_column("staged_mtm_event", c, "VARCHAR") for c in
+                              ("dtp_id", "dtp_type", "drug_key", "prescriber_npi", "prescriber_response"))),
 )
 CURRENT = MIGRATIONS[-1].version
 

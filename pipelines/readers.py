@@ -237,8 +237,8 @@ def create_known_member_table(con: duckdb.DuckDBPyConnection) -> None:
 def _insert_typed(con: duckdb.DuckDBPyConnection, table: Table, delivery: int, source_sql: str,
                   typed: dict[str, str]) -> int:
     """Parse and check the rows of ``source_sql`` in one pass into the home's staged_<table>."""
-    select = typed_select(table, source_sql, typed, extra=str(int(delivery)))
-    return int(scalar(con, f"INSERT INTO staged_{table.name} {select}"))
+    select = typed_select(table, source_sql, typed, extra=f"{int(delivery)} AS _delivery")
+    return int(scalar(con, f"INSERT INTO staged_{table.name} BY NAME {select}"))
 
 
 def _keeps_file_order(con: duckdb.DuckDBPyConnection, create: str) -> bool:
@@ -259,14 +259,14 @@ def _insert_typed_numbered(con: duckdb.DuckDBPyConnection, table: Table, deliver
     is checked first, and any other plan numbers the scan with the window instead."""
     unnumbered = f"SELECT {name} AS _file, NULL::BIGINT AS _row, NULL::BIGINT AS _seq, {select} FROM {relation}"
     create = (f"CREATE OR REPLACE TEMP TABLE _csv_typed_rows AS "
-              f"{typed_select(table, unnumbered, {}, extra=str(int(delivery)))}")
+              f"{typed_select(table, unnumbered, {}, extra=f'{int(delivery)} AS _delivery')}")
     if not _keeps_file_order(con, create):
         numbered = (f"SELECT {name} AS _file, _row, {seq} + _row AS _seq, * EXCLUDE (_row) FROM ("
                     f"SELECT row_number() OVER () AS _row, {select} FROM {relation})")
         return _insert_typed(con, table, delivery, numbered, {})
     con.execute(create)
     try:
-        return int(scalar(con, f"INSERT INTO staged_{table.name} SELECT * REPLACE "
+        return int(scalar(con, f"INSERT INTO staged_{table.name} BY NAME SELECT * REPLACE "
                                f"(rowid + 1 AS _row, {seq} + rowid + 1 AS _seq) FROM _csv_typed_rows"))
     finally:
         con.execute("DROP TABLE IF EXISTS _csv_typed_rows")

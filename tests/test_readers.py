@@ -164,7 +164,7 @@ def test_csv_rows_are_numbered_in_file_order_when_read_in_parallel(tmp_path, mon
     table = TABLES["pharmacy_claim"]
     con = duckdb.connect()
     install_macros(con)
-    con.execute(f"CREATE TABLE staged_pharmacy_claim (delivery INTEGER, {typed_columns_ddl(table)})")
+    con.execute(f"CREATE TABLE staged_pharmacy_claim (_delivery INTEGER, {typed_columns_ddl(table)})")
     con.execute("SET threads = 2")
 
     assert readers.load_file(con, SourceFile("pharmacy_claim", path, "csv"), table, 2, 5) == (path.name, rows)

@@ -75,6 +75,15 @@ REASONS = {
 OPT_OUT_REASONS = {"requested": "Asked to opt out", "death": "Died", "disenrolled": "Left the contract",
                    "other": "Other reason"}
 SERVICE_STATUS = {"due": "Due", "overdue": "Overdue"}
+#: drug therapy problem types (input-contract.md mtm_event) as the medication-review panel names them
+DTP_TYPE_LABELS = {
+    "needs_additional_therapy": "Needs additional therapy", "unnecessary_drug": "Unnecessary drug",
+    "ineffective_drug": "Ineffective drug", "dose_too_low": "Dose too low", "dose_too_high": "Dose too high",
+    "adverse_drug_event": "Adverse drug event", "drug_interaction": "Drug interaction",
+    "nonadherence": "Nonadherence", "cost": "Cost", "other": "Other", "unspecified": "Type not recorded",
+}
+#: program metrics that are not counts (a rate, a number of days): never suppressed as a small count
+NOT_COUNT_SUFFIXES = ("_rate", "_median_days")
 IDENTITY_LEVELS = {"ndc": "By NDC", "ndc_product": "By the NDC's product (another package)",
                    "generic_name": "By generic name", "ndc9": "Not identified (nine-digit NDC kept)",
                    "compound": "Compound"}
@@ -96,7 +105,7 @@ REASON_GROUPS = [
     [("reason", "01"), ("reason", "02"), ("reason", "03"), ("funnel", "meets_criteria")],
     [("reason", "04"), ("funnel", "meets_criteria"), ("funnel", "part_d_enrollees")],
 ]
-ADDITIVE_PANELS = ("service", "opt_out")
+ADDITIVE_PANELS = ("service", "opt_out", "dtp_type")  # dtp_type: the types add up to the problems recommended
 
 TEMPLATE = Path(__file__).with_name("templates") / "dashboard.html.j2"
 
@@ -121,6 +130,17 @@ def read_member_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple, int]:
     rows = con.execute("SELECT contract_id, panel, category, coalesce(status, ''), members "
                        "FROM dashboard_counts").fetchall()
     return {(c, panel, cat, status): int(n) for c, panel, cat, status, n in rows}
+
+
+def read_dtp_medians(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """contract (and ``ALL``) -> median days from a drug therapy problem's recommendation to its resolution,
+    this year (qm_dtp); {} when the warehouse has no qm_dtp table."""
+    present = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'qm_dtp'").fetchone()
+    if not present or not present[0]:
+        return {}
+    rows = con.execute("SELECT contract_id, median(days_to_resolution) FROM qm_dtp "
+                       "WHERE days_to_resolution IS NOT NULL GROUP BY ROLLUP (contract_id)").fetchall()
+    return {(c if c is not None else ALL): float(v) for c, v in rows if v is not None}
 
 
 def read_csv(path: Path) -> list[dict] | None:
@@ -275,6 +295,7 @@ def chart_specs() -> dict[str, dict]:
     opt_outs = _label_bars(base, "reason", list(OPT_OUT_REASONS.values()), color="#9f5a2f")
     rejects = _label_bars(base, "reason", None, color="#8a3b3b")
     identity = _label_bars(base, "level", list(IDENTITY_LEVELS.values()), color="#5b6f2f")
+    review = _label_bars(base, "type", list(DTP_TYPE_LABELS.values()), color="#6f4f9f")
     status_offset = alt.YOffset("status:N", sort=list(SERVICE_STATUS.values()))
     service_y = alt.Y("service:N", sort=list(SERVICE_TITLES.values()), title=None)
     status_color = alt.Color("status:N", scale=alt.Scale(domain=list(SERVICE_STATUS.values()),
@@ -315,7 +336,7 @@ def chart_specs() -> dict[str, dict]:
     )
     charts = {"funnel": funnel, "program": program, "reasons": reasons, "trend_program": trend_program,
               "trend_measures": trend_measures, "measures": measures, "services": services,
-              "opt_outs": opt_outs, "rejects": rejects, "drug_identity": identity}
+              "opt_outs": opt_outs, "rejects": rejects, "drug_identity": identity, "medication_review": review}
     return {name: chart.configure_view(stroke=None).to_dict() for name, chart in charts.items()}
 
 
@@ -328,6 +349,7 @@ CHART_TITLES = {
     "measures": "Quality measures this year (bar: rate; line: year-end range)",
     "services": "Services due and overdue",
     "opt_outs": "Opt-outs by reason",
+    "medication_review": "Drug therapy problems by type, prescriber acceptance and written summaries",
     "rejects": "Data quality: rejected input rows by reason",
     "drug_identity": "Data quality: how fills were identified",
 }
@@ -363,6 +385,7 @@ class DashboardData:
         self.previous = previous
         #: plan-set targets by measure id (settings [dashboard] targets)
         self.targets = targets or {}
+        self.dtp_medians: dict[str, float] = {}
 
     def small_counts(self, counts: list[int]) -> list[int | str]:
         """Counts adding up to a shown total: suppressed on the shareable page, exact on the plan's own."""
@@ -380,6 +403,7 @@ class DashboardData:
             "trend_program": self.trend_program(view, in_view), "trend_measures": self.trend_measures(in_view),
             "measures": self.measure_chart(measures, view), "services": self.services(view),
             "opt_outs": self.opt_outs(view), "rejects": self.rejects(), "drug_identity": self.drug_identity(),
+            "medication_review": self.medication_review(view),
         }
         return {"tiles": self.tiles(view, measures), "charts": charts, "measures_table": self.measures_table(measures)}
 
@@ -487,6 +511,31 @@ class DashboardData:
         else:
             summary = "Opt-outs this year: " + ", ".join(f"{r['reason'].lower()} {r['label']}"
                                                            for r in nonzero) + "."
+        return {"rows": rows, "summary": summary}
+
+    def medication_review(self, view: str) -> dict:
+        """Drug therapy problems by type this year, with the prescribers' acceptance rate, the median days to
+        resolution and the written summaries sent within 14 days of the CMR (issue 29)."""
+        by_type = self.member_panel(view, "dtp_type")
+        rows = bar_rows("type", DTP_TYPE_LABELS, by_type)
+        review = self.member_panel(view, "medication_review")
+
+        def rate(part: str, whole: str) -> str:
+            shown = share(review.get(part, 0), review.get(whole, 0))
+            if shown is None and any(isinstance(review.get(k), str) for k in (part, whole)):
+                return "suppressed"
+            return pct(shown) if shown is not None else "—"
+
+        resolved = review.get("dtp_resolved", 0)
+        median = self.dtp_medians.get(view)
+        median_text = ("suppressed" if isinstance(resolved, str) else
+                       f"{median:g} days" if median is not None else "—")
+        summary = (f"{fmt(review.get('dtp_recommended', 0))} drug therapy problems recommended to prescribers "
+                   f"this year, {fmt(resolved)} resolved (median {median_text} to resolution); prescribers "
+                   f"accepted {rate('dtp_accepted', 'dtp_answered')} of {fmt(review.get('dtp_answered', 0))} "
+                   f"answered recommendations; {rate('summary_within_14_days', 'summary_window_closed')} of "
+                   f"{fmt(review.get('summary_window_closed', 0))} CMRs had their written summary sent within "
+                   "14 days.")
         return {"rows": rows, "summary": summary}
 
     # data quality (plan-wide: the manifest has no contract) ----------------------------------------
@@ -747,7 +796,7 @@ def shareable_metric_rows(rows: list[dict], as_of: str) -> list[dict]:
     frame = pl.DataFrame([{
         "as_of_date": as_of, "contract_id": r["contract_id"], "month": r["month"], "metric": r["metric"],
         "value": float(v) if isinstance(v := number(r.get("value")), (int, float)) else None,
-        "published": True, "is_rate": r["metric"].endswith("_rate"),
+        "published": True, "is_rate": r["metric"].endswith(NOT_COUNT_SUFFIXES),
     } for r in rows], schema={"as_of_date": pl.Utf8, "contract_id": pl.Utf8, "month": pl.Utf8, "metric": pl.Utf8,
                               "value": pl.Float64, "published": pl.Boolean, "is_rate": pl.Boolean})
     shown = suppressed_program_metrics(frame)
@@ -771,7 +820,7 @@ def read_metrics(folders: Iterable[Path], shareable: bool = True) -> dict | None
             if (r["contract_id"], r["month"]) not in claimed:
                 value = number(r.get("value"))
                 metrics[(r["contract_id"], r["month"], r["metric"])] = (
-                    value if r["metric"].endswith("_rate") else shown_count(value, shareable))
+                    value if r["metric"].endswith(NOT_COUNT_SUFFIXES) else shown_count(value, shareable))
     if not found:
         return None
     for contract, month, metric in list(metrics):  # a rate never reveals a hidden count
@@ -846,6 +895,7 @@ def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest:
         previous=(prior.name, prior_measures) if prior and prior_measures is not None else None,
         targets=((manifest.get("settings") or {}).get("dashboard") or {}).get("targets") or {},
     )
+    data.dtp_medians = read_dtp_medians(con)
     views = {ALL: data.view(ALL)} | {c: data.view(c) for c in data.contracts}
     settings_file = manifest.get("settings_file")
     return {

@@ -121,6 +121,22 @@ def exact_quality_measures(frame: pl.DataFrame) -> list[dict]:
 
 # -- program_metrics.csv ---------------------------------------------------------------------------------
 
+#: each rate of program_metrics: (numerator, denominator, the complement that is not shown); the rate is hidden
+#: when its numerator or denominator is, and numerator + complement = denominator is an equation of the
+#: suppression (issue 25 item 10; issue 29 adds the prescriber acceptance rate and summaries within 14 days)
+RATE_PARTS: dict[str, tuple[str, str, str]] = {
+    "cmr_offered_within_60_days_rate": ("cmr_offered_within_60_days", "cmr_offer_window_closed",
+                                        "cmr_not_offered_within_60_days"),
+    "prescriber_acceptance_rate": ("prescriber_responses_accepted", "prescriber_responses_answered",
+                                   "prescriber_responses_declined"),
+    "cmr_summary_within_14_days_rate": ("cmr_summary_within_14_days", "cmr_summary_window_closed",
+                                        "cmr_summary_after_14_days_or_none"),
+}
+
+#: a median of a count (not a count itself): hidden when the count it is taken over is
+MEDIAN_PARTS: dict[str, tuple[str, ...]] = {"dtp_resolution_median_days": ("dtp_resolutions",)}
+
+
 def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     """program_metrics rows with ``value_display``. Equations per contract: cumulative enrolled(m) =
     cumulative(m-1) + new(m); offered within 60 days + not offered = the month's enrollees whose 60-day window
@@ -129,17 +145,18 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     when its numerator or denominator is (the rate and one of them give the other back)."""
     import polars as pl
     counts = frame.filter(~pl.col("is_rate"))
-    offered = (counts.filter(pl.col("metric").is_in(["cmr_offered_within_60_days", "cmr_offer_window_closed"]))
-               .pivot(on="metric", index=["as_of_date", "contract_id", "month"], values="value"))
-    for needed in ("cmr_offered_within_60_days", "cmr_offer_window_closed"):  # a month may lack either one
-        if needed not in offered.columns:
-            offered = offered.with_columns(pl.lit(None, dtype=pl.Int64).alias(needed))
-    if offered.height:
-        complement = offered.select(
-            "as_of_date", "contract_id", "month", pl.lit("cmr_not_offered_within_60_days").alias("metric"),
-            (pl.col("cmr_offer_window_closed") - pl.col("cmr_offered_within_60_days")).alias("value"),
-            pl.lit(False).alias("published"), pl.lit(False).alias("is_rate")).drop_nulls("value")
-        counts = pl.concat([counts, complement.select(counts.columns)])
+    for part, whole, rest in RATE_PARTS.values():  # part + rest (not shown) = whole, per contract and month
+        pair = (counts.filter(pl.col("metric").is_in([part, whole]))
+                .pivot(on="metric", index=["as_of_date", "contract_id", "month"], values="value"))
+        for needed in (part, whole):  # a month may lack either one
+            if needed not in pair.columns:
+                pair = pair.with_columns(pl.lit(None, dtype=pl.Int64).alias(needed))
+        if pair.height:
+            complement = pair.select(
+                "as_of_date", "contract_id", "month", pl.lit(rest).alias("metric"),
+                (pl.col(whole) - pl.col(part)).alias("value"),
+                pl.lit(False).alias("published"), pl.lit(False).alias("is_rate")).drop_nulls("value")
+            counts = pl.concat([counts, complement.select(counts.columns)])
     counts = counts.sort("contract_id", "month", "metric")
     months = sorted(counts["month"].unique().to_list())
     previous = {m: months[i - 1] for i, m in enumerate(months) if i}
@@ -158,11 +175,10 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
         chain += follows["_row"].to_list()
         if len(chain) > 1:
             groups.append(chain)
-        offered_group = rows.filter(pl.col("metric").is_in(
-            ["cmr_offered_within_60_days", "cmr_not_offered_within_60_days", "cmr_offer_window_closed"])
-        )["_row"].to_list()
-        if len(offered_group) == 3:
-            groups.append(offered_group)
+        for parts in RATE_PARTS.values():
+            rate_group = rows.filter(pl.col("metric").is_in(list(parts)))["_row"].to_list()
+            if len(rate_group) == 3:
+                groups.append(rate_group)
         reasons = rows.filter(pl.col("metric").str.starts_with("meeting_criteria_reason_")
                               | (pl.col("metric") == "part_d_enrollees"))
         if reasons.filter(pl.col("metric") == "meeting_criteria_reason_04").height:
@@ -173,8 +189,9 @@ def suppressed_program_metrics(frame: pl.DataFrame) -> pl.DataFrame:
     for row in frame.filter(pl.col("published")).iter_rows(named=True):
         key = (row["contract_id"], row["month"], row["metric"])
         if row["is_rate"]:
-            hidden = (state.get((key[0], key[1], "cmr_offered_within_60_days"))
-                      or state.get((key[0], key[1], "cmr_offer_window_closed")))
+            components: tuple[str, ...] = (RATE_PARTS[key[2]][:2] if key[2] in RATE_PARTS
+                                           else MEDIAN_PARTS.get(key[2], ()))
+            hidden = any(state.get((key[0], key[1], c)) for c in components)
             text = display(row["value"], "complementary" if hidden else None, 4)
         else:
             text = display(row["value"], state.get(key))

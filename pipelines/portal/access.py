@@ -34,6 +34,10 @@ ROLE_FILES: dict[str, frozenset[str]] = {
                           "run_manifest.json"}),
 }
 
+#: roles that record the medication review: CMRs, drug therapy problems, written summaries, prescriber
+#: responses (issue 29). The analyst opens the workspace to read it; only a pharmacist writes to it.
+CMR_RECORDERS = frozenset({"pharmacist"})
+
 #: files with members of several contracts: a user limited to some contracts gets per-contract cuts
 CONTRACT_SCOPED_FILES = ("outreach_list.csv", "outreach_list.xlsx", "tmr_worklist.csv")
 
@@ -61,6 +65,10 @@ def split_contract_file(name: str) -> FileRequest:
 
 def may_open(user, page: str) -> bool:
     return page in ROLE_PAGES[user.role]
+
+
+def may_record_cmr(role: str) -> bool:
+    return role in CMR_RECORDERS
 
 
 def may_download(user, request: FileRequest) -> bool:

@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 from pipelines.exports import labels, medication_list
 from pipelines.portal import access, contacts, runs, sessions, store, users
 from pipelines.portal.access import FileRequest
+from pipelines.portal.cmr_pages import CmrPages
 from pipelines.portal.web import Page, Refused, endpoint, safe_next
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -57,7 +58,7 @@ TARGETING_REASONS = {
 }
 
 
-class PortalApp:
+class PortalApp(CmrPages):
     def __init__(self, home: Path):
         self.home = Path(home).resolve()
         env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -78,6 +79,7 @@ class PortalApp:
             Route("/runs/{as_of}/tmr", self.tmr_page),
             Route("/runs/{as_of}/members/{member_id}", self.member_page),
             Route("/runs/{as_of}/members/{member_id}/pml", self.pml_page),
+            *self.cmr_routes(),  # the pharmacist's CMR workspace, summary and letters (cmr_pages.py)
             Route("/runs/{as_of}/contacts/{member_id}", self.contact_form),
             Route("/runs/{as_of}/data_docs/{path:path}", self.data_docs),
             Route("/runs/{as_of}/{name}", self.download),
@@ -288,7 +290,8 @@ class PortalApp:
             row["_risks"] = split_list(row.get("risk_signals"))
             row["_drugs"] = split_list(row.get("active_drugs"))
         return page.render("tmr.html", run=run, present=True, rows=rows, downloads=downloads,
-                           contracts=sorted({r["contract_id"] for r in rows}))
+                           contracts=sorted({r["contract_id"] for r in rows}),
+                           followup=self.cmr_followup(page, run))
 
     def _member_rows(self, page: Page, as_of: str, member_id: str, file: str, no_file: str, not_in: str
                      ) -> tuple[runs.Run, list[dict]]:

@@ -54,7 +54,10 @@ CHANNEL_OUTCOMES = ("no_answer", "left_message", "wrong_number", "refused")
 #: the free-text note of a contact (kept in the portal file only: mtm_event has no note column)
 MAX_NOTE_CHARS = 500
 EVENT_COLUMNS = ("member_id", "event_date", "event_type", "contract_id", "channel", "outcome", "opt_out_reason",
-                 "portal_entry_id")
+                 "portal_entry_id",
+                 # the pharmacist's records (pipelines/portal/cmr.py, issue 29; input-contract.md 2026-12-07)
+                 "delivery_method", "recipient", "provider_type", "cognitively_impaired", "dtp_id", "dtp_type",
+                 "drug_key", "prescriber_npi", "prescriber_response")
 
 
 class ContactError(ValueError):
@@ -107,18 +110,30 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
             raise ContactError("the entry to correct is not an entry of this member")
         if con.execute("SELECT 1 FROM contacts WHERE supersedes = ?", (supersedes,)).fetchone():
             raise ContactError("that entry was corrected already: correct the latest entry")
-    # insert + rewrite as one step: two entries at once never lose one in the file. The entry commits only
-    # once the new events file is fully written (disk full: neither changes, and the caller is told); the
-    # rename after the commit cannot run out of space.
+    return append_and_rewrite(
+        con, home,
+        "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
+        "outcome, channel, supersedes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome,
+          channel, supersedes, note)])[0]
+
+
+def append_and_rewrite(con: sqlite3.Connection, home: Path, insert: str, rows: list[tuple]) -> list[int]:
+    """Append ``rows`` with the INSERT ``insert`` and rewrite the events file, as one step; returns their ids.
+
+    Every recorded entry of the portal (contacts, and the pharmacist's records of cmr.py) takes this one
+    path: two entries at once never lose one in the file. The entries commit only once the new events file
+    is fully written (disk full: neither changes, and the caller is told); the rename after the commit
+    cannot run out of space."""
     with _events_lock(home):
         con.execute("BEGIN IMMEDIATE")
         tmp = None
         try:
-            cursor = con.execute(
-                "INSERT INTO contacts (recorded_at, recorded_by, member_id, contract_id, run_as_of, contact_date, "
-                "outcome, channel, supersedes, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (now_utc(), recorded_by, member_id, contract_id, run_as_of, contact_date.isoformat(), outcome,
-                 channel, supersedes, note))
+            ids = []
+            for row in rows:
+                cursor = con.execute(insert, row)
+                assert cursor.lastrowid is not None  # an INSERT always sets it
+                ids.append(cursor.lastrowid)
             tmp = _write_events_tmp(con, home)
             con.execute("COMMIT")
         except BaseException:
@@ -128,8 +143,7 @@ def record_contact(con: sqlite3.Connection, home: Path, *, recorded_by: str, mem
                 tmp.unlink(missing_ok=True)
             raise
         os.replace(tmp, events_path(home))
-    assert cursor.lastrowid is not None  # an INSERT always sets it
-    return cursor.lastrowid
+    return ids
 
 
 @contextmanager
@@ -192,10 +206,13 @@ def _write_events_tmp(con: sqlite3.Connection, home: Path) -> Path:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS)
+            from pipelines.portal import cmr  # cmr records through append_and_rewrite: imported when used
+
+            writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS, restval="")
             writer.writeheader()
             for entry in in_force(con):
                 writer.writerows(event_rows(entry))
+            writer.writerows(cmr.event_rows(con))
             fh.flush()
             faults.at("contacts:events_file")  # the reliability tests' disk-full point (pipelines/faults.py)
     except BaseException:

@@ -1,4 +1,5 @@
-"""The portal's own SQLite file (``<home>/portal.sqlite``): users, sessions, audit log, recorded contacts.
+"""The portal's own SQLite file (``<home>/portal.sqlite``): users, sessions, audit log, recorded contacts and
+the pharmacist's CMR records.
 
 Never the DuckDB warehouse: a pipeline run holds the warehouse's single writer lock for minutes, and the
 portal must keep answering.  The audit log and the recorded contacts are append-only, enforced by
@@ -58,6 +59,22 @@ CREATE TRIGGER IF NOT EXISTS contacts_no_update BEFORE UPDATE ON contacts
 BEGIN SELECT RAISE(ABORT, 'recorded contacts are append-only: record a correction'); END;
 CREATE TRIGGER IF NOT EXISTS contacts_no_delete BEFORE DELETE ON contacts
 BEGIN SELECT RAISE(ABORT, 'recorded contacts are append-only: record a correction'); END;
+CREATE TABLE IF NOT EXISTS cmr_records (     -- the pharmacist's records (pipelines/portal/cmr.py, issue 29)
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    contract_id TEXT NOT NULL,
+    run_as_of TEXT NOT NULL,                 -- the run whose member page the pharmacist worked from
+    kind TEXT NOT NULL,                      -- cmr.KINDS: medicines, action_plan, dtp, cmr_completed, ...
+    event_date TEXT NOT NULL,
+    dtp_id TEXT NOT NULL DEFAULT '',         -- the drug therapy problem a dtp / response / resolution is about
+    payload TEXT NOT NULL DEFAULT '{}'       -- JSON: the kind's fields (cmr.KINDS)
+);
+CREATE TRIGGER IF NOT EXISTS cmr_records_no_update BEFORE UPDATE ON cmr_records
+BEGIN SELECT RAISE(ABORT, 'CMR records are append-only: record a new version'); END;
+CREATE TRIGGER IF NOT EXISTS cmr_records_no_delete BEFORE DELETE ON cmr_records
+BEGIN SELECT RAISE(ABORT, 'CMR records are append-only: record a new version'); END;
 """
 
 

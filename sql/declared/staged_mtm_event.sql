@@ -18,5 +18,10 @@ CREATE TABLE IF NOT EXISTS staged_mtm_event (
     provider_type         VARCHAR,
     opt_out_reason        VARCHAR,
     cognitively_impaired  BOOLEAN,
+    dtp_id                VARCHAR,
+    dtp_type              VARCHAR,
+    drug_key              VARCHAR,
+    prescriber_npi        VARCHAR,
+    prescriber_response   VARCHAR,
     _problems             STRUCT(column_name VARCHAR, reason VARCHAR, "value" VARCHAR)[]
 )

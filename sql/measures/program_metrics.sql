@@ -21,8 +21,21 @@
 --   cmr_awaiting_summary        CMRs of the contract dated in the month, on or after the member's enrollment
 --                               date, whose written summary has not been sent by D (qm_cmr_event)
 --   cmr_summary_after_14_days   CMRs dated in the month whose summary was sent more than 14 days after them
---   cmr_completed, tmr_completed, cmr_declined, outreach_attempts, dtp_recommendations,
---   dtp_resolutions             events of the contract dated in the month (events, not members)
+--   cmr_completed, tmr_completed, cmr_declined, outreach_attempts
+--                               events of the contract dated in the month (events, not members)
+--   dtp_recommendations, dtp_resolutions
+--                               drug therapy problems (qm_dtp: one per dtp_id) recommended / resolved in the month
+--   dtp_recommendations_<type>  of those recommended, by drug-therapy-problem type (input-contract.md list, and
+--                               unspecified for an event without one)
+--   prescriber_responses_answered, prescriber_responses_accepted
+--                               problems whose prescriber's answer (the latest) is dated in the month: answered =
+--                               accepted, modified or declined (no_response is no answer); accepted = accepted or
+--                               modified; prescriber_acceptance_rate = accepted / answered
+--   dtp_resolution_median_days  median days from recommendation to resolution of the problems resolved in the
+--                               month (a number of days, not a count: is_rate, never suppressed as a count)
+--   cmr_summary_window_closed   CMRs dated in the month, on or after enrollment, whose 14 days have passed by D or
+--                               whose summary was sent; cmr_summary_within_14_days: of those, summary sent within
+--                               14 days of the CMR; _rate = within / window closed (issue 29)
 --   opt_outs_<reason>           ledger members whose opt-out (recorded or derived) is dated in the month
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
 months AS (
@@ -45,8 +58,7 @@ contracts AS (
 grid AS (SELECT c.contract_id, k.* FROM contracts AS c CROSS JOIN months AS k),
 event_metric AS (
     SELECT * FROM (VALUES ('cmr_completed', 'cmr_completed'), ('tmr_completed', 'tmr_completed'),
-                          ('cmr_declined', 'cmr_declined'), ('outreach_attempt', 'outreach_attempts'),
-                          ('dtp_recommendation', 'dtp_recommendations'), ('dtp_resolved', 'dtp_resolutions'))
+                          ('cmr_declined', 'cmr_declined'), ('outreach_attempt', 'outreach_attempts'))
            AS t(event_type, metric)
 ),
 offer_window AS (   -- new enrollees whose 60-day offer window has closed by D, not inferred from events
@@ -113,6 +125,50 @@ counts AS (
                AND e.event_date BETWEEN g.month_start AND g.month_end)
     FROM grid AS g CROSS JOIN event_metric AS m
     UNION ALL
+    SELECT g.contract_id, g.month, 'dtp_recommendations',
+           (SELECT count(*) FROM qm_dtp AS d
+             WHERE d.contract_id = g.contract_id AND d.recommended_on BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'dtp_resolutions',
+           (SELECT count(*) FROM qm_dtp AS d
+             WHERE d.contract_id = g.contract_id AND d.resolved_on BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'dtp_recommendations_' || t.dtp_type,
+           (SELECT count(*) FROM qm_dtp AS d
+             WHERE d.contract_id = g.contract_id AND d.dtp_type = t.dtp_type
+               AND d.recommended_on BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    CROSS JOIN (VALUES ('needs_additional_therapy'), ('unnecessary_drug'), ('ineffective_drug'), ('dose_too_low'),
+                       ('dose_too_high'), ('adverse_drug_event'), ('drug_interaction'), ('nonadherence'), ('cost'),
+                       ('other'), ('unspecified')) AS t(dtp_type)
+    UNION ALL
+    SELECT g.contract_id, g.month, 'prescriber_responses_answered',
+           (SELECT count(*) FROM qm_dtp AS d
+             WHERE d.contract_id = g.contract_id AND d.prescriber_response IN ('accepted', 'modified', 'declined')
+               AND d.response_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'prescriber_responses_accepted',
+           (SELECT count(*) FROM qm_dtp AS d
+             WHERE d.contract_id = g.contract_id AND d.prescriber_response IN ('accepted', 'modified')
+               AND d.response_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'cmr_summary_window_closed',
+           (SELECT count(*) FROM qm_cmr_event AS c CROSS JOIN p
+             WHERE c.contract_id = g.contract_id AND c.after_enrollment
+               AND (c.summary_date IS NOT NULL OR c.cmr_date + 14 <= p.as_of_date)
+               AND c.cmr_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
+    SELECT g.contract_id, g.month, 'cmr_summary_within_14_days',
+           (SELECT count(*) FROM qm_cmr_event AS c
+             WHERE c.contract_id = g.contract_id AND c.after_enrollment AND c.summary_date <= c.cmr_date + 14
+               AND c.cmr_date BETWEEN g.month_start AND g.month_end)
+    FROM grid AS g
+    UNION ALL
     SELECT g.contract_id, g.month, 'opt_outs_' || r.reason,
            (SELECT count(*) FROM tgt_mtm_enrollment AS l
              WHERE l.contract_id = g.contract_id AND l.opt_out_reason = r.reason
@@ -149,10 +205,28 @@ rates AS (
     FROM all_counts AS n
     JOIN all_counts AS d ON d.contract_id = n.contract_id AND d.month = n.month AND d.metric = 'cmr_offer_window_closed'
     WHERE n.metric = 'cmr_offered_within_60_days' AND d.value > 0
+    UNION ALL
+    SELECT n.contract_id, n.month, 'prescriber_acceptance_rate', round(n.value / d.value, 4)
+    FROM all_counts AS n
+    JOIN all_counts AS d ON d.contract_id = n.contract_id AND d.month = n.month
+     AND d.metric = 'prescriber_responses_answered'
+    WHERE n.metric = 'prescriber_responses_accepted' AND d.value > 0
+    UNION ALL
+    SELECT n.contract_id, n.month, 'cmr_summary_within_14_days_rate', round(n.value / d.value, 4)
+    FROM all_counts AS n
+    JOIN all_counts AS d ON d.contract_id = n.contract_id AND d.month = n.month
+     AND d.metric = 'cmr_summary_window_closed'
+    WHERE n.metric = 'cmr_summary_within_14_days' AND d.value > 0
+    UNION ALL
+    SELECT g.contract_id, g.month, 'dtp_resolution_median_days', median(d.days_to_resolution)
+    FROM grid AS g
+    JOIN qm_dtp AS d ON d.contract_id = g.contract_id AND d.resolved_on BETWEEN g.month_start AND g.month_end
+    WHERE d.days_to_resolution IS NOT NULL
+    GROUP BY g.contract_id, g.month
 )
 SELECT p.as_of_date, contract_id, month, metric, value,
        metric <> 'meeting_criteria_reason_04' AS published,
-       metric LIKE '%_rate' AS is_rate
+       metric LIKE '%_rate' OR metric LIKE '%_median_days' AS is_rate
 FROM (SELECT * FROM all_counts UNION ALL SELECT * FROM rates)
 CROSS JOIN p
 ORDER BY contract_id, month, metric

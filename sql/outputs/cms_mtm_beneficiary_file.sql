@@ -11,7 +11,10 @@
 --     (summary_sent on or after the CMR date); the CMR count, dates, delivery method, provider and recipient
 --     are those of such CMRs (a CMR still waiting for its summary is reported by the validation, not here);
 --   * an offer is implied by a completion: offered = a cmr_offered or cmr_completed event (with or without
---     its summary); the offer date is the earliest of the first offer and the first completed CMR.
+--     its summary); the offer date is the earliest of the first offer and the first completed CMR;
+--   * DTP recommendations and the resolutions resulting from them are the problems of qm_dtp (one per dtp_id:
+--     a repeated event of one problem counts once; a resolution counts when it follows a recommendation of
+--     the contract and year, or is a legacy dtp_resolved without a dtp_id; issue 29).
 -- PHI (names, birth date, MBI): this table and the outreach list are the only places it is carried.
 WITH p AS (SELECT * FROM run_parameters),
 contact AS (
@@ -54,11 +57,16 @@ events AS (
            min(event_date) FILTER (WHERE event_type = 'cmr_offered')        AS first_offer_date,
            min(event_date) FILTER (WHERE event_type = 'cmr_completed')      AS first_completion_date,
            count(*) FILTER (WHERE event_type = 'tmr_completed')             AS tmr_count,
-           count(*) FILTER (WHERE event_type = 'dtp_recommendation')        AS dtp_recommendations,
-           count(*) FILTER (WHERE event_type = 'dtp_resolved')              AS dtp_resolutions,
            min(event_date) FILTER (WHERE event_type = 'safe_disposal_info') AS safe_disposal_date,
            bool_or(cognitively_impaired)                                    AS cognitively_impaired
     FROM ledger_events
+    GROUP BY member_id, contract_id
+),
+dtp AS (
+    SELECT member_id, contract_id,
+           count(recommended_on) AS dtp_recommendations,
+           count(resolved_on)    AS dtp_resolutions
+    FROM qm_dtp
     GROUP BY member_id, contract_id
 )
 SELECT
@@ -86,8 +94,8 @@ SELECT
     rc.code                                                                                AS cmr_recipient,
     r.written_summary_date,
     coalesce(v.tmr_count, 0)::INTEGER                                                      AS tmr_count,
-    coalesce(v.dtp_recommendations, 0)::INTEGER                                            AS dtp_recommendations,
-    coalesce(v.dtp_resolutions, 0)::INTEGER                                                AS dtp_resolutions,
+    coalesce(t.dtp_recommendations, 0)::INTEGER                                            AS dtp_recommendations,
+    coalesce(t.dtp_resolutions, 0)::INTEGER                                                AS dtp_resolutions,
     v.safe_disposal_date IS NOT NULL                                                       AS safe_disposal_info,
     v.safe_disposal_date,
     l.member_id,
@@ -100,6 +108,7 @@ JOIN core_member AS m ON m.member_id = l.member_id
 LEFT JOIN contact AS k ON k.member_id = l.member_id AND k.contract_id = l.contract_id
 LEFT JOIN events AS v ON v.member_id = l.member_id AND v.contract_id = l.contract_id
 LEFT JOIN received AS r ON r.member_id = l.member_id AND r.contract_id = l.contract_id
+LEFT JOIN dtp AS t ON t.member_id = l.member_id AND t.contract_id = l.contract_id
 LEFT JOIN ref_cms_mtm_code AS oc ON oc.field = 'opt_out_reason_code' AND oc.value = l.opt_out_reason
 LEFT JOIN ref_cms_mtm_code AS dc ON dc.field = 'cmr_delivery_method' AND dc.value = r.delivery_method
 LEFT JOIN ref_cms_mtm_code AS pc ON pc.field = 'cmr_provider' AND pc.value = r.provider_type

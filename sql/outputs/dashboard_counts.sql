@@ -18,6 +18,10 @@
 --            outreach list, and the quarterly TMRs of the pharmacist's worklist (tmr_worklist)
 --   opt_out  members of the CY's ledger who opted out by D, and members whose requested opt-out blocked
 --            their enrollment, by reason (section 6)
+--   dtp_type drug therapy problems recommended this CY (qm_dtp), by type (counts of problems, not members)
+--   medication_review  problems recommended, resolved, answered by the prescriber (accepted, modified or
+--            declined) and accepted (accepted or modified); CMRs on or after enrollment whose 14 days have
+--            passed or whose summary was sent, and of those the summaries sent within 14 days (issue 29)
 WITH p AS (SELECT * FROM run_parameters),
 cmr AS (
     SELECT member_id, contract_id,
@@ -94,4 +98,33 @@ FROM (
     UNION  -- members whose requested opt-out blocked enrollment have no ledger row (decisions.md 27)
     SELECT member_id, contract_id, opt_out_reason FROM member_summary WHERE opt_out_reason IS NOT NULL
 )
+GROUP BY ALL
+UNION ALL
+SELECT contract_id, 'dtp_type', dtp_type, NULL, count(*)
+FROM qm_dtp
+WHERE recommended_on IS NOT NULL
+GROUP BY ALL
+UNION ALL
+SELECT contract_id, 'medication_review', category, NULL, members
+FROM (
+    UNPIVOT (
+        SELECT contract_id,
+               count(recommended_on)                                                              AS dtp_recommended,
+               count(resolved_on)                                                                 AS dtp_resolved,
+               count(*) FILTER (WHERE prescriber_response IN ('accepted', 'modified', 'declined')) AS dtp_answered,
+               count(*) FILTER (WHERE prescriber_response IN ('accepted', 'modified'))             AS dtp_accepted
+        FROM qm_dtp
+        GROUP BY contract_id
+    ) ON COLUMNS(* EXCLUDE (contract_id)) INTO NAME category VALUE members
+)
+UNION ALL
+SELECT c.contract_id, 'medication_review', 'summary_window_closed', NULL, count(*)
+FROM qm_cmr_event AS c
+CROSS JOIN p
+WHERE c.after_enrollment AND (c.summary_date IS NOT NULL OR c.cmr_date + 14 <= p.as_of_date)
+GROUP BY ALL
+UNION ALL
+SELECT contract_id, 'medication_review', 'summary_within_14_days', NULL, count(*)
+FROM qm_cmr_event
+WHERE after_enrollment AND summary_date <= cmr_date + 14
 GROUP BY ALL
