@@ -49,6 +49,11 @@ def test_the_list_fits_1400_px_in_words_with_details_per_member(published):
             assert page.url.endswith(f"/runs/{SEP}/outreach")  # the outreach role lands on its list (item 11)
             table = page.locator("#outreach")
             assert table.locator("tbody tr").count() == len(outreach)
+            page.evaluate("""() => {  // worst case: a long wrong-number flag (issue 26 item 9) must not widen the list
+                const cell = document.querySelector('#outreach tbody td.col-phone');
+                cell.insertAdjacentHTML('beforeend', ' <span class="overdue-tag phone-flag">wrong number '
+                    + '2025-09-30: the number belongs to a bakery on the other side of town</span>');
+            }""")
             widths = page.evaluate("() => [document.documentElement.scrollWidth, "
                                    "document.getElementById('outreach').getBoundingClientRect().right]")
             assert widths[0] <= 1400 and widths[1] <= 1400, widths  # no horizontal scroll

@@ -332,6 +332,7 @@ class PortalApp(CmrPages):
             service["_label"] = labels.label("service", service["service"])
         return page.render(
             "member.html", run=run, m=member, reason=TARGETING_REASONS.get(member["targeting_reason"], ""),
+            source_label=labels.label("enrollment_source", member.get("enrollment_source")),
             conditions=runs.member_rows(run, "member_conditions", member_id),
             evidence=runs.member_rows(run, "member_evidence", member_id),
             drugs=current, ended=ended,
