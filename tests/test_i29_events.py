@@ -166,3 +166,13 @@ def test_the_tmr_follow_up_flags_unanswered_recommendations_and_proposes_resolve
     assert cmr.followup(con, "2025-09-30", active, lambda c: c == "S0000") == []  # another contract's user
     # a run dated before the recommendation proposes nothing
     assert all(not r["proposal"] for r in cmr.followup(con, "2025-08-01", active, lambda c: True))
+
+
+def test_the_draft_from_the_claims_says_why_in_plain_words(home):
+    """'Why I use it' is drafted from the drug class's plain-words purpose (drug_class_purpose.csv), not its code."""
+    con = store.connect(home)
+    claims = [{"medication": "atorvastatin 20 mg", "ingredients": "atorvastatin", "drug_class": "statin",
+               "last_quantity": 30, "days_supply": 30, "last_fill_date": "2025-09-01"}]
+    draft, allergies, confirmed = cmr.working_medicines(con, MEMBER.member_id, claims)
+    assert (draft[0]["why"], allergies, confirmed) == ("cholesterol", "", False)
+    assert draft[0]["filled"] == "30 for 30 days, last 2025-09-01"

@@ -32,6 +32,7 @@ from pipelines.contract import (
     PRESCRIBER_RESPONSES,
     PROVIDER_TYPES,
 )
+from pipelines.exports import medication_list
 from pipelines.portal import access
 from pipelines.portal.contacts import append_and_rewrite
 from pipelines.portal.store import now_utc
@@ -365,7 +366,7 @@ def working_medicines(con: sqlite3.Connection, member_id: str, claims: list[dict
         return medicines, saved["payload"]["allergies"], True
     draft = [{"key": f"claims-{i}", "medicine": d.get("medication") or d.get("ingredients") or "",
               "drug_key": d.get("ingredients") or "", "how": how_from_claims(d),
-              "why": str(d.get("drug_class") or "").replace("_", " "),
+              "why": medication_list.purpose(d.get("drug_class")),
               "prescriber": "", "prescriber_npi": d.get("prescriber_npi") or "",
               "start": "", "stop": "", "stop_reason": "", "source": "claims",
               "filled": filled.get(d.get("ingredients"), "")}
