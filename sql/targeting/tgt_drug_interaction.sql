@@ -73,18 +73,11 @@ side_drug AS (
     FROM drug_value AS v
     JOIN rule_side AS r ON r.kind = v.kind AND r.value = v.value
 ),
-island_start AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
-    SELECT member_id, drug_key, s, e,
-           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, drug_key ORDER BY s, e
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                THEN 0 ELSE 1 END AS new_island
-    FROM fill
+drug_span AS (
+    SELECT {'member_id': member_id, 'drug_key': drug_key} AS k, s, e FROM fill
 ),
-island AS (
-    SELECT member_id, drug_key, min(s) AS s, max(e) AS e
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, drug_key ORDER BY s, e) AS island_no
-          FROM island_start)
-    GROUP BY member_id, drug_key, island_no
+island AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
+    SELECT k.member_id, k.drug_key, island_start AS s, island_end AS e FROM interval_islands('drug_span')
 ),
 last_fill AS (
     SELECT member_id, drug_key, max(fill_date) AS last_fill_date FROM tgt_signal_fill GROUP BY ALL
