@@ -15,8 +15,8 @@
 -- kinds covering each segment between two boundaries; overlap_days adds up the segments with enough kinds.
 -- (Counting one row per member x drug x covered day gives the same numbers at ~50x the rows.)
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
-rules AS (
-    SELECT * FROM (VALUES ('cob', 2), ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_kinds)
+rules AS (  -- how many kinds at once: ref_safety_measure_rule (safety_measure_rules.csv)
+    SELECT measure_id, min_kinds FROM ref_safety_measure_rule
 ),
 fill AS (
     SELECT f.member_id, f.contract_id, f.drug_key, f.fill_date, f.pqa_opioid AS opioid, f.benzodiazepine,

@@ -21,10 +21,11 @@
 -- severity_factor scales the [priority] drug_interaction weight: contraindicated 1.0, major 0.75,
 -- moderate 0.5. Program metrics count members per interaction_id from this table.
 WITH p AS (SELECT * FROM run_parameters),
-window_days AS (SELECT 90 AS n),
-severity AS (
-    SELECT * FROM (VALUES ('contraindicated', 3, 1.0), ('major', 2, 0.75), ('moderate', 1, 0.5))
-        AS t(severity, severity_rank, severity_factor)
+window_days AS (  -- the last 90 days: ref_risk_signal_rule (risk_signal_rules.csv)
+    SELECT window_days AS n FROM ref_risk_signal_rule WHERE signal = 'drug_interaction'
+),
+severity AS (  -- the order of the severities and their weight factors (drug_interaction_severities.csv)
+    SELECT severity, severity_rank, severity_factor FROM ref_drug_interaction_severity
 ),
 rule AS (
     SELECT * FROM ref_drug_interaction WHERE signal = 'drug_interaction'

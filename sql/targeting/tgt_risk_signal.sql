@@ -38,8 +38,8 @@ WITH p AS (SELECT * FROM run_parameters),
 drug_fill AS (
     SELECT * FROM tgt_signal_fill
 ),
-rules AS (
-    SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule
+rules AS (  -- drug_interaction has its own model (tgt_drug_interaction)
+    SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule WHERE signal <> 'drug_interaction'
 ),
 signal_drug AS (  -- drugs that count for a signal by one of their ingredients (Beers muscle relaxants)
     SELECT DISTINCT d.drug_key, x.signal
