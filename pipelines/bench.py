@@ -31,7 +31,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from pipelines import PROJECT_DIR
+
+PROJECT = PROJECT_DIR
 BENCH_DIR = PROJECT / ".bench"
 AS_OF = "2025-09-30"
 SEED = 2025

@@ -52,8 +52,8 @@ def extract_delivery_sensor(context: dg.SensorEvaluationContext):
     Each delivery (folder name + marker time) starts one run: the run key lets the daemon drop a repeat,
     and the cursor (the keys already requested) keeps an evaluation from asking again at all.
     """
-    from pipelines.publish import home_is_busy
     from pipelines.run_context import default_home
+    from pipelines.run_lock import home_is_busy
 
     inbox = Path(os.environ.get("MTM_INBOX", "inbox"))
     home = default_home().resolve()
