@@ -17,15 +17,27 @@ from __future__ import annotations
 
 from tests.import_graph import cycles, import_graph, within
 
-ENTRY_POINTS = ["mtm", "pipelines.cli", "pipelines.backfill", "pipelines.report", "pipelines.bench",
-                "pipelines.run_summary"]
-PUBLISHING = ["pipelines.publishing", "pipelines.publish", "pipelines.run_lock", "pipelines.run_manifest",
-              "pipelines.ledger_commit", "pipelines.metrics_history", "pipelines.run_folder", "pipelines.ledger",
-              "pipelines.previous_run", "pipelines.output_contract", "pipelines.checks", "pipelines.privacy",
-              "pipelines.diagnosis_report", "pipelines.exports"]
-READERS_AND_REFERENCE = ["pipelines.ingest", "pipelines.contract", "pipelines.extract_files", "pipelines.readers",
-                         "pipelines.typed_rows", "pipelines.row_checks", "pipelines.staging_store",
-                         "pipelines.adapters", "pipelines.quality", "pipelines.reference"]
+ENTRY_POINTS = [
+    "mtm", "pipelines.cli",
+    "pipelines.backfill", "pipelines.report",
+    "pipelines.bench", "pipelines.run_summary",
+]
+PUBLISHING = [
+    "pipelines.publishing", "pipelines.publish",
+    "pipelines.run_lock", "pipelines.run_manifest",
+    "pipelines.ledger_commit", "pipelines.metrics_history",
+    "pipelines.run_folder", "pipelines.ledger",
+    "pipelines.previous_run", "pipelines.output_contract",
+    "pipelines.checks", "pipelines.privacy",
+    "pipelines.diagnosis_report", "pipelines.exports",
+]
+READERS_AND_REFERENCE = [
+    "pipelines.ingest", "pipelines.contract",
+    "pipelines.extract_files", "pipelines.readers",
+    "pipelines.typed_rows", "pipelines.row_checks",
+    "pipelines.staging_store", "pipelines.adapters",
+    "pipelines.quality", "pipelines.reference",
+]
 #: circles left, each for a reason: the layout upgrade backs the home up under the run lock that upgrades it
 #: (home_layout -> home_backup -> run_lock -> home_layout); the portal's app and its web helpers
 ALLOWED_CIRCLES = [

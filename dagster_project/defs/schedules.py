@@ -2,7 +2,7 @@
 extract delivery in the inbox.
 
 Runs are keyed by their as-of date through run config (the ``mtm`` resource's ``as_of``), not Dagster
-partitions: see docs/decisions.md (issue 17). The nightly run uses the as-of date of the extract
+partitions: see docs/rules/orchestration.md (issue 17). The nightly run uses the as-of date of the extract
 (extract.toml) or the day it runs; a delivery's run uses the delivery's own as-of date.
 """
 

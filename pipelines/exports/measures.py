@@ -295,7 +295,7 @@ def _why_missing(field: str, row: dict) -> str:
         source = row.get("enrollment_source")
         return ("the seeded roster gave no targeting reason (mtm ledger import)" if source == "seed" else
                 "enrolled before the ledger recorded targeting reasons, and the member has not met the criteria at "
-                "a run since (docs/decisions.md, issue 25 item 4a)")
+                "a run since (docs/rules/measures.md, issue 25 item 4a)")
     if field == "cognitively_impaired":
         return "no mtm_event of the contract in the year records cognitively_impaired"
     if field in ("cmr_delivery_method", "cmr_provider", "cmr_recipient"):
