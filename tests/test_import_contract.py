@@ -91,8 +91,8 @@ def test_readers_and_reference_data_never_import_publishing_even_indirectly():
 
 
 def test_no_import_circle_but_the_two_allowed():
-    found = cycles(import_graph())
-    assert sorted(found) == sorted(ALLOWED_CIRCLES)
+    found = {frozenset(group) for group in cycles(import_graph())}
+    assert found == {frozenset(group) for group in ALLOWED_CIRCLES}
 
 
 def test_the_circles_issue_28_broke_stay_broken():
