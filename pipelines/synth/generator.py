@@ -153,19 +153,8 @@ def _members(c: Ctx) -> dict:
     place = _pick(rng, n, [p[4] for p in M.PLACES])
     lang = _pick(rng, n, list(M.LANGUAGES.values()))
     return dict(
-        gidx=gidx,
-        age=age,
-        birth=birth,
-        female=female,
-        conds=conds,
-        ncond=ncond,
-        frail=frail,
-        minor=minor,
-        death=death,
-        lis=lis,
-        lis_full=lis_full,
-        place=place,
-        lang=lang,
+        gidx=gidx, age=age, birth=birth, female=female, conds=conds, ncond=ncond, frail=frail, minor=minor,
+        death=death, lis=lis, lis_full=lis_full, place=place, lang=lang,
         mail=rng.random(n) < 0.28,
         adherence=_pick(rng, n, [0.62, 0.26, 0.12]),  # good / moderate / poor
         first=np.where(female, rng.integers(0, len(M.FIRST_F), n), rng.integers(0, len(M.FIRST_M), n)),  # fmt: skip
