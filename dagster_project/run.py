@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from dagster_project.progress import RunProgress
 from pipelines.engine import BlockingCheckFailed, EngineResult, OnStep, plan, run_graph
-from pipelines.publish import record_failure, run_lock
 from pipelines.quality.run import stop_workers
 from pipelines.run_context import RunContext
+from pipelines.run_folder import record_failure
+from pipelines.run_lock import run_lock
 
 
 class RunFailed(Exception):

@@ -13,7 +13,7 @@ minutes of a shared machine. The machine's load average is recorded around every
 under load are inflated, and only pairs taken side by side compare.
 
 Progress is live: a status line (rich) on a terminal, one plain line per finished step otherwise. Results
-print as tables and are appended to BENCHMARKS.md, with the issue's targets (``TARGETS``) checked.
+print as tables and are appended to docs/benchmarks/raw.md, with the issue's targets (``TARGETS``) checked.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-PROJECT = Path(__file__).resolve().parent.parent
+from pipelines import PROJECT_DIR
+
+PROJECT = PROJECT_DIR
 BENCH_DIR = PROJECT / ".bench"
 AS_OF = "2025-09-30"
 SEED = 2025
@@ -437,11 +439,12 @@ def main(argv: list[str] | None = None) -> None:
                              f"{big['run_wall_s'] / small['run_wall_s']:.1f}x the time of {sizes[-2]:,} "
                              f"({sizes[-1] / sizes[-2]:.0f}x the members).\n")
     print(text)
-    out = PROJECT / "BENCHMARKS.md"
+    out = PROJECT / "docs" / "benchmarks" / "raw.md"  # BENCHMARKS.md keeps the current summary (issue 28)
     if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench` (`python -m pipelines.bench`). Each section is one "
-                       "benchmark run: scan baseline = DuckDB reading every input column once; run = `mtm run`, "
-                       "ingest to published run, in a fresh process.\n")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text("# Raw results, appended by each `make bench`\n\nEach section is one benchmark run: scan "
+                       "baseline = DuckDB reading every input column once; run = `mtm run`, ingest to published "
+                       "run, in a fresh process.\n")
     with out.open("a") as fh:
         fh.write(text)
     BENCH_DIR.mkdir(exist_ok=True)

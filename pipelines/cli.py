@@ -57,7 +57,7 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, ver
     except (SettingsError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
-    from pipelines.publish import RunLocked
+    from pipelines.run_lock import RunLocked
 
     try:
         folder = run_pipeline(ctx, log_level="INFO" if verbose else "CRITICAL", progress=whole_graph_progress())
@@ -201,7 +201,7 @@ def backfill(start, end, every, extracts, source, settings_file, home) -> None:
     from dagster_project.run import RunFailed
     from pipelines.backfill import as_of_dates, run_backfill
     from pipelines.errors import SettingsError
-    from pipelines.publish import RunLocked
+    from pipelines.run_lock import RunLocked
 
     try:
         dates = as_of_dates(dt.date.fromisoformat(start), dt.date.fromisoformat(end), every)
@@ -253,9 +253,9 @@ def reference() -> None:
 @click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder holding the warehouse. Default: $MTM_HOME or ./.mtm")
 def reference_import(fda_ndc_dir, crosswalk, home) -> None:
-    from pipelines.publish import run_lock
     from pipelines.reference.imports import import_crosswalk, import_fda_ndc_directory
     from pipelines.run_context import default_home
+    from pipelines.run_lock import run_lock
 
     if not fda_ndc_dir and not crosswalk:
         raise click.UsageError("give --fda-ndc-dir DIR and/or --crosswalk FILE")
@@ -315,8 +315,8 @@ def ledger_import(file, replace, home) -> None:
     import duckdb
 
     from pipelines.ledger import SeedError, import_seed
-    from pipelines.publish import run_lock
     from pipelines.run_context import default_home
+    from pipelines.run_lock import run_lock
 
     home = (home or default_home()).resolve()
     with run_lock(home):
@@ -389,8 +389,8 @@ def home_status(home_dir) -> None:
 @_HOME_OPTION
 def home_backup(dest, home_dir) -> None:
     from pipelines.home_backup import BackupError, backup_home
-    from pipelines.publish import RunLocked
     from pipelines.run_context import default_home
+    from pipelines.run_lock import RunLocked
 
     try:
         manifest = backup_home(home_dir or default_home(), dest)
@@ -412,8 +412,8 @@ def home_backup(dest, home_dir) -> None:
 @_HOME_OPTION
 def home_restore(source, home_dir) -> None:
     from pipelines.home_backup import BackupError, restore_home
-    from pipelines.publish import RunLocked
     from pipelines.run_context import default_home
+    from pipelines.run_lock import RunLocked
 
     try:
         aside = restore_home(home_dir or default_home(), source)

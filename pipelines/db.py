@@ -22,3 +22,13 @@ def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | No
     if row is None:
         raise ValueError(f"query returned no row: {sql[:80]}")
     return row
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop a table or view of that name, whichever it is (raw tables are views over Parquet files)."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()",
+        [name],
+    ).fetchone()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")

@@ -104,7 +104,8 @@ def backup_home(home: Path, dest: Path, locked: bool = False) -> dict:
     """Write a backup of ``home`` into the new folder ``dest``; returns its manifest.
 
     ``locked``: the caller holds the run lock already (the upgrade's backup); else it is taken here."""
-    from pipelines.publish import code_version, run_lock
+    from pipelines.run_context import code_version
+    from pipelines.run_lock import run_lock
 
     home, dest = Path(home).resolve(), Path(dest).resolve()
     if dest.exists() and any(dest.iterdir()):
@@ -176,7 +177,7 @@ def verify_backup(source: Path) -> dict:
 
 def restore_home(home: Path, source: Path) -> Path:
     """Put the backup ``source`` in place of ``home``'s content; returns the folder the old content moved to."""
-    from pipelines.publish import run_lock
+    from pipelines.run_lock import run_lock
 
     home, source = Path(home).resolve(), Path(source).resolve()
     manifest = verify_backup(source)

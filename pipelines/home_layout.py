@@ -9,7 +9,7 @@ folders as well.  Releases up to commit 2006329 wrote no ``home.json``: a home w
 layout 1.
 
 Every writer of the home (``mtm run``, backfills, ``mtm ledger import``, ``mtm reference import``) takes the
-run lock, and under it :func:`ensure_current` runs first (``pipelines.publish.run_lock``):
+run lock, and under it :func:`ensure_current` runs first (``pipelines.run_lock.run_lock``):
 
 * a new home (nothing in it yet) is stamped with the current layout;
 * an older home gets a backup first (``<home>/backups/before-layout-<N>-<time>/``, the same format as
@@ -142,7 +142,7 @@ def read_version(home: Path) -> int | None:
 
 def write_version(home: Path, version: int, history: list[dict] | None = None) -> None:
     """home.json, atomically (temp file + rename)."""
-    from pipelines.publish import code_version
+    from pipelines.run_context import code_version
 
     path = Path(home) / HOME_FILE
     old = {}
@@ -166,7 +166,7 @@ def check_openable(home: Path) -> int | None:
     """The home's version when this release can use it (after migrating); refuses a newer one."""
     version = read_version(home)
     if version is not None and version > CURRENT:
-        from pipelines.publish import code_version
+        from pipelines.run_context import code_version
 
         raise HomeLayoutError(
             f"the home {home} has layout {version}, written by a newer release than this one ({code_version()}, "

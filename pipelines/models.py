@@ -99,7 +99,7 @@ def _tables_read(tree: exp.Expr, macros: dict[str, Macro]) -> set[str]:
         for position in macro.table_params:
             if position < len(call.expressions) and isinstance(call.expressions[position], exp.Literal):
                 found.add(call.expressions[position].this)
-    return found
+    return found - ctes  # a table macro may be given one of the query's own CTEs (interval_islands('fill'))
 
 
 def _parse(sql: str, where: Path) -> exp.Expr:

@@ -20,7 +20,7 @@ import duckdb
 
 from pipelines import staging_store
 from pipelines.contract import DATE, INT, TABLES, TIMESTAMP, Table
-from pipelines.db import scalar
+from pipelines.db import drop_relation, scalar
 from pipelines.errors import InputFileError
 from pipelines.extract_files import MAX_LINE_BYTES, SourceFile, find_table_files, long_last_line, unrecognised_files
 from pipelines.models import install_macros
@@ -208,16 +208,6 @@ def _select_list(table: Table, colmap: dict[str, str], parquet_types: dict[str, 
             expr = f"NULLIF(TRIM(CAST({ref} AS VARCHAR), ' \t\r\n'), '')"  # tabs and stray CRs too
         parts.append(f"{expr} AS {raw}")
     return ", ".join(parts), typed
-
-
-def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Drop a table or view of that name, whichever it is (raw tables are views over Parquet files)."""
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = ? AND table_schema = current_schema()",
-        [name],
-    ).fetchone()
-    if kind:
-        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
 
 
 def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from pipelines.db import scalar
 from pipelines.exports.measures import write_cms_submission, write_quality_files
-from pipelines.publish import run_lock
 from pipelines.run_context import RunContext
+from pipelines.run_lock import run_lock
 
 
 def published_runs(home: Path) -> list[dict]:

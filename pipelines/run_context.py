@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +16,10 @@ from typing import Any
 
 import duckdb
 
+from pipelines import PROJECT_DIR, __version__
 from pipelines.errors import SettingsError
 from pipelines.settings import read_settings_file, resolve_settings
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_EXTRACT = PROJECT_DIR / "data_samples"
 DEFAULT_HOME = Path(".mtm")
 
@@ -154,3 +155,12 @@ class RunContext:
     def connect(self) -> duckdb.DuckDBPyConnection:
         self.home.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(str(self.warehouse_path), config=duckdb_config(self.home))
+
+
+def code_version() -> str:
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                             text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        sha = ""
+    return f"{__version__}+{sha}" if sha else __version__

@@ -18,9 +18,10 @@ from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipelines import PACKAGE_DIR
 from pipelines.errors import SettingsError
 
-PARAMETERS_CSV = Path(__file__).resolve().parent / "reference" / "data" / "cms_mtm_parameters.csv"
+PARAMETERS_CSV = PACKAGE_DIR / "reference" / "data" / "cms_mtm_parameters.csv"
 
 
 class _Section(BaseModel):

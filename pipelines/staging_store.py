@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import TABLES
-from pipelines.db import scalar
+from pipelines.db import drop_relation, scalar
 from pipelines.models import create_declared
 from pipelines.typed_rows import typed_columns_ddl
 
@@ -91,8 +91,6 @@ def stored_files(con: duckdb.DuckDBPyConnection, first_delivery: int) -> list[di
 def create_run_views(con: duckdb.DuckDBPyConnection, first_delivery: int) -> None:
     """``raw_<table>``: the stored rows of deliveries ``first_delivery`` and later (this run's, and for a
     delivery run every committed one)."""
-    from pipelines.readers import drop_relation
-
     for name, staged in STAGED.items():
         drop_relation(con, f"raw_{name}")
         con.execute(f"CREATE VIEW raw_{name} AS SELECT * EXCLUDE (_delivery) FROM {staged} "

@@ -5,7 +5,7 @@ Every input row is read once: its values are parsed to the contract's types and 
 ``sql/declared/staged_<table>.sql``: ``_file``, ``_row``, ``_seq``, the contract columns typed, and
 ``_problems`` (NULL for a good row).  Nothing downstream parses text again.
 
-How a value is parsed depends on what the file delivers (docs/decisions.md, issue 19 session 2026-12-02):
+How a value is parsed depends on what the file delivers (docs/rules/input.md, issue 19):
 
 * **Text** (every CSV column, text Parquet columns): trimmed, empty = missing, then the spec's parser
   (``sql/_macros.sql``): ISO ``YYYY-MM-DD`` real dates, whole numbers ``[+-]digits``, decimals, the

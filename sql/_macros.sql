@@ -97,3 +97,71 @@ CREATE OR REPLACE MACRO mbi_normalised(x) AS nullif(upper(regexp_replace(coalesc
 CREATE OR REPLACE MACRO is_valid_mbi(x) AS coalesce(regexp_full_match(mbi_normalised(x),
     '[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y0-9][0-9][AC-HJKMNP-RT-Y]{2}[0-9]{2}'),
     false);
+
+-- Intervals of days ("islands"), written once for every model that merges covered days (coverage spans,
+-- PDC supply, the safety measures, the risk signals, drug interactions; tests/test_interval_macros.py).
+-- Input: a table (or CTE) named by `intervals` with columns k (the partition: one value, a STRUCT when
+-- several columns), s and e, both days (DATE or whole numbers), e INCLUSIVE. Output: k, island_start,
+-- island_end: per k the union of the intervals as non-overlapping islands. Intervals that overlap or touch
+-- (the next starts the day after the last ends) are one island. A caller with half-open [s, e) intervals
+-- passes e - 1 and adds the 1 back.
+CREATE OR REPLACE MACRO interval_islands(intervals) AS TABLE
+    WITH _ordered AS (
+        SELECT k, s, e,
+            max(e) OVER (PARTITION BY k ORDER BY s, e ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
+        FROM query_table(intervals)
+        WHERE s <= e
+    ),
+    _numbered AS (
+        SELECT *,
+            sum(CASE WHEN previous_end IS NULL OR s > previous_end + 1 THEN 1 ELSE 0 END)
+                OVER (PARTITION BY k ORDER BY s, e) AS island
+        FROM _ordered
+    )
+    SELECT k, min(s) AS island_start, max(e) AS island_end
+    FROM _numbered
+    GROUP BY k, island;
+
+-- How many distinct kinds cover each day (the +1/-1 sweep). Input: `islands` with columns k, s, e
+-- (inclusive days), the islands of each kind of one k (interval_islands per k x kind: one kind's islands
+-- never overlap). Each island adds one kind on its first day and removes it the day after its last, so the
+-- running sum over the boundaries is the number of kinds covering each segment between two boundaries.
+-- Output: k, seg_start, seg_end (inclusive), kinds; every segment between the first and the last boundary
+-- of k (kinds may be 0).
+CREATE OR REPLACE MACRO interval_sweep(islands) AS TABLE
+    WITH _change AS (
+        SELECT k, b, sum(delta) AS delta
+        FROM (SELECT k, s AS b, 1 AS delta FROM query_table(islands)
+              UNION ALL
+              SELECT k, e + 1, -1 FROM query_table(islands))
+        GROUP BY k, b
+    ),
+    _segments AS (
+        SELECT k, b AS seg_start, lead(b) OVER w - 1 AS seg_end, sum(delta) OVER w AS kinds
+        FROM _change
+        WINDOW w AS (PARTITION BY k ORDER BY b)
+    )
+    SELECT k, seg_start, seg_end, kinds FROM _segments WHERE seg_end IS NOT NULL;
+
+-- The PDC supply shift (targeting-rules.md section 9, for the adherence-gap signal and the PDC measures):
+-- overlapping fills of the same drug shift, a later fill starting the day after the earlier supply ends.
+-- Input: `fills` with columns k (the partition: member x class or measure x drug), fill_date, claim_id
+-- (the order of the fills), start_day (the fill's day as a whole number: the caller's day convention) and
+-- days_supply. Output: every input column, and cover_start, cover_end: the supply's days as a half-open
+-- interval [cover_start, cover_end) of the caller's days, cover_end = max over fills j <= k of
+-- (start_day_j - supply before j) + supply through k.
+CREATE OR REPLACE MACRO shifted_supply(fills) AS TABLE
+    WITH _running AS (
+        SELECT *,
+            sum(days_supply) OVER w - days_supply AS _supply_before,
+            sum(days_supply) OVER w               AS _supply_through
+        FROM query_table(fills)
+        WINDOW w AS (PARTITION BY k ORDER BY fill_date, claim_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ),
+    _shifted AS (
+        SELECT *,
+            max(start_day - CAST(_supply_before AS BIGINT)) OVER w + CAST(_supply_through AS BIGINT) AS cover_end
+        FROM _running
+        WINDOW w AS (PARTITION BY k ORDER BY fill_date, claim_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    )
+    SELECT * EXCLUDE (_supply_before, _supply_through), cover_end - days_supply AS cover_start FROM _shifted;

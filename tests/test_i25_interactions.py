@@ -261,7 +261,8 @@ def test_the_signal_thresholds_are_reference_data(model):
     rules = {r["signal"]: r for r in model("ref_risk_signal_rule")}
     assert {s: (r["window_days"], r["min_kinds"], r["min_days"]) for s, r in rules.items()} == {
         "opioid_benzodiazepine": (365, 2, 30), "anticholinergic_burden": (365, 2, 30),
-        "cns_polypharmacy": (365, 3, 30), "duplicate_therapy": (90, 2, 14)}
+        "cns_polypharmacy": (365, 3, 30), "duplicate_therapy": (90, 2, 14),
+        "drug_interaction": (90, 2, 7)}  # issue 28: the interaction window is data too (7 = the setting's default)
     assert all(r["source"] for r in rules.values())
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from pipelines.home_layout import CURRENT
 from pipelines.portal import contacts, store
-from pipelines.publish import run_lock
+from pipelines.run_lock import run_lock
 from tests.i30_home import copy_fixture, file_hashes, home_record
 from tests.reliability_harness import cli
 from tools.compare_runs import compare

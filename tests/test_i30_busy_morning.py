@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 
 from pipelines.portal import store, users
-from pipelines.publish import run_lock
+from pipelines.run_lock import run_lock
 from tests.i30_home import PASSWORD, copy_fixture, csrf, log_in, portal_rows
 from tests.reliability_harness import cli
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.timeout(1800)
 def test_disk_full_while_publishing_keeps_the_last_run_the_ledger_and_the_contacts(tmp_path, monkeypatch, point):
     """publish:manifest: the run folder's last file; publish:ledger: inside the ledger transaction."""
     home = copy_fixture(tmp_path / "fx")
-    from pipelines.publish import run_lock
+    from pipelines.run_lock import run_lock
 
     with run_lock(home):  # upgraded first, so that the comparison below is about the failed run alone
         pass

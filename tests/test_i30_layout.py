@@ -10,7 +10,7 @@ import pytest
 
 from pipelines import home_layout
 from pipelines.home_layout import CURRENT, MIGRATIONS, HomeLayoutError, Migration, add_column, rename_table
-from pipelines.publish import HomeNotUsable, run_lock
+from pipelines.run_lock import HomeNotUsable, run_lock
 from tests.i30_home import copy_fixture, file_hashes, home_record
 
 

@@ -175,7 +175,7 @@ def test_plan_may_lower_the_criteria_within_cms_limits(model):
     assert rows[0]["targeting_reason"] == "01"
 
 
-# -- same-day events: ties keep row order (input-contract.md "Versions"; docs/decisions.md 19.21) ---------
+# -- same-day events: ties keep row order (input-contract.md "Versions"; docs/rules/input.md 19.21) ---------
 
 def event(member_id: str, seq: int, event_type: str, **values) -> dict:
     return {"member_id": member_id, "contract_id": "H1234", "event_date": dt.date(2025, 8, 1),

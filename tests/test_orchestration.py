@@ -86,7 +86,7 @@ def test_schedule_cron_and_timezone_come_from_the_settings_file(tmp_path):
 
 
 def test_a_second_run_waits_for_the_lock_then_fails_clearly(tmp_path):
-    from pipelines.publish import RunLocked, run_lock
+    from pipelines.run_lock import RunLocked, run_lock
 
     with (tmp_path / ".run.lock").open("w") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)
@@ -105,7 +105,7 @@ def test_a_run_is_not_refused_for_the_sensors_instant_busy_probe(tmp_path):
     briefly instead of failing with 'another run is using'."""
     import threading
 
-    from pipelines.publish import run_lock
+    from pipelines.run_lock import run_lock
 
     (tmp_path / ".run.lock").touch()
     probe_holds, release = threading.Event(), threading.Event()

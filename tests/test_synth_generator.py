@@ -14,8 +14,8 @@ import pytest
 from pipelines.contract import TABLES
 from pipelines.synth import generate, load_catalog
 from pipelines.synth import model as M
+from pipelines.synth.catalog import CATALOG_PATH
 from pipelines.synth.evaluate import evaluate
-from pipelines.synth.generator import CATALOG_PATH
 from tests.shared_data import shared
 
 AS_OF = date(2025, 9, 30)

@@ -2,7 +2,7 @@
 extract delivery in the inbox.
 
 Runs are keyed by their as-of date through run config (the ``mtm`` resource's ``as_of``), not Dagster
-partitions: see docs/decisions.md (issue 17). The nightly run uses the as-of date of the extract
+partitions: see docs/rules/orchestration.md (issue 17). The nightly run uses the as-of date of the extract
 (extract.toml) or the day it runs; a delivery's run uses the delivery's own as-of date.
 """
 
@@ -52,8 +52,8 @@ def extract_delivery_sensor(context: dg.SensorEvaluationContext):
     Each delivery (folder name + marker time) starts one run: the run key lets the daemon drop a repeat,
     and the cursor (the keys already requested) keeps an evaluation from asking again at all.
     """
-    from pipelines.publish import home_is_busy
     from pipelines.run_context import default_home
+    from pipelines.run_lock import home_is_busy
 
     inbox = Path(os.environ.get("MTM_INBOX", "inbox"))
     home = default_home().resolve()

@@ -31,16 +31,7 @@ from pipelines.errors import InputFileError
 from pipelines.readers import IngestReport, sql_str
 from pipelines.reference.files import data_path
 
-from ._source_files import (
-    LoadedFile,
-    count_rows,
-    create_all_raw_tables,
-    drop_sources,
-    finish_report,
-    install_macros,
-    load_source_csv,
-    record_file,
-)
+from . import _source_files as shared  # the loading both adapters share
 
 LAYOUT = "CMS DE-SynPUF"
 YEARS = (2008, 2009, 2010)
@@ -163,31 +154,31 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
     samples = find_files(ctx.extract_dirs, as_of)
     contract_id = str(ctx.settings["sources"]["synpuf_contract_id"])
     report = IngestReport()
-    create_all_raw_tables(con)
-    install_macros(con)
+    shared.create_all_raw_tables(con)
+    shared.install_macros(con)
     ordinal = 0
-    loaded: list[LoadedFile] = []
+    loaded: list[shared.LoadedFile] = []
     try:
         # 1. beneficiaries, all years present of all samples, then the spans
-        benes: list[tuple[int, LoadedFile]] = []
+        benes: list[tuple[int, shared.LoadedFile]] = []
         for sample in sorted(samples):
             for year in YEARS:
                 if f"bene_{year}" not in samples[sample]:
                     continue  # not needed at this as-of date (find_files checked the needed ones)
                 ordinal += 1
-                f = load_source_csv(con, samples[sample][f"bene_{year}"], ordinal, BENE_COLUMNS, LAYOUT)
+                f = shared.load_source_csv(con, samples[sample][f"bene_{year}"], ordinal, BENE_COLUMNS, LAYOUT)
                 loaded.append(f)
                 benes.append((year, f))
         _load_eligibility(con, benes, contract_id)
         for _, f in benes:
-            record_file(report, "eligibility", f, count_rows(con, "eligibility", f.name))
+            shared.record_file(report, "eligibility", f, shared.count_rows(con, "eligibility", f.name))
         # 2. prescription drug events
         for sample in sorted(samples):
             ordinal += 1
-            f = load_source_csv(con, samples[sample]["pde"], ordinal, PDE_COLUMNS, LAYOUT)
+            f = shared.load_source_csv(con, samples[sample]["pde"], ordinal, PDE_COLUMNS, LAYOUT)
             loaded.append(f)
             _load_pde(con, f)
-            record_file(report, "pharmacy_claim", f, count_rows(con, "pharmacy_claim", f.name))
+            shared.record_file(report, "pharmacy_claim", f, shared.count_rows(con, "pharmacy_claim", f.name))
         # 3. medical claims, claim-level diagnosis positions only; absent files and positions are warned about
         for sample in sorted(samples):
             keys, notes = claim_files(sample, samples[sample])
@@ -195,7 +186,7 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
             for key in keys:
                 claim_type, positions = CLAIM_KINDS[_base_kind(key)]
                 ordinal += 1
-                f = load_source_csv(con, samples[sample][key], ordinal, CLAIM_HEADER, LAYOUT)
+                f = shared.load_source_csv(con, samples[sample][key], ordinal, CLAIM_HEADER, LAYOUT)
                 loaded.append(f)
                 layout = [f"ICD9_DGNS_CD_{i}" for i in range(1, positions + 1)]
                 dx_cols = [c for c in layout if f.has(c)]
@@ -205,18 +196,19 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
                         f"{f.name}: diagnosis position(s) {', '.join(missing)} are not in the file: "
                         f"those positions were NOT evaluated ({len(dx_cols)} of {len(layout)} read)")
                 skipped = _load_claims(con, f, claim_type, dx_cols) if dx_cols else f.rows
-                record_file(report, "medical_claim", f, count_rows(con, "medical_claim", f.name))
+                shared.record_file(report, "medical_claim", f, shared.count_rows(con, "medical_claim", f.name))
                 if skipped:
                     report.notes.append(
                         f"{f.name}: {skipped} of {f.rows} claims carry no claim-level diagnosis code "
                         "(ICD9_DGNS_CD_n all empty) and were not loaded: they are evidence of nothing")
         report.notes.append(_ndc_note(con))
     finally:
-        drop_sources(con, loaded)
-    return finish_report(con, report, ABSENT_TABLES)
+        shared.drop_sources(con, loaded)
+    return shared.finish_report(con, report, ABSENT_TABLES)
 
 
-def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, LoadedFile]], contract_id: str) -> None:
+def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, shared.LoadedFile]],
+                      contract_id: str) -> None:
     """One span per beneficiary-year with PLAN_CVRG_MOS_NUM m > 0: Jan 1 .. last day of month m, ended
     early by the death date; not merged across years (see docs/source_adapters.md)."""
     parts = []
@@ -275,7 +267,7 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, benes: list[tuple[int, Loa
     con.execute("DROP TABLE synpuf_bene")
 
 
-def _load_pde(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> None:
+def _load_pde(con: duckdb.DuckDBPyConnection, f: shared.LoadedFile) -> None:
     con.execute(f"""
         INSERT INTO raw_pharmacy_claim (_file, _row, _seq, claim_id, member_id, fill_date, ndc, days_supply,
                                         quantity, gross_drug_cost, patient_pay_amount)
@@ -289,7 +281,7 @@ def _load_pde(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> None:
     """)
 
 
-def _load_claims(con: duckdb.DuckDBPyConnection, f: LoadedFile, claim_type: str, dx_cols: list[str]) -> int:
+def _load_claims(con: duckdb.DuckDBPyConnection, f: shared.LoadedFile, claim_type: str, dx_cols: list[str]) -> int:
     """Insert the file's claims; returns how many were skipped for carrying no diagnosis at all.
 
     Diagnoses: the claim-level ICD9_DGNS_CD_1..n in order, empty positions skipped (so the first

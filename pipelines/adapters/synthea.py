@@ -17,16 +17,7 @@ from pipelines.db import one_row, scalar
 from pipelines.errors import InputFileError
 from pipelines.readers import IngestReport, sql_str
 
-from ._source_files import (
-    LoadedFile,
-    count_rows,
-    create_all_raw_tables,
-    drop_sources,
-    finish_report,
-    install_macros,
-    load_source_csv,
-    record_file,
-)
+from . import _source_files as shared  # the loading both adapters share
 
 LAYOUT = "Synthea CSV"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -132,22 +123,23 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
     contract_id = str(ctx.settings.get("sources", {}).get("synthea_contract_id") or DEFAULT_CONTRACT_ID)
 
     report = IngestReport()
-    create_all_raw_tables(con)
-    install_macros(con)
+    shared.create_all_raw_tables(con)
+    shared.install_macros(con)
     con.execute("CREATE OR REPLACE TEMP MACRO ts_date(x) AS nullif(left(trim(x), 10), '')")
-    loaded: dict[str, LoadedFile] = {}
+    loaded: dict[str, shared.LoadedFile] = {}
     try:
         for ordinal, name in enumerate(REQUIRED, start=1):
-            loaded[name] = load_source_csv(con, paths[name], ordinal, REQUIRED[name], LAYOUT)
+            loaded[name] = shared.load_source_csv(con, paths[name], ordinal, REQUIRED[name], LAYOUT)
         if claims_path:
-            loaded["claims.csv"] = load_source_csv(con, claims_path, 10, CLAIMS_COLUMNS, LAYOUT)
+            loaded["claims.csv"] = shared.load_source_csv(con, claims_path, 10, CLAIMS_COLUMNS, LAYOUT)
         elif conditions_path:
-            loaded["conditions.csv"] = load_source_csv(con, conditions_path, 10, CONDITIONS_COLUMNS, LAYOUT)
+            loaded["conditions.csv"] = shared.load_source_csv(con, conditions_path, 10, CONDITIONS_COLUMNS, LAYOUT)
 
         never_part_d = _load_eligibility(con, loaded, contract_id)
-        record_file(report, "eligibility", loaded["payer_transitions.csv"], count_rows(con, "eligibility"))
+        shared.record_file(report, "eligibility", loaded["payer_transitions.csv"],
+                           shared.count_rows(con, "eligibility"))
         for name in ("patients.csv", "payers.csv", "encounters.csv"):
-            record_file(report, "(lookup)", loaded[name], 0)
+            shared.record_file(report, "(lookup)", loaded[name], 0)
         if never_part_d:
             report.notes.append(
                 f"Synthea: {never_part_d} patients never had a Medicare / Dual Eligible payer "
@@ -155,7 +147,7 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
                 "claims were not loaded")
 
         fills, skipped_meds = _load_fills(con, loaded["medications.csv"])
-        record_file(report, "pharmacy_claim", loaded["medications.csv"], fills)
+        shared.record_file(report, "pharmacy_claim", loaded["medications.csv"], fills)
         report.notes.append(
             "Synthea medications carry RxNorm codes, not NDCs: each fill gets a stand-in NDC '9999' + the "
             "7-digit RxNorm code (a labeler range the FDA has not assigned), which is never found in the NDC "
@@ -172,18 +164,18 @@ def read_extract(ctx, con: duckdb.DuckDBPyConnection) -> IngestReport:
         else:
             kept, no_code, outside = _load_medical(con, source, loaded["encounters.csv"],
                                                    is_claims=source.name.startswith("claims"))
-            record_file(report, "medical_claim", source, kept)
+            shared.record_file(report, "medical_claim", source, kept)
             report.notes.append(
                 f"Synthea {source.name}: {kept} of {source.rows} rows carry a SNOMED CT code of the shipped "
                 f"core-condition value set and became medical claims (ICD-10-CM stand-in codes); {no_code} carry "
                 f"none and {outside} belong to patients outside the Part D population (not loaded)")
     finally:
-        drop_sources(con, loaded.values())
+        shared.drop_sources(con, loaded.values())
         con.execute("DROP TABLE IF EXISTS synthea_part_d_patient")
-    return finish_report(con, report, absent)
+    return shared.finish_report(con, report, absent)
 
 
-def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, LoadedFile], contract_id: str) -> int:
+def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, shared.LoadedFile], contract_id: str) -> int:
     """One span per payer_transitions row whose payer is a Part D payer.  Synthea periods are half-open
     timestamps [START_DATE, END_DATE) -- the next period starts the instant the last one ends -- so the
     span is START date .. END date - 1 day (no overlap between consecutive years).  Returns the number
@@ -217,7 +209,7 @@ def _load_eligibility(con: duckdb.DuckDBPyConnection, loaded: dict[str, LoadedFi
                        "(SELECT member_id FROM synthea_part_d_patient)")
 
 
-def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int]:
+def _load_fills(con: duckdb.DuckDBPyConnection, f: shared.LoadedFile) -> tuple[int, int]:
     """One fill per dispense.  n = DISPENSES (at least 1); fill k (0..n-1) on START + k * step days with
     days_supply = step, where step = 30 -- unless STOP comes sooner than n * 30 days after START, then
     step = (STOP - START) // n (at least 1), so that all n dispenses fall before STOP.  Fills after the
@@ -283,11 +275,11 @@ def _load_fills(con: duckdb.DuckDBPyConnection, f: LoadedFile) -> tuple[int, int
     """)
     con.execute("DROP TABLE synthea_med")
     con.execute("DROP TABLE synthea_rx_name")
-    return count_rows(con, "pharmacy_claim"), skipped
+    return shared.count_rows(con, "pharmacy_claim"), skipped
 
 
 def _load_medical(
-    con: duckdb.DuckDBPyConnection, src: LoadedFile, enc: LoadedFile, is_claims: bool
+    con: duckdb.DuckDBPyConnection, src: shared.LoadedFile, enc: shared.LoadedFile, is_claims: bool
 ) -> tuple[int, int, int]:
     """claims.csv: one medical claim per Synthea claim, dated SERVICEDATE, claim_type from the class of
     its encounter (APPOINTMENTID), diagnoses DIAGNOSIS1..8 mapped SNOMED CT -> ICD-10-CM through the

@@ -2,7 +2,7 @@
 
 Each entry becomes one Dagster asset (``export_<table>``) that reads exactly the tables listed, so the
 lineage from a number in a published file back to the extract is visible table by table.  Files are
-written into the run's unpublished folder; ``pipelines.publish`` renames it into place when complete.
+written into the run's unpublished folder; ``pipelines.run_folder`` renames it into place when complete.
 """
 
 from __future__ import annotations

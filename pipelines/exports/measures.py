@@ -23,7 +23,6 @@ if TYPE_CHECKING:  # polars loads in ~1 s: imported where a frame is built, not 
 
 from pipelines import run_report
 from pipelines.db import scalar
-from pipelines.models import create_declared
 from pipelines.output_contract import (
     CRITERIA_WHATIF_COLUMNS,
     PROGRAM_METRIC_COLUMNS,
@@ -313,7 +312,7 @@ def _why_missing(field: str, row: dict) -> str:
         source = row.get("enrollment_source")
         return ("the seeded roster gave no targeting reason (mtm ledger import)" if source == "seed" else
                 "enrolled before the ledger recorded targeting reasons, and the member has not met the criteria at "
-                "a run since (docs/decisions.md, issue 25 item 4a)")
+                "a run since (docs/rules/measures.md, issue 25 item 4a)")
     if field == "cognitively_impaired":
         return "no mtm_event of the contract in the year records cognitively_impaired"
     if field in ("cmr_delivery_method", "cmr_provider", "cmr_recipient"):
@@ -487,24 +486,3 @@ def measure_rows_out(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "SELECT 'program_metrics', count(*) FROM program_metrics WHERE published UNION ALL "
         "SELECT 'criteria_whatif', count(*) FROM criteria_whatif UNION ALL "
         "SELECT 'cms_mtm_beneficiary_file', count(*) FROM cms_mtm_beneficiary_file").fetchall())
-
-
-def replace_program_metrics_history(as_of: dt.date, con: duckdb.DuckDBPyConnection, folder: Path) -> int:
-    """Keep this run's program metrics in the warehouse (program_metrics_history), replacing an earlier
-    run of the same as-of date. Called at publish time inside the ledger's transaction
-    (``pipelines.publish.commit_ledger``): the history holds published runs only, so a run that fails or is
-    killed before its ledger commit leaves nothing here for a later run's earlier months to read."""
-    path = folder / "program_metrics.csv"
-    if not path.exists():
-        return 0
-    create_declared(con, "program_metrics_history")
-    con.execute("DELETE FROM program_metrics_history WHERE as_of_date = ?", [as_of])
-    con.execute(
-        "INSERT INTO program_metrics_history "
-        "SELECT p.as_of_date, m.contract_id, m.month, m.metric, m.value, d.value "
-        "FROM program_metrics AS m CROSS JOIN run_parameters AS p "
-        f"JOIN read_csv('{path}', header = true, all_varchar = true) AS d "
-        "  ON d.contract_id = m.contract_id AND d.month = m.month AND d.metric = m.metric "
-        "WHERE m.published"
-    )
-    return scalar(con, "SELECT count(*) FROM program_metrics_history WHERE as_of_date = ?", [as_of])

@@ -77,7 +77,8 @@ def start_quality(ctx: RunContext, con: duckdb.DuckDBPyConnection) -> None:
     log = (ctx.staging_dir / LOG_FILE).open("wb")
     # its own session: a step process that ends (multiprocess executor) does not take the worker with it
     worker = subprocess.Popen(
-        [sys.executable, "-m", "pipelines.quality.worker", str(ctx.staging_dir), repr(mostly), ctx.as_of.isoformat()],
+        [sys.executable, "-m", "pipelines.quality.worker",
+         str(ctx.staging_dir), repr(mostly), ctx.as_of.isoformat()],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     log.close()
     (ctx.staging_dir / PID_FILE).write_text(str(worker.pid))

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.synth import model as M
-from pipelines.synth.generator import CATALOG_PATH
+from pipelines.synth.catalog import CATALOG_PATH
 
 #: ATC-driven evidence differs from the catalog's "treated condition" for a few products
 RX_CONDITION_OVERRIDE = {"carvedilol": "hypertension", "metoprolol": "hypertension",

@@ -23,8 +23,8 @@ import polars as pl
 
 from pipelines.contract import DIAGNOSIS_POSITIONS, TABLES
 from pipelines.synth import model as M
+from pipelines.synth.catalog import Catalog, load_catalog
 
-CATALOG_PATH = Path(__file__).with_name("drug_catalog.csv")
 CHUNK = 100_000
 EPOCH = date(1970, 1, 1)
 TABLE_ORDER = ("eligibility", "pharmacy_claim", "medical_claim", "mtm_event", "dmp_arb",
@@ -103,54 +103,6 @@ def _npi(rng: np.random.Generator, n: int, first: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------
 @dataclass
-class Catalog:
-    names: list[str]  # product label (drug_name)
-    drug_key: list[str]
-    generic: list[str]
-    route: list[str]
-    condition: list[str]
-    variants: list[list[str]]
-    cost: np.ndarray
-    brand: np.ndarray
-    upd: np.ndarray
-    ds1: np.ndarray
-    ds2: np.ndarray
-    ndc: list[list[str]]
-    index: dict[str, int]
-
-
-def load_catalog(path: Path = CATALOG_PATH) -> Catalog:
-    df = pl.read_csv(path, infer_schema_length=0)
-    names: list[str] = []
-    rows: dict[str, dict] = {}
-    for r in df.iter_rows(named=True):
-        p = rows.get(r["drug_name"])
-        if p is None:
-            names.append(r["drug_name"])
-            rows[r["drug_name"]] = {**r, "ndcs": [r["ndc11"]]}
-        else:
-            p["ndcs"].append(r["ndc11"])
-    ps = [rows[n] for n in names]
-    opts = [[int(x) for x in p["days_supply_options"].split("|")] for p in ps]
-    return Catalog(
-        names=names,
-        drug_key=[p["drug_key"] or "" for p in ps],
-        generic=[p["generic_name"] or "" for p in ps],
-        route=[p["route"] for p in ps],
-        condition=[p["condition"] for p in ps],
-        variants=[[v for v in (p["generic_name_variants"] or "").split("|") if v] for p in ps],
-        cost=np.array([float(p["unit_cost_30d"]) for p in ps]),
-        brand=np.array([p["brand"] == "true" for p in ps]),
-        upd=np.array([float(p["units_per_day"]) for p in ps]),
-        ds1=np.array([o[0] for o in opts]),
-        ds2=np.array([o[1] if len(o) > 1 else 0 for o in opts]),
-        ndc=[p["ndcs"] for p in ps],
-        index={n: i for i, n in enumerate(names)},
-    )
-
-
-# --------------------------------------------------------------------------------------------
-@dataclass
 class Ctx:
     rng: np.random.Generator
     n: int
@@ -201,19 +153,8 @@ def _members(c: Ctx) -> dict:
     place = _pick(rng, n, [p[4] for p in M.PLACES])
     lang = _pick(rng, n, list(M.LANGUAGES.values()))
     return dict(
-        gidx=gidx,
-        age=age,
-        birth=birth,
-        female=female,
-        conds=conds,
-        ncond=ncond,
-        frail=frail,
-        minor=minor,
-        death=death,
-        lis=lis,
-        lis_full=lis_full,
-        place=place,
-        lang=lang,
+        gidx=gidx, age=age, birth=birth, female=female, conds=conds, ncond=ncond, frail=frail, minor=minor,
+        death=death, lis=lis, lis_full=lis_full, place=place, lang=lang,
         mail=rng.random(n) < 0.28,
         adherence=_pick(rng, n, [0.62, 0.26, 0.12]),  # good / moderate / poor
         first=np.where(female, rng.integers(0, len(M.FIRST_F), n), rng.integers(0, len(M.FIRST_M), n)),  # fmt: skip

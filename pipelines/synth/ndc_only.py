@@ -15,7 +15,7 @@ from dataclasses import replace
 import polars as pl
 
 from pipelines.reference.files import data_path
-from pipelines.synth.generator import Catalog
+from pipelines.synth.catalog import Catalog
 
 #: FDA products (distinct labeler + product codes) added to each catalog product's NDC pool
 EXTRA_PRODUCTS = 5

@@ -28,17 +28,19 @@ overlap AS (
 ),
 measured AS (
     SELECT f.member_id, y.contract_id, f.benzodiazepine_fill_dates, coalesce(o.overlap_days, 0) AS overlap_days,
+           r.min_overlap_days,
            CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
     FROM fills AS f
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = 'cob'
+    JOIN ref_safety_measure_rule AS r ON r.measure_id = 'cob'   -- >= 30 days together (safety_measure_rules.csv)
     LEFT JOIN overlap AS o ON o.member_id = f.member_id AND o.contract_id = f.contract_id
     LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = f.member_id AND x.measure_id = 'cob'
     WHERE f.opioid_fill_dates >= 2 AND f.opioid_days_supply >= 15 AND y.age >= q.min_age
 )
 SELECT member_id, contract_id, 'cob' AS measure_id,
        exclusion_reason IS NULL                                                          AS in_denominator,
-       exclusion_reason IS NULL AND benzodiazepine_fill_dates >= 2 AND overlap_days >= 30 AS in_numerator,
+       exclusion_reason IS NULL AND benzodiazepine_fill_dates >= 2 AND overlap_days >= min_overlap_days AS in_numerator,
        exclusion_reason,
        overlap_days::INTEGER                                                             AS overlap_days
 FROM measured

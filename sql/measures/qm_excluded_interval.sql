@@ -9,11 +9,14 @@
 -- Overlapping or touching intervals are merged, so a day is removed once. qm_pdc_member counts days in
 -- "measure days" that skip these intervals, which also carries a fill's supply over a stay.
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
-contract_span AS (
-    SELECT s.member_id, s.contract_id, s.span_start,
-           max(s.span_end) OVER (PARTITION BY s.member_id, s.contract_id ORDER BY s.span_start, s.span_end
-                                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
-    FROM core_member_span AS s
+span AS (
+    SELECT {'member_id': member_id, 'contract_id': contract_id} AS k, span_start AS s, span_end AS e
+    FROM core_member_span
+),
+contract_span AS (  -- the contract's spans merged (interval_islands), each after the end of the one before
+    SELECT k.member_id, k.contract_id, island_start AS span_start,
+           lag(island_end) OVER (PARTITION BY k ORDER BY island_start) AS previous_end
+    FROM interval_islands('span')
 ),
 raw_interval AS (
     SELECT y.member_id, y.contract_id,
@@ -30,20 +33,9 @@ raw_interval AS (
     JOIN qm_member_year AS y ON y.member_id = s.member_id AND y.contract_id = s.contract_id
     WHERE s.span_start > s.previous_end + 1
 ),
-ordered AS (
-    SELECT *,
-           max(ex_end) OVER (PARTITION BY member_id, contract_id ORDER BY ex_start, ex_end
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
-    FROM raw_interval
-    WHERE ex_start <= ex_end
-),
-grouped AS (
-    SELECT *,
-           sum(CASE WHEN previous_end IS NULL OR ex_start > previous_end + 1 THEN 1 ELSE 0 END)
-               OVER (PARTITION BY member_id, contract_id ORDER BY ex_start, ex_end) AS grp
-    FROM ordered
+removed AS (
+    SELECT {'member_id': member_id, 'contract_id': contract_id} AS k, ex_start AS s, ex_end AS e FROM raw_interval
 )
-SELECT member_id, contract_id, min(ex_start) AS ex_start, max(ex_end) AS ex_end,
-       date_diff('day', min(ex_start), max(ex_end)) + 1 AS days
-FROM grouped
-GROUP BY member_id, contract_id, grp
+SELECT k.member_id, k.contract_id, island_start AS ex_start, island_end AS ex_end,
+       date_diff('day', island_start, island_end) + 1 AS days
+FROM interval_islands('removed')

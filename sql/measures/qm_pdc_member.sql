@@ -56,49 +56,23 @@ member_period AS (
     WHERE (y.member_id, y.contract_id) IN (SELECT (member_id, contract_id) FROM class_fill)
     GROUP BY y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd, p.cy_start, p.cy_end
 ),
-running AS (
-    SELECT *,
-        sum(days_supply) OVER w - days_supply AS supply_before,
-        sum(days_supply) OVER w               AS supply_through
+shift_fill AS (
+    SELECT {'member_id': member_id, 'contract_id': contract_id, 'measure_id': measure_id, 'drug_key': drug_key} AS k, *
     FROM fill_day
-    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id, drug_key ORDER BY fill_date, claim_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
-shifted AS (
-    SELECT member_id, contract_id, measure_id, days_supply,
-        max(start_day - CAST(supply_before AS BIGINT)) OVER w + CAST(supply_through AS BIGINT) AS cover_end_excl
-    FROM running
-    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id, drug_key ORDER BY fill_date, claim_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-),
-cut AS (   -- half-open [cover_start, cover_end) in measure days, cut at 31 December
-    SELECT s.member_id, s.contract_id, s.measure_id, s.cover_end_excl - s.days_supply AS cover_start,
-           least(s.cover_end_excl, e.end_day + e.days_remaining) AS cover_end
-    FROM shifted AS s
+supply AS (  -- the shift of section 9 in measure days (shifted_supply), cut at 31 December; inclusive days
+    SELECT {'member_id': s.member_id, 'contract_id': s.contract_id, 'measure_id': s.measure_id} AS k,
+           s.cover_start AS s, least(s.cover_end, e.end_day + e.days_remaining) - 1 AS e
+    FROM shifted_supply('shift_fill') AS s
     JOIN member_period AS e ON e.member_id = s.member_id AND e.contract_id = s.contract_id
 ),
-ordered AS (
-    SELECT *,
-        max(cover_end) OVER (PARTITION BY member_id, contract_id, measure_id ORDER BY cover_start, cover_end
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
-    FROM cut
-    WHERE cover_start < cover_end
-),
-islands AS (
-    SELECT *,
-        sum(CASE WHEN previous_end IS NULL OR cover_start > previous_end THEN 1 ELSE 0 END)
-            OVER (PARTITION BY member_id, contract_id, measure_id ORDER BY cover_start, cover_end) AS island
-    FROM ordered
-),
-covered AS (
-    SELECT i.member_id, i.contract_id, i.measure_id,
-           sum(greatest(0, least(i.island_end, e.end_day) - i.island_start)) AS days_covered,
-           sum(i.island_end - i.island_start)                              AS days_covered_if_no_refill
-    FROM (SELECT member_id, contract_id, measure_id, island, min(cover_start) AS island_start,
-                 max(cover_end) AS island_end
-          FROM islands GROUP BY ALL) AS i
-    JOIN member_period AS e ON e.member_id = i.member_id AND e.contract_id = i.contract_id
-    GROUP BY i.member_id, i.contract_id, i.measure_id
+covered AS (  -- islands back to half-open [island_start, island_end + 1)
+    SELECT i.k.member_id, i.k.contract_id, i.k.measure_id,
+           sum(greatest(0, least(i.island_end + 1, e.end_day) - i.island_start)) AS days_covered,
+           sum(i.island_end + 1 - i.island_start)                              AS days_covered_if_no_refill
+    FROM interval_islands('supply') AS i
+    JOIN member_period AS e ON e.member_id = i.k.member_id AND e.contract_id = i.k.contract_id
+    GROUP BY ALL
 ),
 class_member AS (
     SELECT member_id, contract_id, measure_id,

@@ -10,8 +10,9 @@
 -- CNS-active drugs: core_year_fill.poly_cns_active (its opioids are the measures' opioids; lithium is no
 -- antipsychotic). Only systemic products count (core_year_fill.systemic, as for the risk signals).
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
-rules AS (
-    SELECT * FROM (VALUES ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_drugs)
+rules AS (  -- min_drugs and the days together: ref_safety_measure_rule (safety_measure_rules.csv)
+    SELECT measure_id, min_kinds AS min_drugs, min_overlap_days FROM ref_safety_measure_rule
+    WHERE measure_id IN ('poly_ach', 'poly_cns')
 ),
 drug_fills AS (
     SELECT f.member_id, f.contract_id, r.measure_id, f.drug_key, count(DISTINCT f.fill_date) AS fill_dates
@@ -27,11 +28,12 @@ concurrent AS (  -- qm_safety_overlap counts the days with the drugs of drug_fil
     SELECT member_id, contract_id, measure_id, overlap_days FROM qm_safety_overlap WHERE measure_id IN ('poly_ach', 'poly_cns')
 ),
 measured AS (
-    SELECT k.member_id, k.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days,
+    SELECT k.member_id, k.contract_id, k.measure_id, coalesce(c.overlap_days, 0) AS overlap_days, r.min_overlap_days,
            CASE WHEN y.hospice THEN 'hospice' ELSE x.exclusion_reason END AS exclusion_reason
     FROM (SELECT DISTINCT member_id, contract_id, measure_id FROM drug_fills) AS k
     JOIN qm_member_year AS y ON y.member_id = k.member_id AND y.contract_id = k.contract_id
     JOIN qm_measure_definition AS q ON q.measure_id = k.measure_id
+    JOIN rules AS r ON r.measure_id = k.measure_id
     LEFT JOIN concurrent AS c ON c.member_id = k.member_id AND c.contract_id = k.contract_id
                              AND c.measure_id = k.measure_id
     LEFT JOIN qm_member_exclusion_dx AS x ON x.member_id = k.member_id AND x.measure_id = k.measure_id
@@ -39,7 +41,7 @@ measured AS (
 )
 SELECT member_id, contract_id, measure_id,
        exclusion_reason IS NULL                             AS in_denominator,
-       exclusion_reason IS NULL AND overlap_days >= 30      AS in_numerator,
+       exclusion_reason IS NULL AND overlap_days >= min_overlap_days AS in_numerator,
        exclusion_reason,
        overlap_days::INTEGER                                AS overlap_days
 FROM measured

@@ -15,8 +15,8 @@
 -- kinds covering each segment between two boundaries; overlap_days adds up the segments with enough kinds.
 -- (Counting one row per member x drug x covered day gives the same numbers at ~50x the rows.)
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
-rules AS (
-    SELECT * FROM (VALUES ('cob', 2), ('poly_ach', 2), ('poly_cns', 3)) AS t(measure_id, min_kinds)
+rules AS (  -- how many kinds at once: ref_safety_measure_rule (safety_measure_rules.csv)
+    SELECT measure_id, min_kinds FROM ref_safety_measure_rule
 ),
 fill AS (
     SELECT f.member_id, f.contract_id, f.drug_key, f.fill_date, f.pqa_opioid AS opioid, f.benzodiazepine,
@@ -51,36 +51,18 @@ kind_interval AS (
     JOIN repeated_drug AS r ON r.member_id = f.member_id AND r.contract_id = f.contract_id AND r.drug_key = f.drug_key
     WHERE f.cns_active
 ),
-kind_start AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
-    SELECT member_id, contract_id, measure_id, kind, s, e,
-           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, contract_id, measure_id, kind ORDER BY s, e
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                THEN 0 ELSE 1 END AS new_island
+kind_span AS (
+    SELECT {'member_id': member_id, 'contract_id': contract_id, 'measure_id': measure_id, 'kind': kind} AS k, s, e
     FROM kind_interval
-    WHERE s <= e
 ),
-kind_island AS (
-    SELECT member_id, contract_id, measure_id, kind, min(s) AS s, max(e) AS e
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, contract_id, measure_id, kind ORDER BY s, e)
-                        AS island_no
-          FROM kind_start)
-    GROUP BY member_id, contract_id, measure_id, kind, island_no
-),
-change AS (  -- the sweep: +1 kind on the first day of an island, -1 on the day after its last
-    SELECT member_id, contract_id, measure_id, b, sum(delta) AS delta
-    FROM (SELECT member_id, contract_id, measure_id, s AS b, 1 AS delta FROM kind_island
-          UNION ALL
-          SELECT member_id, contract_id, measure_id, e + 1, -1 FROM kind_island)
-    GROUP BY member_id, contract_id, measure_id, b
-),
-segments AS (  -- between two consecutive boundaries the number of distinct kinds covering is constant
-    SELECT member_id, contract_id, measure_id, b AS seg_start, lead(b) OVER w - 1 AS seg_end,
-           sum(delta) OVER w AS kinds
-    FROM change
-    WINDOW w AS (PARTITION BY member_id, contract_id, measure_id ORDER BY b)
+kind_island AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
+    SELECT {'member_id': k.member_id, 'contract_id': k.contract_id, 'measure_id': k.measure_id} AS k,
+           island_start AS s, island_end AS e
+    FROM interval_islands('kind_span')
 )
-SELECT s.member_id, s.contract_id, s.measure_id, sum(date_diff('day', s.seg_start, s.seg_end) + 1)::INTEGER AS overlap_days
-FROM segments AS s
-JOIN rules AS r ON r.measure_id = s.measure_id
-WHERE s.seg_end IS NOT NULL AND s.kinds >= r.min_kinds
-GROUP BY s.member_id, s.contract_id, s.measure_id
+SELECT s.k.member_id, s.k.contract_id, s.k.measure_id,
+       sum(date_diff('day', s.seg_start, s.seg_end) + 1)::INTEGER AS overlap_days
+FROM interval_sweep('kind_island') AS s
+JOIN rules AS r ON r.measure_id = s.k.measure_id
+WHERE s.kinds >= r.min_kinds
+GROUP BY ALL

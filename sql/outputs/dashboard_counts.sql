@@ -95,7 +95,7 @@ UNION ALL
 SELECT contract_id, 'opt_out', opt_out_reason, NULL, count(*)
 FROM (
     SELECT member_id, contract_id, opt_out_reason FROM tgt_mtm_enrollment WHERE opt_out_reason IS NOT NULL
-    UNION  -- members whose requested opt-out blocked enrollment have no ledger row (decisions.md 27)
+    UNION  -- members whose requested opt-out blocked enrollment have no ledger row (docs/rules/ledger-and-services.md, 27)
     SELECT member_id, contract_id, opt_out_reason FROM member_summary WHERE opt_out_reason IS NOT NULL
 )
 GROUP BY ALL

@@ -66,7 +66,7 @@ SELECT
     p.as_of_date,
     -- the member's adherence gaps that can still close by 31 December (qm_member_adherence_gap)
     coalesce(g.adherence_gaps, '')                                       AS adherence_gaps,
-    -- issue 26 item 9 (docs/decisions.md, Session 2026-12-07): what the last attempt since the last offer
+    -- issue 26 item 9 (docs/rules/ledger-and-services.md): what the last attempt since the last offer
     -- was, a phone reported wrong by the latest phone attempt, and when to try again after an unanswered one
     CASE WHEN h.attempts_since_last_offer > 0 THEN replace(h.last_attempt_outcome, '_', ' ') ELSE '' END
                                                                          AS last_attempt_outcome,

@@ -10,7 +10,7 @@
 --                  inhibitor and a biguanide: its flags are the union (bool_or) of its curated
 --                  ingredients' flags, its ATC codes all of theirs; its readable class is the class of
 --                  one ingredient: one with a PQA class first, then one with a risk flag, then the first
---                  in name order (docs/decisions.md, issue 25 item 2).
+--                  in name order (docs/rules/drug-identity.md, issue 25 item 2).
 --   anticholinergic  for every key: an ingredient is on the AGS Beers 2023 Table 7 list of strongly
 --                  anticholinergic drugs (beers_2023_strong_anticholinergics.csv, section 9 readings of
 --                  2026-12-07); one definition for the risk signal and Poly-ACH.

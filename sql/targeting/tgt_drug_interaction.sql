@@ -21,10 +21,11 @@
 -- severity_factor scales the [priority] drug_interaction weight: contraindicated 1.0, major 0.75,
 -- moderate 0.5. Program metrics count members per interaction_id from this table.
 WITH p AS (SELECT * FROM run_parameters),
-window_days AS (SELECT 90 AS n),
-severity AS (
-    SELECT * FROM (VALUES ('contraindicated', 3, 1.0), ('major', 2, 0.75), ('moderate', 1, 0.5))
-        AS t(severity, severity_rank, severity_factor)
+window_days AS (  -- the last 90 days: ref_risk_signal_rule (risk_signal_rules.csv)
+    SELECT window_days AS n FROM ref_risk_signal_rule WHERE signal = 'drug_interaction'
+),
+severity AS (  -- the order of the severities and their weight factors (drug_interaction_severities.csv)
+    SELECT severity, severity_rank, severity_factor FROM ref_drug_interaction_severity
 ),
 rule AS (
     SELECT * FROM ref_drug_interaction WHERE signal = 'drug_interaction'
@@ -73,18 +74,11 @@ side_drug AS (
     FROM drug_value AS v
     JOIN rule_side AS r ON r.kind = v.kind AND r.value = v.value
 ),
-island_start AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
-    SELECT member_id, drug_key, s, e,
-           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, drug_key ORDER BY s, e
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                THEN 0 ELSE 1 END AS new_island
-    FROM fill
+drug_span AS (
+    SELECT {'member_id': member_id, 'drug_key': drug_key} AS k, s, e FROM fill
 ),
-island AS (
-    SELECT member_id, drug_key, min(s) AS s, max(e) AS e
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, drug_key ORDER BY s, e) AS island_no
-          FROM island_start)
-    GROUP BY member_id, drug_key, island_no
+island AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
+    SELECT k.member_id, k.drug_key, island_start AS s, island_end AS e FROM interval_islands('drug_span')
 ),
 last_fill AS (
     SELECT member_id, drug_key, max(fill_date) AS last_fill_date FROM tgt_signal_fill GROUP BY ALL

@@ -47,49 +47,22 @@ class_fill AS (
       OR (c.pqa_class = 'ras' AND f.pqa_ras)
       OR (c.pqa_class = 'diabetes' AND f.pqa_diabetes_noninsulin)
 ),
-running AS (
-    SELECT *,
-        sum(days_supply) OVER w - days_supply AS supply_before,
-        sum(days_supply) OVER w               AS supply_through
-    FROM class_fill
-    WINDOW w AS (PARTITION BY member_id, pqa_class, drug_key ORDER BY fill_date, claim_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+day_fill AS (  -- calendar days since 1 January (the signal's convention: every day of the period exists)
+    SELECT {'member_id': f.member_id, 'pqa_class': f.pqa_class, 'drug_key': f.drug_key} AS k,
+           f.member_id, f.pqa_class, f.fill_date, f.claim_id, f.days_supply, f.period_end,
+           date_diff('day', p.cy_start, f.fill_date) AS start_day,
+           date_diff('day', p.cy_start, f.period_end) + 1 AS end_day
+    FROM class_fill AS f
+    CROSS JOIN p
 ),
-shifted AS (
-    SELECT *,
-        max(fill_date - CAST(supply_before AS INTEGER)) OVER w
-            + CAST(supply_through AS INTEGER) - 1 AS shifted_end
-    FROM running
-    WINDOW w AS (PARTITION BY member_id, pqa_class, drug_key ORDER BY fill_date, claim_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-),
-cut AS (
-    SELECT member_id, pqa_class, shifted_end - days_supply + 1 AS cover_start,
-           least(shifted_end, period_end) AS cover_end
-    FROM shifted
-),
-ordered AS (
-    SELECT *,
-        max(cover_end) OVER (PARTITION BY member_id, pqa_class ORDER BY cover_start, cover_end
-                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS previous_end
-    FROM cut
-    WHERE cover_start <= cover_end
-),
-islands AS (
-    SELECT *,
-        sum(CASE WHEN previous_end IS NULL OR cover_start > previous_end + 1 THEN 1 ELSE 0 END)
-            OVER (PARTITION BY member_id, pqa_class ORDER BY cover_start, cover_end) AS island
-    FROM ordered
+supply AS (  -- the shift of section 9 (shifted_supply), cut at the end of the period; inclusive days
+    SELECT {'member_id': member_id, 'pqa_class': pqa_class} AS k, cover_start AS s, least(cover_end, end_day) - 1 AS e
+    FROM shifted_supply('day_fill')
 ),
 covered AS (
-    SELECT member_id, pqa_class, sum(days) AS days_covered
-    FROM (
-        SELECT member_id, pqa_class, island,
-               date_diff('day', min(cover_start), greatest(max(cover_end), min(cover_start))) + 1 AS days
-        FROM islands
-        GROUP BY member_id, pqa_class, island
-    )
-    GROUP BY member_id, pqa_class
+    SELECT k.member_id, k.pqa_class, sum(island_end - island_start + 1) AS days_covered
+    FROM interval_islands('supply')
+    GROUP BY ALL
 ),
 class_member AS (
     SELECT

@@ -38,8 +38,8 @@ WITH p AS (SELECT * FROM run_parameters),
 drug_fill AS (
     SELECT * FROM tgt_signal_fill
 ),
-rules AS (
-    SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule
+rules AS (  -- drug_interaction has its own model (tgt_drug_interaction)
+    SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule WHERE signal <> 'drug_interaction'
 ),
 signal_drug AS (  -- drugs that count for a signal by one of their ingredients (Beers muscle relaxants)
     SELECT DISTINCT d.drug_key, x.signal
@@ -87,37 +87,18 @@ intervals AS (
 live AS (
     SELECT * FROM intervals WHERE s <= e
 ),
-kind_start AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
-    SELECT member_id, signal, grp, kind, s, e, min_kinds,
-           CASE WHEN s <= max(e) OVER (PARTITION BY member_id, signal, grp, kind ORDER BY s, e
-                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) + 1
-                THEN 0 ELSE 1 END AS new_island
-    FROM live
+kind_span AS (
+    SELECT {'member_id': member_id, 'signal': signal, 'grp': grp, 'kind': kind} AS k, s, e FROM live
 ),
-kind_island AS (
-    SELECT member_id, signal, grp, kind, min(s) AS s, max(e) AS e, any_value(min_kinds) AS min_kinds
-    FROM (SELECT *, sum(new_island) OVER (PARTITION BY member_id, signal, grp, kind ORDER BY s, e) AS island_no
-          FROM kind_start)
-    GROUP BY member_id, signal, grp, kind, island_no
+kind_island AS (  -- the covered days of one kind merged into islands (fills of a kind overlap or touch)
+    SELECT {'member_id': k.member_id, 'signal': k.signal, 'grp': k.grp} AS k, island_start AS s, island_end AS e
+    FROM interval_islands('kind_span')
 ),
-change AS (  -- the sweep: +1 kind on the first day of an island, -1 on the day after its last
-    SELECT member_id, signal, grp, b, sum(delta) AS delta, any_value(min_kinds) AS min_kinds
-    FROM (SELECT member_id, signal, grp, s AS b, 1 AS delta, min_kinds FROM kind_island
-          UNION ALL
-          SELECT member_id, signal, grp, e + 1, -1, min_kinds FROM kind_island)
-    GROUP BY member_id, signal, grp, b
-),
-segments AS (  -- between two consecutive boundaries the number of distinct kinds covering is constant
-    SELECT member_id, signal, grp, b AS seg_start, min_kinds,
-           lead(b) OVER w - 1 AS seg_end,
-           sum(delta) OVER w AS kinds
-    FROM change
-    WINDOW w AS (PARTITION BY member_id, signal, grp ORDER BY b)
-),
-together AS (  -- the segments with enough kinds at once
-    SELECT member_id, signal, grp, seg_start, seg_end
-    FROM segments
-    WHERE seg_end IS NOT NULL AND kinds >= min_kinds
+together AS (  -- the segments with enough kinds at once (interval_sweep: kinds covering each segment)
+    SELECT w.k.member_id, w.k.signal, w.k.grp, w.seg_start, w.seg_end
+    FROM interval_sweep('kind_island') AS w
+    JOIN rules AS r ON r.signal = w.k.signal
+    WHERE w.kinds >= r.min_kinds
 ),
 together_drug AS (  -- the drugs covering those segments
     SELECT t.member_id, t.signal, t.grp, list_sort(list_distinct(list(i.drug_key))) AS drug_list

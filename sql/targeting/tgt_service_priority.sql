@@ -9,7 +9,7 @@
 --   core_conditions core chronic diseases / the core-disease count of the set in use (9 or 10)
 --   part_d_drugs    Part D drug count, 15 or more = 1
 --   projected_cost  projected annual cost / (2 x the cost threshold), capped at 1
--- Rank (issue 26 item 10, docs/decisions.md "Session 2026-12-07"): ONE ranking per contract across the
+-- Rank (issue 26 item 10, docs/rules/ledger-and-services.md): ONE ranking per contract across the
 -- call list's CMR services (initial offer, annual offer, follow-up), 1..n without gaps or ties, so a
 -- caller works one list top-down; the TMRs (the pharmacist's worklist) are ranked apart, the same way.
 -- Members in hospice come after everyone else; then overdue services (due before D) before the others;
