@@ -118,7 +118,7 @@ def test_call_outcomes_and_notes_reach_the_next_list(home, base):
         "QUIET": ("0", "", "", ""),
     }
     page = client.get(f"/runs/{NEXT}/outreach").text
-    assert re.search(r"<s>555-01\d\d</s> <span class=\"overdue-tag phone-flag\">wrong number reported 2025-09-30",
+    assert re.search(r"<s[^>]*>555-01\d\d</s> <span class=\"overdue-tag phone-flag\">wrong number reported 2025-09-30",
                      page)
     assert "next try 2025-10-02" in page
 

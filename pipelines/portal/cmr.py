@@ -34,19 +34,10 @@ from pipelines.contract import (
 )
 from pipelines.exports import medication_list
 from pipelines.portal import access
+from pipelines.portal.cmr_records import KINDS, dtps, latest, records
 from pipelines.portal.contacts import append_and_rewrite
 from pipelines.portal.store import now_utc
 
-#: record kind -> the mtm_event type it writes (None: a working draft, no event)
-KINDS: dict[str, str | None] = {
-    "medicines": None,           # the confirmed / edited medicines, allergies and side effects
-    "action_plan": None,         # the member's action items ("What I need to do")
-    "dtp": "dtp_recommendation",
-    "cmr_completed": "cmr_completed",
-    "summary_sent": "summary_sent",
-    "prescriber_response": "prescriber_response",
-    "dtp_resolved": "dtp_resolved",
-}
 #: responses after which a recommendation may be recorded as acted on (resolved)
 ACTED_ON_RESPONSES = ("accepted", "modified")
 #: a recommendation without an answer this many days after it is listed for follow-up (TMR worklist)
@@ -121,40 +112,6 @@ def _one_of(value, allowed: tuple[str, ...], what: str) -> str:
 
 
 # -- reading ----------------------------------------------------------------------------------------------
-
-def records(con: sqlite3.Connection, member_id: str | None = None, kind: str | None = None) -> list[dict]:
-    """The records (oldest first), each with its payload decoded."""
-    where, args = [], []
-    if member_id is not None:
-        where.append("member_id = ?")
-        args.append(member_id)
-    if kind is not None:
-        where.append("kind = ?")
-        args.append(kind)
-    sql = "SELECT * FROM cmr_records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-    return [{**dict(r), **{"payload": json.loads(r["payload"])}} for r in con.execute(sql, args)]
-
-
-def latest(con: sqlite3.Connection, member_id: str, kind: str) -> dict | None:
-    rows = records(con, member_id, kind)
-    return rows[-1] if rows else None
-
-
-def dtps(con: sqlite3.Connection, member_id: str | None = None) -> list[dict]:
-    """Each drug therapy problem recorded in the portal with its latest prescriber response and resolution."""
-    found: dict[str, dict] = {}
-    for r in records(con, member_id):
-        if r["kind"] == "dtp":
-            found[r["dtp_id"]] = {**r["payload"], "dtp_id": r["dtp_id"], "member_id": r["member_id"],
-                                  "record_id": r["id"],
-                                  "contract_id": r["contract_id"], "recommended_on": r["event_date"],
-                                  "response": "", "response_date": "", "resolved_on": ""}
-        elif r["dtp_id"] in found and r["kind"] == "prescriber_response":
-            found[r["dtp_id"]].update(response=r["payload"]["prescriber_response"], response_date=r["event_date"])
-        elif r["dtp_id"] in found and r["kind"] == "dtp_resolved":
-            found[r["dtp_id"]]["resolved_on"] = r["event_date"]
-    return list(found.values())
-
 
 def cmr_dates(con: sqlite3.Connection, member: Member) -> list[dt.date]:
     """Completed CMRs of the member: the run's events and the portal's records (not yet read by a run)."""
@@ -290,34 +247,6 @@ _CHECKS = {"medicines": _check_medicines, "action_plan": _check_action_plan, "dt
 
 
 # -- the events file --------------------------------------------------------------------------------------
-
-def event_rows(con: sqlite3.Connection) -> list[dict]:
-    """The mtm_event rows of every record that is an event (contacts.EVENT_COLUMNS)."""
-    dtp_of = {d["dtp_id"]: d for d in dtps(con)}
-    rows = []
-    for r in records(con):
-        event_type = KINDS[r["kind"]]
-        if event_type is None:
-            continue
-        p = r["payload"]
-        row = {"member_id": r["member_id"], "event_date": r["event_date"], "event_type": event_type,
-               "contract_id": r["contract_id"], "portal_entry_id": f"cmr-{r['id']}", "dtp_id": r["dtp_id"]}
-        if r["kind"] == "cmr_completed":
-            row.update(delivery_method=p["delivery_method"], recipient=p["recipient"],
-                       provider_type=p["provider_type"],
-                       cognitively_impaired="true" if p["cognitively_impaired"] else "false")
-        elif r["kind"] == "dtp":
-            row.update(dtp_type=p["dtp_type"], drug_key=p["drug_key"], prescriber_npi=p["prescriber_npi"],
-                       provider_type="pharmacist")
-        elif r["kind"] in ("prescriber_response", "dtp_resolved"):
-            dtp = dtp_of.get(r["dtp_id"], {})
-            row.update(prescriber_response=p.get("prescriber_response", ""), drug_key=dtp.get("drug_key", ""),
-                       prescriber_npi=dtp.get("prescriber_npi", ""))
-        rows.append(row)
-    return rows
-
-
-# -- the workspace's drafts -------------------------------------------------------------------------------
 
 SIGNAL_DTP_TYPES_FILE = Path(__file__).with_name("signal_dtp_types.csv")
 

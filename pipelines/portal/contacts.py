@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pipelines import faults
 from pipelines.extract_files import RECORDED_EVENTS_DIR, RECORDED_EVENTS_FILE
+from pipelines.portal import cmr_records
 from pipelines.portal.store import now_utc
 
 
@@ -206,13 +207,11 @@ def _write_events_tmp(con: sqlite3.Connection, home: Path) -> Path:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with tmp.open("w", newline="") as fh:
-            from pipelines.portal import cmr  # cmr records through append_and_rewrite: imported when used
-
             writer = csv.DictWriter(fh, fieldnames=EVENT_COLUMNS, restval="")
             writer.writeheader()
             for entry in in_force(con):
                 writer.writerows(event_rows(entry))
-            writer.writerows(cmr.event_rows(con))
+            writer.writerows(cmr_records.event_rows(con))
             fh.flush()
             faults.at("contacts:events_file")  # the reliability tests' disk-full point (pipelines/faults.py)
     except BaseException:

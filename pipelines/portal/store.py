@@ -66,10 +66,10 @@ CREATE TABLE IF NOT EXISTS cmr_records (     -- the pharmacist's records (pipeli
     member_id TEXT NOT NULL,
     contract_id TEXT NOT NULL,
     run_as_of TEXT NOT NULL,                 -- the run whose member page the pharmacist worked from
-    kind TEXT NOT NULL,                      -- cmr.KINDS: medicines, action_plan, dtp, cmr_completed, ...
+    kind TEXT NOT NULL,                      -- cmr_records.KINDS: medicines, action_plan, dtp, cmr_completed, ...
     event_date TEXT NOT NULL,
     dtp_id TEXT NOT NULL DEFAULT '',         -- the drug therapy problem a dtp / response / resolution is about
-    payload TEXT NOT NULL DEFAULT '{}'       -- JSON: the kind's fields (cmr.KINDS)
+    payload TEXT NOT NULL DEFAULT '{}'       -- JSON: the kind's fields (cmr_records.KINDS)
 );
 CREATE TRIGGER IF NOT EXISTS cmr_records_no_update BEFORE UPDATE ON cmr_records
 BEGIN SELECT RAISE(ABORT, 'CMR records are append-only: record a new version'); END;
