@@ -29,7 +29,7 @@ from tests import rule_chain
 from tests.extract_builder import fill, member, write_extract
 from tests.model_harness import ModelHarness
 from tests.rule_chain import ENROLLMENT_CHAIN
-from tests.targeting_harness import warehouse_rows, without_expectations
+from tests.targeting_harness import ledger, warehouse_rows, without_expectations
 from tests.template_home import seeded_home
 
 RUNS = [dt.date(2025, 7, 1), dt.date(2025, 8, 2), dt.date(2025, 8, 3), dt.date(2025, 9, 30)]
@@ -186,9 +186,14 @@ def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):
         "dtp_resolutions"}
     assert "meeting_criteria_reason_04" not in {r["metric"] for r in published}
     before = len(rows)
-    run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1],
-                                   settings_file=program["settings"]))
+    ledger_before, summary_before = ledger(program["home"]), read_csv(program["folder"] / "member_summary.csv")
+    rerun = run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1],
+                                           settings_file=program["settings"]))
     assert len(history(program["home"])) == before
+    # a rerun of a date changes nothing: the ledger, the published member summary (issue 24: moved here from
+    # test_enrollment_ledger.py, whose own rerun is make test-long)
+    assert ledger(program["home"]) == ledger_before and len(ledger_before) == 8
+    assert read_csv(rerun / "member_summary.csv") == summary_before
 
 
 def test_mtm_report_writes_the_contract_files(program):
