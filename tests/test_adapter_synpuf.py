@@ -183,12 +183,13 @@ def generated_extract(folder: Path) -> Path:
     return write_synpuf(
         folder,
         beneficiaries={
-            2008: [bene("B1", "19400315", **full), bene("B2", "19300101", **full), bene("B5", "19450101", months=0)],
+            2008: [bene("B1", "19400315", **full), bene("B2", "19300101", **full), bene("B5", "19450101", months=0),
+                   bene("B0", "19400101", months=0)],
             2009: [bene("B1", "19400315", **full), bene("B2", "19300101", **full), bene("B3", "19500101", **full),
-                   bene("B5", "19450101", **full)],
+                   bene("B5", "19450101", **full), bene("B0", "19400101", months=0)],
             2010: [bene("B1", "19400315", **full), bene("B2", "19300101", death="20101120", **full),
                    bene("B3", "19500101", months=6), bene("B5", "19450101", esrd="Y", **full),
-                   bene("B6", "19450101", months="X")],
+                   bene("B6", "19450101", months="X"), bene("B0", "19400101", months=0)],
         },
         pde_rows=[
             pde("B1", "P1", "20101115", ATORVASTATIN, 30, 100),
@@ -200,6 +201,7 @@ def generated_extract(folder: Path) -> Path:
             pde("B5", "P7", "20101101", ATORVASTATIN, 30, 1000),
             pde("B5", "P8", "20101201", ATORVASTATIN, 30, 1000),
             pde("B5", "P9", "20101201", METFORMIN, 30, 1000),
+            pde("B0", "P10", "20101101", ATORVASTATIN, 30, 10),  # no Part D month in any year: known, pending
         ],
         inpatient=[
             # position 1 empty: 25000 (diabetes) still counts; the admitting 4280 (heart failure) does not
@@ -256,19 +258,9 @@ def test_generated_extract_end_to_end(tmp_path):
     # consecutive Jan-Dec spans of one member are not overlaps
     assert not any("overlaps" in r["reason"] for r in rejects)
     pending = read_csv(folder / "pending_fills.csv")
-    assert [(p["member_id"], p["claim_id"]) for p in pending] == [("B3", "P6")]
-
-
-def test_member_with_no_part_d_months_is_known_and_their_fills_pending(tmp_path):
-    extract = write_synpuf(
-        tmp_path / "extract",
-        beneficiaries={y: [bene("B1", "19400101"), bene("B0", "19400101", months=0)] for y in (2008, 2009, 2010)},
-        pde_rows=[pde("B1", "P1", "20101101", ATORVASTATIN, 30, 10),
-                  pde("B0", "P2", "20101101", ATORVASTATIN, 30, 10)],
-    )
-    _, folder = run_synpuf(tmp_path, extract, "2010-12-31")
-    assert read_csv(folder / "rejects.csv") == []
-    assert [p["member_id"] for p in read_csv(folder / "pending_fills.csv")] == ["B0"]
+    # B3's fill after its 6 months, and B0's: a member with no Part D month is known (its fill is not
+    # rejected as an unknown member's) and its fills wait (issue 24: this was a whole run of its own)
+    assert sorted((p["member_id"], p["claim_id"]) for p in pending) == [("B0", "P10"), ("B3", "P6")]
 
 
 def test_death_before_the_year_and_short_years(tmp_path):

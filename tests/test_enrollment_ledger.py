@@ -194,6 +194,15 @@ def test_backfill_d2_then_d1_moves_date_met_criteria_not_the_enrollment_date(mod
     assert ledger_next(model, D1, as_ledger(after_d2), "M1") == [("M1", "H1234", CY, D2, D1)]
 
 
+def test_rebuilding_a_date_on_its_own_ledger_changes_nothing(model):
+    # the rule of a rerun, on the model (issue 24): D1 again on the ledger D1 wrote gives the same ledger; the
+    # whole rerun is `make test-long` below, and a rerun of a home's date in `make test` is test_program_reporting.py
+    after_d1 = ledger_next(model, D1, [], "M1")
+    assert after_d1 == [("M1", "H1234", CY, D1, D1)]
+    assert ledger_next(model, D1, as_ledger(after_d1), "M1") == after_d1
+
+
+@pytest.mark.long
 def test_rerunning_a_date_changes_nothing(d1_home, tmp_path):
     home = continue_from(d1_home, tmp_path)
     once = ledger(home)

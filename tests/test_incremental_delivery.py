@@ -127,10 +127,16 @@ def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(base_run, 
     assert compare(full_read, home / "runs" / DELIVERY_DAY) == []
 
 
+@pytest.mark.long
 def test_a_delivery_without_stored_staging_reads_the_whole_extract_and_says_so(extracts, tmp_path):
+    """A whole run on a home without a warehouse (every seed loaded again): `make test-long` (issue 24);
+    `make test` keeps the refusal below and the delivery runs above."""
     code, out = _run(tmp_path / "home", extracts / "settings.toml", DELIVERY_DAY,
                      "--extract", str(extracts / "base"), "--delivery", str(extracts / "day"))
     assert code == 0, out
     assert "reading the whole extract (this home has no warehouse yet)" in out
+
+
+def test_a_delivery_alone_on_a_home_without_stored_staging_is_refused(extracts, tmp_path):
     code, out = _run(tmp_path / "empty", extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
     assert code != 0 and "give the earlier extract with --extract" in out

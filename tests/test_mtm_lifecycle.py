@@ -2,8 +2,10 @@
 mid-year, a seeded roster, declined CMRs, rollover into a new contract year, TMR grace days, outreach
 attempts, and the per-signal priority weights. A home's first run (going live, declines and attempts) is built
 by the model harness from the extract rows (issue 24: the models from staging to the ledger a run writes, the
-summary and the outreach files); what needs a home across runs -- a seeded roster, rollover, an old ledger --
-runs the real pipeline and reads back the published files and the warehouse."""
+summary and the outreach files); rollover (two runs) is two builds, the second given the ledger the first
+wrote, and an old ledger is upgraded by ``create_declared`` and given to a build. The seeded roster (`mtm
+ledger import`, then a run that keeps its dates) runs the real pipeline and reads back the published files,
+the manifest and the warehouse."""
 
 from __future__ import annotations
 
@@ -39,17 +41,6 @@ def event(member_id: str, date, event_type: str, **extra) -> dict:
 def read_csv(path: Path) -> list[dict]:
     with path.open(newline="") as fh:
         return list(csv.DictReader(fh))
-
-
-def services(home: Path, as_of: dt.date = D) -> dict[str, dict[str, dict]]:
-    """member -> service -> row, over the call list and the TMR worklist of the run at ``as_of``."""
-    folder = home / "runs" / as_of.isoformat()
-    out: dict[str, dict[str, dict]] = {}
-    for row in read_csv(folder / "outreach_list.csv"):
-        out.setdefault(row["member_id"], {})[row["service"]] = row
-    for row in read_csv(folder / "tmr_worklist.csv"):
-        out.setdefault(row["member_id"], {})["tmr"] = row
-    return out
 
 
 def ledger_rows(home: Path) -> list[tuple]:
@@ -319,8 +310,10 @@ def test_tmr_grace_at_31_and_30_days_before_the_quarter_ends(model, settings, du
 
 # -- rollover --------------------------------------------------------------------------------------------
 
-def test_rollover_carries_last_years_enrollees_except_opt_outs_deaths_and_leavers(tmp_path):
-    home = tmp_path / "home"
+def test_rollover_carries_last_years_enrollees_except_opt_outs_deaths_and_leavers(tmp_path, models_at):
+    """Two runs on one home (30 November 2024, then 28 February 2025 with rollover on), built by the model
+    harness (issue 24; it was two whole runs): the second build is given the ledger the first one wrote
+    (tgt_ledger_next: the publish step copies it), as test_enrollment_ledger.py's D1-then-D2."""
     members = ["R_OK", "R_DEC31", "R_NEVER_OFFERED", "R_OPTED", "R_DEAD", "R_LEFT"]
     eligibility = [member(m) for m in members if m not in ("R_DEAD", "R_LEFT")]
     eligibility += [member("R_DEAD", death_date="2024-12-15"),
@@ -335,17 +328,22 @@ def test_rollover_carries_last_years_enrollees_except_opt_outs_deaths_and_leaver
     # at risk in 2024 only: in 2025 nobody meets the criteria, so only rollover can enrol them
     tables = {"eligibility": eligibility, "pharmacy_claim": fills, "mtm_event": events,
               "dmp_arb": arb(*members, end="2024-12-31")}
-    run_extract(tmp_path, as_of=dt.date(2024, 11, 30), home=home, name="cy2024", **tables)
+    harness, folder = models_at(tmp_path)
+    for name in ("cy2024", "cy2025"):
+        (folder / name).mkdir()
+    cy2024 = rule_chain.build(harness, folder / "cy2024", tables, ENROLLMENT_CHAIN, as_of=dt.date(2024, 11, 30))
     rollover = "[enrollment]\nrollover_enrollees = true\n"
     feb = dt.date(2025, 2, 28)
-    summary = run_extract(tmp_path, as_of=feb, home=home, name="cy2025", settings=rollover, **tables)
-    cy2025 = [r for r in ledger_rows(home) if r[2] == 2025]
+    cy2025_run = rule_chain.build(harness, folder / "cy2025", tables, ENROLLMENT_CHAIN, as_of=feb,
+                                  settings=rollover, ledger=cy2024["tgt_ledger_next"])
+    cy2025 = sorted(r for r in ledger_written(cy2025_run) if r[2] == 2025)
     jan1 = dt.date(2025, 1, 1)
     assert cy2025 == [("R_DEC31", "H1234", 2025, jan1, None, "rollover"),
                       ("R_NEVER_OFFERED", "H1234", 2025, jan1, None, "rollover"),
                       ("R_OK", "H1234", 2025, jan1, None, "rollover")]
+    summary = by_member(cy2025_run["member_summary"])
     assert summary["R_OK"]["enrollment_source"] == "rollover" and summary["R_OPTED"]["mtm_enrolled"] == "false"
-    due = services(home, feb)
+    due = services_due(cy2025_run)
     # annual offer one year (365 days) after the last offer; at the latest 31 December; never an initial offer
     assert set(due["R_OK"]) == {"cmr_annual", "tmr"}
     assert (due["R_OK"]["cmr_annual"]["due_date"], due["R_OK"]["cmr_annual"]["cmr_offer_date"]) == (
@@ -410,14 +408,26 @@ def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(model):
     assert [rows[m]["priority_rank"] for m in ("LATE", "ARB", "RECENT")] == [1, 2, 3]
 
 
-def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path):
-    home = template_home(tmp_path / "home")  # the seeds loaded (issue 24); the ledger is as an old home left it
-    con = duckdb.connect(str(home / "warehouse.duckdb"))
+def test_a_ledger_from_before_enrollment_source_gains_the_columns_and_keeps_its_rows(tmp_path, models_at):
+    """A ledger as an old home left it (no enrollment_source and later columns) gains the columns through
+    ``create_declared`` -- what the engine calls on a home's persistent tables before a run reads them and
+    again before publishing -- and a run on it keeps the row, read as source ``run`` (issue 24: the run is
+    the ENROLLMENT_CHAIN build given the upgraded ledger; it was a whole run on a template home; an older
+    home's first whole run is test_i30_upgrade.py)."""
+    con = duckdb.connect()
     con.execute("CREATE TABLE mtm_enrollment_ledger (member_id VARCHAR NOT NULL, contract_id VARCHAR NOT NULL, "
                 "contract_year INTEGER NOT NULL, mtm_enrollment_date DATE NOT NULL, date_met_criteria DATE)")
     con.execute("INSERT INTO mtm_enrollment_ledger VALUES ('OLD', 'H1234', 2025, DATE '2025-06-30', DATE '2025-06-30')")
+    create_declared(con, "mtm_enrollment_ledger")
+    cursor = con.execute("SELECT * FROM mtm_enrollment_ledger")
+    upgraded = [dict(zip([d[0] for d in cursor.description], r, strict=True)) for r in cursor.fetchall()]
     con.close()
-    summary = run_extract(tmp_path, home=home, eligibility=[member("OLD")], pharmacy_claim=[fill("OLD", "2025-09-01")],
-                          dmp_arb=arb("OLD"), mtm_event=[event("OLD", "2025-02-01", "cmr_offered")])
-    assert ledger_rows(home) == [("OLD", "H1234", 2025, dt.date(2025, 6, 30), dt.date(2025, 6, 30), "run")]
+    assert [(r["member_id"], r["enrollment_source"], r["targeting_reason"]) for r in upgraded] == [("OLD", None, None)]
+    harness, folder = models_at(tmp_path)
+    built = rule_chain.build(harness, folder, {
+        "eligibility": [member("OLD")], "pharmacy_claim": [fill("OLD", "2025-09-01")], "dmp_arb": arb("OLD"),
+        "mtm_event": [event("OLD", "2025-02-01", "cmr_offered")]}, ENROLLMENT_CHAIN, ledger=upgraded)
+    assert [r[:6] for r in ledger_written(built)] == [
+        ("OLD", "H1234", 2025, dt.date(2025, 6, 30), dt.date(2025, 6, 30), "run")]
+    summary = by_member(built["member_summary"])
     assert (summary["OLD"]["mtm_enrollment_date"], summary["OLD"]["enrollment_source"]) == ("2025-06-30", "run")

@@ -8,18 +8,24 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from pipelines.cli import main
 from pipelines.exports.outreach import CALL_SERVICES, SHEETS, WORK_COLUMNS
 from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
-from tests.extract_builder import fill, member
+from tests.extract_builder import fill, medical, member
 from tests.targeting_harness import NDC, run_extract, warehouse_rows
+from tests.template_home import seeded_home
 
 D = dt.date(2025, 9, 30)
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
+    """One whole run at D on a home whose ledger holds the three members from 1 July (issue 24: seeded with
+    `mtm ledger import` instead of a first run at 1 July, which enrolled them on that day). M2 has a dropped
+    diagnosis code with a core-condition prefix: the run manifest's warning (test_icd_code_years.py has the rule)."""
     tmp = tmp_path_factory.mktemp("export")
     members = [member("00042", phone="0205550100", zip_code="02134", first_name="=HYPERLINK(\"x\")"),
                member("M2", phone="555-0101", preferred_language="es"),
@@ -28,10 +34,16 @@ def folder(tmp_path_factory):
     fills += [fill(m["member_id"], D - dt.timedelta(days=40), NDC["alprazolam"], 30) for m in members]
     tables = {"eligibility": members, "pharmacy_claim": fills,
               "dmp_arb": [{"member_id": m["member_id"], "arb_start_date": "2025-01-01"} for m in members],
-              "mtm_event": [{"member_id": "M3", "event_date": "2025-08-01", "event_type": "cmr_offered"}]}
-    run_extract(tmp, as_of=dt.date(2025, 7, 1), name="first", **tables)  # everyone enrolled on Jul 1
-    run_extract(tmp, name="second", **tables)
-    return tmp / "home" / "runs" / D.isoformat()
+              "mtm_event": [{"member_id": "M3", "event_date": "2025-08-01", "event_type": "cmr_offered"}],
+              "medical_claim": [medical("M2", "outpatient", "2025-03-01", "E11.99X", claim_id="DX1")]}
+    home = seeded_home(tmp / "home")
+    roster = tmp / "roster.csv"
+    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
+                      + "".join(f"{m['member_id']},H1234,2025,2025-07-01\n" for m in members))
+    imported = CliRunner().invoke(main, ["ledger", "import", str(roster), "--home", str(home)])
+    assert imported.exit_code == 0, imported.output
+    run_extract(tmp, home=home, **tables)
+    return home / "runs" / D.isoformat()
 
 
 def test_workbook_has_one_sheet_per_service_frozen_header_filters_and_widths(folder):
@@ -91,6 +103,11 @@ def test_manifest_reports_service_counts_without_member_ids(folder):
     manifest = json.loads((folder / "run_manifest.json").read_text())
     assert manifest["targeting"]["services"] == {"cmr_initial": 2, "cmr_annual": 0, "cmr_follow_up": 1, "tmr": 3}
     assert "00042" not in (folder / "run_manifest.json").read_text()
+    # publish adds the dropped-code warning (pipelines.diagnosis_report) to the manifest
+    assert [w for w in manifest["warnings"] if "core-condition value-set prefix" in w] == [
+        "1 dropped diagnosis codes (1 distinct) are not valid for their claim's date but begin with a "
+        "core-condition value-set prefix, so they were NOT counted as condition evidence (e.g. E1199X x1); "
+        "see rejects.csv and check the coding or the code set"]
 
 
 def test_dagster_registers_the_outreach_asset_and_its_gates():

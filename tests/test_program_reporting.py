@@ -3,6 +3,13 @@ program run through the year (as of 1 July, 2 August, 3 August, 30 September 202
 
 Members meet the criteria as DMP at-risk beneficiaries (reason 02) from their ARB start date, so each is
 enrolled by the first run on or after it.
+
+Issue 24: the rules (the CMR rate's 60-day denominator, the CMS file's codes, the what-if grid) are read from
+the models (``program_models``): the four runs are four ENROLLMENT_CHAIN builds, each given the ledger the one
+before wrote, the last one on to the measure layer, the CMS file and the what-if grid, written to the
+published files by the export's own code. What needs a home across runs -- program_metrics_history kept
+across runs and replaced for a rerun, `mtm report` -- reads three whole runs (1 July, 3 August, 30 September:
+the last run of each month; the 2 August run only dated m_60's enrollment, which the models carry).
 """
 
 from __future__ import annotations
@@ -10,19 +17,23 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-import polars as pl
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
 from pipelines.cli import main
-from pipelines.exports.measures import cms_fields
+from pipelines.exports.measures import cms_fields, write_cms_file, write_criteria_whatif
 from pipelines.run_context import RunContext
+from tests import rule_chain
 from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import warehouse_rows, without_expectations
+from tests.model_harness import ModelHarness
+from tests.rule_chain import ENROLLMENT_CHAIN
+from tests.targeting_harness import ledger, warehouse_rows, without_expectations
 from tests.template_home import seeded_home
 
 RUNS = [dt.date(2025, 7, 1), dt.date(2025, 8, 2), dt.date(2025, 8, 3), dt.date(2025, 9, 30)]
+WHOLE_RUNS = [RUNS[0], RUNS[2], RUNS[3]]
 ARB_START = {"m_jul": "2025-07-01", "m_cmr": "2025-07-01", "m_60": "2025-08-02", "m_59": "2025-08-03",
              "m_new_cmr": "2025-09-30", "m_hospice": "2025-07-01", "m_requested": "2025-07-01",
              "m_died": "2025-07-01"}
@@ -47,35 +58,60 @@ EVENTS = [
 ]
 
 
+SCENARIO = {
+    "eligibility": [member(m, mbi=f"1EG4TE5MK{i:02d}", **({"death_date": "2025-09-15"} if m == "m_died" else {}))
+                    for i, m in enumerate(ARB_START)],
+    "pharmacy_claim": [fill(m, "2025-01-05") for m in ARB_START],
+    "dmp_arb": [{"member_id": m, "arb_start_date": d} for m, d in ARB_START.items()],
+    "member_status": [{"member_id": "m_hospice", "status": "hospice", "status_start_date": "2025-03-01",
+                       "status_end_date": "2025-03-31"}],
+    "mtm_event": EVENTS,
+}
+#: the last run's models: the enrolment chain, the measure layer, the CMS file and the what-if grid
+PROGRAM_CHAIN = [
+    *ENROLLMENT_CHAIN, "qm_member_year", "qm_excluded_interval", "qm_member_exclusion_dx", "qm_safety_overlap",
+    "qm_pdc_member", "qm_cob_member", "qm_poly_member", "qm_supd_member", "qm_cmr_event", "qm_cmr_member",
+    "quality_measure_members", "qm_dtp", "cms_mtm_beneficiary_file", "criteria_whatif",
+]
+
+
+@pytest.fixture(scope="module")
+def program_models(schema_warehouse, tmp_path_factory) -> dict:
+    """The four runs as model builds (issue 24), each given the ledger the one before wrote; the last one's
+    quality_measure_members rows and its CMS file and what-if grid as the export writes them."""
+    tmp = tmp_path_factory.mktemp("program_models")
+    harness, ledger = ModelHarness(schema_warehouse), None
+    for d in RUNS:
+        folder = tmp / d.isoformat()
+        folder.mkdir()
+        chain = PROGRAM_CHAIN if d == RUNS[-1] else ENROLLMENT_CHAIN
+        built = rule_chain.build(harness, folder, SCENARIO, chain, as_of=d, ledger=ledger,
+                                 database=folder / "models.duckdb" if d == RUNS[-1] else None)
+        ledger = built["tgt_ledger_next"]
+    with duckdb.connect(str(folder / "models.duckdb")) as con:
+        write_cms_file(con, folder / "cms_mtm_beneficiary_file.csv")
+        write_criteria_whatif(None, con, folder)
+    return {"built": built, "folder": folder}
+
+
 @pytest.fixture(scope="module")
 def program(tmp_path_factory):
+    """Three whole runs in one home (1 July, 3 August, 30 September: the last run of each month)."""
     tmp = tmp_path_factory.mktemp("program")
-    eligibility = [member(m, mbi=f"1EG4TE5MK{i:02d}", **({"death_date": "2025-09-15"} if m == "m_died" else {}))
-                   for i, m in enumerate(ARB_START)]
-    extract = write_extract(
-        tmp / "extract", eligibility, [fill(m, "2025-01-05") for m in ARB_START],
-        dmp_arb=[{"member_id": m, "arb_start_date": d} for m, d in ARB_START.items()],
-        member_status=[{"member_id": "m_hospice", "status": "hospice", "status_start_date": "2025-03-01",
-                        "status_end_date": "2025-03-31"}],
-        mtm_event=EVENTS,
-    )
+    extract = write_extract(tmp / "extract", SCENARIO["eligibility"], SCENARIO["pharmacy_claim"],
+                            dmp_arb=SCENARIO["dmp_arb"], member_status=SCENARIO["member_status"], mtm_event=EVENTS)
     home = tmp / "home"
     settings = tmp / "settings.toml"  # Great Expectations off: program rules here, the suites in test_quality_gx.py
     settings.write_text(without_expectations(""))
     folders = [run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[extract], as_of=d,
                                               settings_file=settings))
-               for d in RUNS]
+               for d in WHOLE_RUNS]
     return {"home": home, "folder": folders[-1], "extract": extract, "tmp": tmp, "settings": settings}
 
 
-def members(folder) -> dict[str, dict]:
-    frame = pl.read_parquet(folder / "quality_measure_members.parquet").filter(
-        pl.col("measure_id") == "cmr_completion")
-    return {r["member_id"]: r for r in frame.iter_rows(named=True)}
-
-
-def test_cmr_rate_denominator_60_day_rule_and_hospice(program):
-    rows = members(program["folder"])
+def test_cmr_rate_denominator_60_day_rule_and_hospice(program_models):
+    rows = {r["member_id"]: r for r in program_models["built"]["quality_measure_members"]
+            if r["measure_id"] == "cmr_completion"}
     outcome = {m: (r["in_denominator"], r["in_numerator"], r["exclusion_reason"]) for m, r in rows.items()}
     assert outcome == {
         "m_jul": (True, False, None),
@@ -95,8 +131,8 @@ def read_csv(path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_cms_file_codes(program):
-    rows = {r["mbi"]: r for r in read_csv(program["folder"] / "cms_mtm_beneficiary_file.csv")}
+def test_cms_file_codes(program_models):
+    rows = {r["mbi"]: r for r in read_csv(program_models["folder"] / "cms_mtm_beneficiary_file.csv")}
     mbi = {m: f"1EG4TE5MK{i:02d}" for i, m in enumerate(ARB_START)}
     cmr = rows[mbi["m_cmr"]]
     assert (cmr["cmr_offered"], cmr["cmr_offer_date"], cmr["cmr_received"], cmr["cmr_count"], cmr["cmr_dates"]) == (
@@ -115,7 +151,7 @@ def test_cms_file_codes(program):
         "2025-08-10", "03")
     assert (rows[mbi["m_died"]]["opt_out_date"], rows[mbi["m_died"]]["opt_out_reason_code"]) == ("2025-09-15", "01")
     assert rows[mbi["m_jul"]]["cmr_offered"] == "N" and rows[mbi["m_jul"]]["cmr_offer_date"] == ""
-    header = list(read_csv(program["folder"] / "cms_mtm_beneficiary_file.csv")[0])
+    header = list(read_csv(program_models["folder"] / "cms_mtm_beneficiary_file.csv")[0])
     assert header == [f["field_name"] for f in cms_fields()]  # names and order declared in one place
 
 
@@ -126,7 +162,7 @@ def history(home) -> list[tuple]:
 
 def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):
     rows = history(program["home"])
-    assert sorted({r[0] for r in rows}) == RUNS
+    assert sorted({r[0] for r in rows}) == WHOLE_RUNS
     last = {(m, k): (v, d) for a, m, k, v, d in rows if a == RUNS[-1]}
     # issue 25 item 11: program_metrics.csv is the plan's own file: exact counts, small ones included
     assert last[("2025-07", "mtm_enrolled_new")] == (5.0, "5")
@@ -150,9 +186,14 @@ def test_program_metrics_are_kept_across_runs_and_replaced_for_a_rerun(program):
         "dtp_resolutions"}
     assert "meeting_criteria_reason_04" not in {r["metric"] for r in published}
     before = len(rows)
-    run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1],
-                                   settings_file=program["settings"]))
+    ledger_before, summary_before = ledger(program["home"]), read_csv(program["folder"] / "member_summary.csv")
+    rerun = run_pipeline(RunContext.create(home=program["home"], extract_dirs=[program["extract"]], as_of=RUNS[-1],
+                                           settings_file=program["settings"]))
     assert len(history(program["home"])) == before
+    # a rerun of a date changes nothing: the ledger, the published member summary (issue 24: moved here from
+    # test_enrollment_ledger.py, whose own rerun is make test-long)
+    assert ledger(program["home"]) == ledger_before and len(ledger_before) == 8
+    assert read_csv(rerun / "member_summary.csv") == summary_before
 
 
 def test_mtm_report_writes_the_contract_files(program):
@@ -169,8 +210,8 @@ def test_mtm_report_writes_the_contract_files(program):
     assert bad.exit_code != 0 and "no published run of 2019" in bad.output
 
 
-def test_criteria_whatif_grid_against_the_current_settings(program):
-    rows = read_csv(program["folder"] / "criteria_whatif.csv")
+def test_criteria_whatif_grid_against_the_current_settings(program_models):
+    rows = read_csv(program_models["folder"] / "criteria_whatif.csv")
     assert list(rows[0]) == ["contract_id", "min_core_conditions", "min_part_d_drugs", "threshold_source",
                              "cost_threshold", "is_current", "members_meeting", "cmr_workload",
                              "members_meeting_change", "cmr_workload_change"]
