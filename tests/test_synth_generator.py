@@ -360,6 +360,14 @@ def test_mtm_events_dmp_and_statuses(pop):
     done = set(ev.filter((pl.col("event_type") == "cmr_completed") & (d >= date(2025, 1, 1)))["member_id"])
     assert declined and not declined & done
     assert ev.filter((pl.col("event_type") == "cmr_offered") & (d < date(2025, 1, 1))).height > 0
+    # drug therapy problems: a typed recommendation, the prescriber's answer, the resolution, one dtp_id
+    dtp = ev.filter(pl.col("event_type").str.starts_with("dtp_") | (pl.col("event_type") == "prescriber_response"))
+    assert dtp["dtp_id"].null_count() == 0 and ev["dtp_id"].null_count() == ev.height - dtp.height
+    rec = dtp.filter(pl.col("event_type") == "dtp_recommendation")
+    assert rec["dtp_id"].is_unique().all() and set(rec["dtp_type"]) <= set(TABLES["mtm_event"].column("dtp_type").allowed)
+    answered = dtp.filter(pl.col("event_type") != "dtp_recommendation")
+    assert set(answered["dtp_id"]) <= set(rec["dtp_id"]) and answered["prescriber_response"].null_count() == 0
+    assert {"accepted", "declined"} <= set(answered["prescriber_response"])
     arb = _read(pop, "dmp_arb")
     assert 3 <= arb.height <= 60
     assert arb["arb_end_date"].null_count() > 0 and arb["arb_end_date"].drop_nulls().len() > 0

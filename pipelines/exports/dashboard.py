@@ -522,20 +522,23 @@ class DashboardData:
 
         def rate(part: str, whole: str) -> str:
             shown = share(review.get(part, 0), review.get(whole, 0))
-            if shown is None and any(isinstance(review.get(k), str) for k in (part, whole)):
-                return "suppressed"
-            return pct(shown) if shown is not None else "—"
+            return "suppressed" if shown is None else pct(shown)
 
-        resolved = review.get("dtp_resolved", 0)
+        resolved, answered = review.get("dtp_resolved", 0), review.get("dtp_answered", 0)
+        closed = review.get("summary_window_closed", 0)
         median = self.dtp_medians.get(view)
-        median_text = ("suppressed" if isinstance(resolved, str) else
-                       f"{median:g} days" if median is not None else "—")
+        # every clause says what it knows in words: a figure, "suppressed", or that nothing is there yet
+        resolution = ("none resolved yet" if resolved == 0 else
+                      f"{fmt(resolved)} resolved" + (f" (median {median:g} days to resolution)"
+                                                      if median is not None and not isinstance(resolved, str) else ""))
+        answers = ("no prescriber has answered a recommendation yet" if answered == 0 else
+                   f"prescribers accepted {rate('dtp_accepted', 'dtp_answered')} of {fmt(answered)} "
+                   "answered recommendations")
+        summaries = ("no CMR's 14-day window for its written summary has closed yet" if closed == 0 else
+                     f"{rate('summary_within_14_days', 'summary_window_closed')} of {fmt(closed)} CMRs had "
+                     "their written summary sent within 14 days")
         summary = (f"{fmt(review.get('dtp_recommended', 0))} drug therapy problems recommended to prescribers "
-                   f"this year, {fmt(resolved)} resolved (median {median_text} to resolution); prescribers "
-                   f"accepted {rate('dtp_accepted', 'dtp_answered')} of {fmt(review.get('dtp_answered', 0))} "
-                   f"answered recommendations; {rate('summary_within_14_days', 'summary_window_closed')} of "
-                   f"{fmt(review.get('summary_window_closed', 0))} CMRs had their written summary sent within "
-                   "14 days.")
+                   f"this year, {resolution}; {answers}; {summaries}.")
         return {"rows": rows, "summary": summary}
 
     # data quality (plan-wide: the manifest has no contract) ----------------------------------------

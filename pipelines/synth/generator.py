@@ -30,6 +30,7 @@ EPOCH = date(1970, 1, 1)
 TABLE_ORDER = ("eligibility", "pharmacy_claim", "medical_claim", "mtm_event", "dmp_arb",
                "member_status")  # fmt: skip
 MONEY = pl.Decimal(12, 2)
+DTP_TYPES = TABLES["mtm_event"].column("dtp_type").allowed
 
 
 def _d(day: date) -> int:
@@ -709,13 +710,15 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     cy = _d(date.fromordinal(EPOCH.toordinal() + as_of).replace(month=1, day=1))
     alive = (m["death"] < 0) | (m["death"] > as_of)
     likely = (m["ncond"] >= 3) & (n_active >= 7) & alive & (s["start"] < as_of - 20)
-    ev_m, ev_t, ev_d, ev_k = [], [], [], []  # member, type, date, sub-kind index (reason, or channel*10+outcome)
+    # member, type, date, sub-kind index (reason, channel*10+outcome, DTP type or response), DTP number
+    ev_m, ev_t, ev_d, ev_k, ev_p = [], [], [], [], []
 
-    def add(idx, etype, days, kind=None):
+    def add(idx, etype, days, kind=None, dtp=None):
         ev_m.append(idx)
         ev_t.append(np.full(len(idx), etype))
         ev_d.append(days)
         ev_k.append(kind if kind is not None else np.full(len(idx), -1))
+        ev_p.append(dtp if dtp is not None else np.full(len(idx), -1))
 
     def attempts(idx, after, before, lam, outcomes):
         """Poisson(lam) contact attempts per member between after+1 and before-1 (phone mostly)."""
@@ -755,9 +758,19 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     ndtp = rng.poisson(1.1, len(j))
     dj = np.repeat(j, ndtp)
     dd = np.repeat(cmr_d[done], ndtp)
-    add(dj, "dtp_recommendation", dd)
     res = rng.random(len(dj)) < 0.55
-    add(dj[res], "dtp_resolved", np.minimum(dd[res] + rng.integers(7, 60, res.sum()), as_of))
+    # each problem's type, the prescriber's answer (most within three weeks) and, when resolved, that
+    # answer on the resolution; drawn from a stream of their own so the events after them do not move
+    drng = np.random.default_rng([c.g0, as_of, 29])
+    seq = np.arange(len(dj))
+    add(dj, "dtp_recommendation", dd, _pick(drng, len(dj), [12, 14, 8, 10, 8, 12, 12, 16, 4, 4]), seq)
+    answer = _pick(drng, len(dj), [60, 15, 15, 10])
+    answer[res] = np.where(drng.random(res.sum()) < 0.8, 0, 1)  # a resolved problem was accepted or modified
+    ans_d = dd + drng.integers(2, 21, len(dj))
+    told = (res | (drng.random(len(dj)) < 0.7)) & (ans_d <= as_of)
+    add(dj[told], "prescriber_response", ans_d[told], answer[told], seq[told])
+    res_d = np.minimum(np.maximum(dd[res] + rng.integers(7, 60, res.sum()), ans_d[res]), as_of)
+    add(dj[res], "dtp_resolved", res_d, answer[res], seq[res])
     # quarterly TMRs after a completed CMR, and after a declined one (declining the CMR keeps the TMRs)
     reviewed = np.concatenate([j, i[declined]])
     base = np.concatenate([cmr_d[done], dec_d[declined]])
@@ -789,6 +802,7 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     et = np.concatenate(ev_t)
     ed = np.concatenate(ev_d).astype(np.int64)
     kind = np.concatenate(ev_k)
+    dtp = np.concatenate(ev_p)
     E = len(mem)
     is_cmr = et == "cmr_completed"
     is_attempt = et == "outreach_attempt"
@@ -822,8 +836,18 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
                                   "registered_nurse", "other"], prov, has_prov),
         "opt_out_reason": _gather(reasons, np.maximum(kind, 0), et == "opted_out"),
         "cognitively_impaired": pl.select(pl.when(pl.Series(cog_col)).then(pl.Series(cog))).to_series(),
+        "dtp_id": _dtp_ids(c.g0, dtp),
+        "dtp_type": _gather(DTP_TYPES, np.maximum(kind, 0), et == "dtp_recommendation"),
+        "prescriber_response": _gather(["accepted", "modified", "declined", "no_response"], np.maximum(kind, 0),
+                                       np.isin(et, ["prescriber_response", "dtp_resolved"])),
     })  # fmt: skip
     return df[order]
+
+
+def _dtp_ids(g0: int, dtp: np.ndarray) -> pl.Series:
+    """D<chunk>-<n>: one id per drug therapy problem, unique across chunks; null on other events."""
+    k = pl.Series(dtp.astype(np.int64))
+    return pl.select(pl.when(k >= 0).then(pl.lit(f"D{g0 + 1:09d}-") + k.cast(pl.Utf8).str.zfill(6))).to_series()
 
 
 def _dmp(c: Ctx, m: dict) -> pl.DataFrame:
