@@ -364,7 +364,8 @@ def test_mtm_events_dmp_and_statuses(pop):
     dtp = ev.filter(pl.col("event_type").str.starts_with("dtp_") | (pl.col("event_type") == "prescriber_response"))
     assert dtp["dtp_id"].null_count() == 0 and ev["dtp_id"].null_count() == ev.height - dtp.height
     rec = dtp.filter(pl.col("event_type") == "dtp_recommendation")
-    assert rec["dtp_id"].is_unique().all() and set(rec["dtp_type"]) <= set(TABLES["mtm_event"].column("dtp_type").allowed)
+    assert rec["dtp_id"].is_unique().all()
+    assert set(rec["dtp_type"]) <= set(TABLES["mtm_event"].column("dtp_type").allowed)
     answered = dtp.filter(pl.col("event_type") != "dtp_recommendation")
     assert set(answered["dtp_id"]) <= set(rec["dtp_id"]) and answered["prescriber_response"].null_count() == 0
     assert {"accepted", "declined"} <= set(answered["prescriber_response"])
