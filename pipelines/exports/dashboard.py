@@ -305,7 +305,10 @@ def chart_specs() -> dict[str, dict]:
                                tooltip=["service:N", "status:N", "label:N"]),
         base.mark_text(align="left", dx=4).encode(y=service_y, yOffset=status_offset, x=POS_X, text="label:N"),
     ).properties(width=300)
-    measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
+    # the measures in the measure order (MEASURE_ORDER), not the order the layers first meet them: a measure
+    # with no rate (too small, suppressed) has no bar, and the layers' union put it last
+    measure_y = alt.Y("measure:N", sort=alt.EncodingSortField(field="order", op="min"), title=None,
+                      axis=alt.Axis(labelLimit=320))
     measures = alt.layer(
         base.mark_bar(opacity=0.85).encode(
             y=measure_y, yOffset="contract_id:N", color=alt.Color("contract_id:N", title="Contract"),
@@ -577,9 +580,10 @@ class DashboardData:
             pooled = [plan_wide(ms) for ms in group_by_measure(measures).values()]
             shown = sorted(shown + pooled, key=lambda m: (measure_sort_key(m["measure_id"]),
                                                           m["contract_id"] != PLAN_WIDE, m["contract_id"]))
+        order = list(dict.fromkeys(m["measure_id"] for m in shown))  # the measure order (the y axis sorts by it)
         for m in shown:
             rows.append({
-                "measure": short_measure_label(m),
+                "measure": short_measure_label(m), "order": order.index(m["measure_id"]),
                 "contract_id": m["contract_id"], "rate": m["rate"],
                 "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
                 "rate_label": rate_label(m),
