@@ -609,10 +609,13 @@ class DashboardData:
             pooled = [plan_wide(ms) for ms in group_by_measure(measures).values()]
             shown = sorted(shown + pooled, key=lambda m: (measure_sort_key(m["measure_id"]),
                                                           m["contract_id"] != PLAN_WIDE, m["contract_id"]))
-        order = list(dict.fromkeys(m["measure_id"] for m in shown))  # the measure order (the y axis sorts by it)
+        # the measure order, which the y axis sorts by: a fraction in (0, 1), so that the shareable page's data
+        # holds no small integer that reads like a count of members
+        order = list(dict.fromkeys(m["measure_id"] for m in shown))
         for m in shown:
             rows.append({
-                "measure": short_measure_label(m), "order": order.index(m["measure_id"]),
+                "measure": short_measure_label(m),
+                "order": round((order.index(m["measure_id"]) + 1) / (len(order) + 1), 6),
                 "contract_id": m["contract_id"], "rate": m["rate"],
                 "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
                 "rate_label": rate_label(m),
