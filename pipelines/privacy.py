@@ -117,21 +117,26 @@ def display(value: float | int | None, suppression: str | None, decimals: int | 
 SUPPRESSED = SMALL_LABEL
 
 
-def suppress_groups(counts: dict[Hashable, int], groups: Iterable[Sequence[Hashable]]) -> dict[Hashable, int | str]:
+def suppress_groups(counts: dict[Hashable, int], groups: Iterable[Sequence[Hashable]],
+                    unpublished: Iterable[Hashable] = ()) -> dict[Hashable, int | str]:
     """Every count as shown: the count, ``<11`` (a small count) or ``suppressed`` (its complement).
 
     ``groups`` lists the keys of cells bound by one equation (parts adding up to a total the reader sees; the
-    total's own key belongs in the group when it is shown). Keys missing from ``counts`` are ignored. The
+    total's own key belongs in the group when it is shown). Keys missing from ``counts`` are ignored.
+    ``unpublished`` keys are cells the page does not show but an equation implies (e.g. enrolled but not
+    offered, the difference of two shown steps): protected when small, left out of the result. The
     algorithm is :func:`suppress`, so the dashboard hides exactly what the metrics files hide.
     """
     import polars as pl
     keys = list(counts)
     index = {key: i for i, key in enumerate(keys)}
     by_index = [[index[key] for key in group if key in index] for group in groups]
-    frame = pl.DataFrame({"value": [counts[key] for key in keys]}, schema={"value": pl.Int64})
-    states = suppress(frame, [g for g in by_index if len(g) > 1], published=None)["suppression"].to_list()
+    implied = set(unpublished)
+    frame = pl.DataFrame({"value": [counts[key] for key in keys], "published": [key not in implied for key in keys]},
+                         schema={"value": pl.Int64, "published": pl.Boolean})
+    states = suppress(frame, [g for g in by_index if len(g) > 1])["suppression"].to_list()
     return {key: (counts[key] if state is None else display(None, state))
-            for key, state in zip(keys, states, strict=True)}
+            for key, state in zip(keys, states, strict=True) if key not in implied}
 
 
 def suppress_small_counts(counts: Sequence[int]) -> list[int | str]:

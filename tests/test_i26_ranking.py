@@ -8,7 +8,7 @@ import datetime as dt
 
 import openpyxl
 
-from pipelines.exports.outreach import write_outreach_xlsx
+from pipelines.exports.outreach import sheet_title, write_outreach_xlsx
 from pipelines.output_contract import OUTREACH_COLUMNS
 
 D = dt.date(2025, 9, 30)
@@ -78,7 +78,7 @@ def test_the_workbook_highlights_overdue_rows(tmp_path):
     late = tuple({**row, "member_id": "M1", "service": "cmr_follow_up", "days_until_due": -12}[c] for c in names)
     path = tmp_path / "list.xlsx"
     write_outreach_xlsx({"cmr_follow_up": (OUTREACH_COLUMNS, [late])}, path)
-    sheet = openpyxl.load_workbook(path)["cmr_follow_up"]
+    sheet = openpyxl.load_workbook(path)[sheet_title("cmr_follow_up")]
     rules = [rule for rng in sheet.conditional_formatting for rule in rng.rules]
     column = openpyxl.utils.get_column_letter(names.index("days_until_due") + 1)
     assert [r.formula for r in rules] == [[f"${column}2<0"]]

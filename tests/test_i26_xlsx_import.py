@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
 from pipelines.cli import main
-from pipelines.exports.outreach import WORK_COLUMNS
+from pipelines.exports.outreach import WORK_COLUMNS, column_label, folded, header_names, sheet_title
 from pipelines.output_contract import OUTREACH_COLUMNS
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
@@ -35,9 +35,9 @@ def test_a_worked_workbook_imported_back_changes_the_next_list(tmp_path):
     published = home / "runs" / D.isoformat() / "outreach_list.xlsx"
 
     workbook = openpyxl.load_workbook(published)
-    sheet = workbook["cmr_initial"]
-    header = [c.value for c in sheet[1]]
-    assert header == [*OUTREACH_COLUMNS, *WORK_COLUMNS]  # the caller's columns after the list's own
+    sheet = workbook[sheet_title("cmr_initial")]
+    assert [c.value for c in sheet[1]] == [column_label(c) for c in [*OUTREACH_COLUMNS, *WORK_COLUMNS]]
+    header = [header_names()[folded(c.value)] for c in sheet[1]]  # the caller's columns after the list's own
     rules = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     outcome_col = openpyxl.utils.get_column_letter(header.index("call_outcome") + 1)
     assert rules[f"{outcome_col}2:{outcome_col}6"].type == "list"
@@ -66,10 +66,10 @@ def test_a_worked_workbook_imported_back_changes_the_next_list(tmp_path):
     imported = CliRunner().invoke(main, ["contacts", "import", str(worked), "--home", str(home), "--by", "olga"])
     assert imported.exit_code == 1, imported.output  # some rows refused: said, and the others recorded
     assert "5 worked rows; 2 recorded, 0 already recorded, 3 refused" in imported.output
-    assert f"sheet cmr_initial, row {row_of['TYPO']}: unknown outcome 'Teleported'" in imported.output
-    assert (f"sheet cmr_initial, row {row_of['OLD']}: the contact date 1999-01-01 is before this member's MTM "
+    assert f"sheet Initial CMR offer, row {row_of['TYPO']}: unknown outcome 'Teleported'" in imported.output
+    assert (f"sheet Initial CMR offer, row {row_of['OLD']}: the contact date 1999-01-01 is before this member's MTM "
             f"enrollment on {D}") in imported.output
-    assert (f"sheet cmr_initial, row {stranger}: member STRANGER of contract H1234 is not on the outreach list "
+    assert (f"sheet Initial CMR offer, row {stranger}: member STRANGER of contract H1234 is not on the outreach list "
             f"of the run of {D}") in imported.output
     con = sqlite3.connect(home / "portal.sqlite")
     audited = con.execute("SELECT username, action, target, detail FROM audit_log WHERE action IN "
@@ -78,7 +78,7 @@ def test_a_worked_workbook_imported_back_changes_the_next_list(tmp_path):
     assert sorted((u, a, t) for u, a, t, _ in audited[:2]) == [("olga", "record_contact", "MESSAGE"),
                                                                ("olga", "record_contact", "WRONG")]
     assert audited[2][:3] == ("olga", "import_contacts", "worked.xlsx")
-    assert any(f"imported from worked.xlsx cmr_initial row {row_of['WRONG']}" in d for *_, d in audited)
+    assert any(f"imported from worked.xlsx Initial CMR offer row {row_of['WRONG']}" in d for *_, d in audited)
 
     again = CliRunner().invoke(main, ["contacts", "import", str(worked), "--home", str(home)])
     assert "0 recorded, 2 already recorded, 3 refused" in again.output  # nothing twice
@@ -104,4 +104,5 @@ def test_a_file_that_is_not_a_worked_list_is_refused_naming_it(tmp_path):
     result = CliRunner().invoke(main, ["contacts", "import", str(tmp_path / "plain.xlsx"), "--home",
                                        str(tmp_path / "home")])
     assert result.exit_code != 0
-    assert "plain.xlsx, sheet cmr_initial: no column as_of_date, call_outcome" in result.output
+    assert ("plain.xlsx, sheet cmr_initial: no column 'List as of' (as_of_date), 'Call outcome' (call_outcome)"
+            in result.output)

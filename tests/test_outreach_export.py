@@ -11,7 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.exports.outreach import CALL_SERVICES, SHEETS, WORK_COLUMNS
+from pipelines.exports.outreach import (
+    CALL_SERVICES,
+    SHEETS,
+    WORK_COLUMNS,
+    column_label,
+    folded,
+    header_names,
+    sheet_title,
+)
 from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
 from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
 from tests.extract_builder import fill, medical, member
@@ -48,23 +56,23 @@ def folder(tmp_path_factory):
 
 def test_workbook_has_one_sheet_per_service_frozen_header_filters_and_widths(folder):
     wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
-    assert wb.sheetnames == list(SHEETS) == [*CALL_SERVICES, "tmr_worklist"]
+    assert wb.sheetnames == [sheet_title(s) for s in SHEETS] and list(SHEETS) == [*CALL_SERVICES, "tmr_worklist"]
     for ws in wb.worksheets:
-        columns = TMR_COLUMNS if ws.title == "tmr_worklist" else COLUMNS
-        wide = "active_drugs" if ws.title == "tmr_worklist" else "reasons"
+        columns = TMR_COLUMNS if ws.title == sheet_title("tmr_worklist") else COLUMNS
+        wide = "active_drugs" if ws.title == sheet_title("tmr_worklist") else "reasons"
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref is not None and ws.auto_filter.ref.startswith("A1:")
-        worked = [] if ws.title == "tmr_worklist" else list(WORK_COLUMNS)  # the caller's columns (issue 26 item 12)
-        assert [c.value for c in ws[1]] == [*columns, *worked]
+        worked = [] if ws.title == sheet_title("tmr_worklist") else list(WORK_COLUMNS)  # the caller's (item 12)
+        assert [c.value for c in ws[1]] == [column_label(c) for c in [*columns, *worked]]  # labels (issue 26 item 7)
         wide_col = openpyxl.utils.get_column_letter(list(columns).index(wide) + 1)
         assert ws.column_dimensions[wide_col].width > 50
-    assert wb["cmr_annual"].max_row == 1  # header only: nothing due
+    assert wb[sheet_title("cmr_annual")].max_row == 1  # header only: nothing due
 
 
 def test_cells_have_the_types_staff_need(folder):
     wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
-    ws = wb["cmr_initial"]
-    header = [c.value for c in ws[1]]
+    ws = wb[sheet_title("cmr_initial")]
+    header = [header_names()[folded(c.value)] for c in ws[1]]  # labels -> column names
     rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2)]
     assert [r["member_id"].value for r in rows] == ["00042", "M2"]  # M3 was offered: follow-up instead
     first = rows[0]
@@ -79,7 +87,7 @@ def test_cells_have_the_types_staff_need(folder):
     assert first["priority_score"].data_type == "n" and first["priority_score"].number_format == "0.0"
     assert first["hospice"].value is False
     assert "opioid + benzodiazepine 30 days" in first["reasons"].value
-    follow = [r for r in wb["cmr_follow_up"].iter_rows(min_row=2, values_only=True)]
+    follow = [r for r in wb[sheet_title("cmr_follow_up")].iter_rows(min_row=2, values_only=True)]
     assert [(r[header.index("member_id")], r[header.index("cmr_offer_date")].date()) for r in follow] == [
         ("M3", dt.date(2025, 8, 1))]
 
@@ -92,8 +100,8 @@ def test_csv_holds_the_same_rows_as_the_workbook(folder):
         tmr = list(csv.DictReader(fh))
     assert list(tmr[0]) == list(TMR_COLUMNS)
     wb = openpyxl.load_workbook(folder / "outreach_list.xlsx")
-    assert len(rows) == sum(wb[s].max_row - 1 for s in CALL_SERVICES)
-    assert len(tmr) == wb["tmr_worklist"].max_row - 1 == 3
+    assert len(rows) == sum(wb[sheet_title(s)].max_row - 1 for s in CALL_SERVICES)
+    assert len(tmr) == wb[sheet_title("tmr_worklist")].max_row - 1 == 3
     assert {r["service"] for r in rows} == {"cmr_initial", "cmr_follow_up"}  # TMRs are not on the call list
 
 

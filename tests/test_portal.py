@@ -26,6 +26,7 @@ from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline as materialize_run
 from pipelines.cli import main
+from pipelines.exports.outreach import column_label, sheet_title
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_context import SAMPLE_EXTRACT, RunContext
 from tests.browser import chromium
@@ -215,8 +216,8 @@ def test_outreach_list_filters_sorts_and_downloads_as_csv_and_xlsx(home, base, p
     assert info.value.suggested_filename == f"{AS_OF}_outreach_list_H1234.xlsx"
     workbook = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
     sheet_rows = {ws.title: list(ws.iter_rows(values_only=True)) for ws in workbook.worksheets}
-    header = sheet_rows["cmr_initial"][0]
-    contract_at, member_at = header.index("contract_id"), header.index("member_id")
+    header = sheet_rows[sheet_title("cmr_initial")][0]  # labels (issue 26 item 7)
+    contract_at, member_at = header.index(column_label("contract_id")), header.index(column_label("member_id"))
     body = [r for rows_ in sheet_rows.values() for r in rows_[1:]]
     assert len(body) == own.height and {r[contract_at] for r in body} == {OWN}
     assert all(isinstance(r[member_at], str) for r in body)  # ids stay text

@@ -105,6 +105,19 @@ REASON_GROUPS = [
     [("reason", "01"), ("reason", "02"), ("reason", "03"), ("funnel", "meets_criteria")],
     [("reason", "04"), ("funnel", "meets_criteria"), ("funnel", "part_d_enrollees")],
 ]
+#: counts of the program panel (and the funnel) nested in one another: (whole, part). The page shows both; the
+#: difference (enrolled but not offered, offered but not completed, ...) is implied, so it is protected as an
+#: unpublished cell of the equation whole = part + difference (targeting-rules.md section 10)
+NESTED_COUNTS = [
+    (("program", "enrolled_this_year"), ("program", "cmr_offered")),
+    (("program", "cmr_offered"), ("program", "cmr_completed")),
+    (("program", "cmr_completed"), ("program", "cmr_counted")),
+    (("program", "enrolled_this_year"), ("program", "mtm_enrolled")),
+    (("program", "mtm_enrolled"), ("program", "enrolled_not_meeting_criteria")),
+]
+#: enrolled at D and still meeting the criteria (mtm_enrolled - enrolled_not_meeting_criteria) is part of the
+#: funnel's "meet the MTM criteria": the rest are members who meet the criteria and are not enrolled (opted out)
+ENROLLED_MEETING = ("program", "mtm_enrolled-enrolled_not_meeting_criteria")
 ADDITIVE_PANELS = ("service", "opt_out", "dtp_type")  # dtp_type: the types add up to the problems recommended
 
 TEMPLATE = Path(__file__).with_name("templates") / "dashboard.html.j2"
@@ -194,11 +207,27 @@ def suppressed_member_counts(counts: dict[tuple, int], contracts: list[str]) -> 
         for cat in categories:
             cells.setdefault((c, *cat), 0)
     groups = [[(view, *cat) for view in [*contracts, ALL]] for cat in categories]  # contracts add up to all
+    implied: list[tuple] = []
     for view in [*contracts, ALL]:
         groups += [[(view, panel, cat, "") for panel, cat in group] for group in REASON_GROUPS]
         for panel in ADDITIVE_PANELS:
             groups.append([(view, *cat) for cat in categories if cat[0] == panel])
-    return dict(suppress_groups(cells, groups))  # type: ignore[arg-type]  # tuple keys are Hashable
+        for whole, part in NESTED_COUNTS:  # whole = part + the difference (not shown)
+            w, p = (view, *whole, ""), (view, *part, "")
+            if w in cells and p in cells:
+                rest = (view, "program", f"{whole[1]}-{part[1]}", "")
+                cells[rest] = int(cells[w]) - int(cells[p])
+                implied.append(rest)
+                groups.append([w, p, rest])
+        criteria, enrolled = (view, "funnel", "meets_criteria", ""), (view, *ENROLLED_MEETING, "")
+        if criteria in cells and enrolled in cells:  # meet the criteria = enrolled and meeting + not enrolled
+            rest = (view, "funnel", "meets_criteria_not_enrolled", "")
+            cells[rest] = int(cells[criteria]) - int(cells[enrolled])
+            implied.append(rest)
+            groups.append([criteria, enrolled, rest])
+    for key in {k[1:] for k in implied}:  # the differences add up across contracts too
+        groups.append([(view, *key) for view in [*contracts, ALL]])
+    return dict(suppress_groups(cells, groups, implied))  # type: ignore[arg-type]  # tuple keys are Hashable
 
 
 def exact_member_counts(counts: dict[tuple, int], contracts: list[str]) -> dict[tuple, int | str]:
@@ -305,7 +334,10 @@ def chart_specs() -> dict[str, dict]:
                                tooltip=["service:N", "status:N", "label:N"]),
         base.mark_text(align="left", dx=4).encode(y=service_y, yOffset=status_offset, x=POS_X, text="label:N"),
     ).properties(width=300)
-    measure_y = alt.Y("measure:N", sort=None, title=None, axis=alt.Axis(labelLimit=320))
+    # the measures in the measure order (MEASURE_ORDER), not the order the layers first meet them: a measure
+    # with no rate (too small, suppressed) has no bar, and the layers' union put it last
+    measure_y = alt.Y("measure:N", sort=alt.EncodingSortField(field="order", op="min"), title=None,
+                      axis=alt.Axis(labelLimit=320))
     measures = alt.layer(
         base.mark_bar(opacity=0.85).encode(
             y=measure_y, yOffset="contract_id:N", color=alt.Color("contract_id:N", title="Contract"),
@@ -580,9 +612,13 @@ class DashboardData:
             pooled = [plan_wide(ms) for ms in group_by_measure(measures).values()]
             shown = sorted(shown + pooled, key=lambda m: (measure_sort_key(m["measure_id"]),
                                                           m["contract_id"] != PLAN_WIDE, m["contract_id"]))
+        # the measure order, which the y axis sorts by: a fraction in (0, 1), so that the shareable page's data
+        # holds no small integer that reads like a count of members
+        order = list(dict.fromkeys(m["measure_id"] for m in shown))
         for m in shown:
             rows.append({
                 "measure": short_measure_label(m),
+                "order": round((order.index(m["measure_id"]) + 1) / (len(order) + 1), 6),
                 "contract_id": m["contract_id"], "rate": m["rate"],
                 "pos": max(v for v in (m["rate"], m["year_end_high"], 0) if v is not None),
                 "rate_label": rate_label(m),

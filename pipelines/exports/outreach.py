@@ -2,11 +2,14 @@
 
 The lists are built in SQL (``sql/outputs/outreach_list.sql``, ``sql/outputs/tmr_worklist.sql``); this
 module only writes them.  The call list holds the CMR services; TMRs are pharmacist desk reviews with their
-own list (targeting-rules.md section 7).  The workbook has one sheet per CMR service and a ``tmr_worklist``
+own list (targeting-rules.md section 7).  The workbook has one sheet per CMR service and a TMR worklist
 sheet (always all four, header only when nothing is due), a frozen header row, filters,
 dates as real Excel dates, member ids, phone numbers and ZIP codes as text (leading zeros survive, no
-"5.55E+09"), and column widths set.  Cells are written with explicit types, so a name that starts with
-``=`` is text, never a formula.  PHI lives only in these two files: nothing here logs a row.
+"5.55E+09"), and column widths set.  The workbook is read by people (issue 26 item 7): its sheet names and
+headers are labels, and services, languages, medication-risk flags and enrollment sources are words
+(``labels.csv``, languages from the CLDR); the CSV files keep their machine names and codes (outputs.md).
+`mtm contacts import` maps the labels back (``header_names``).  Cells are written with explicit types,
+so a name that starts with ``=`` is text, never a formula.  PHI lives only in these two files: nothing here logs a row.
 
 The checks at the end are the outreach list's gates (the Dagster asset checks call them).
 """
@@ -14,6 +17,7 @@ The checks at the end are the outreach list's gates (the Dagster asset checks ca
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -21,6 +25,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pipelines.db import scalar
+from pipelines.exports.labels import flags, label, language
 from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
 
 #: the call list's services (outreach_list); every service due adds the quarterly TMR (tmr_worklist)
@@ -36,12 +41,48 @@ WORK_COLUMNS: dict[str, tuple[str, int]] = {
     "call_channel": ("text", 11),
     "call_note": ("text", 40),
 }
+#: codes a caller reads as words in the workbook (the CSV keeps the codes)
+CELL_WORDS: dict[str, Callable[[str], str]] = {
+    "service": lambda code: label("service", code),
+    "preferred_language": language,
+    "risk_flags": flags,
+    "enrollment_source": lambda code: label("enrollment_source", code),
+}
 SERVICE_TITLES = {
     "cmr_initial": "Initial CMR offer",
     "cmr_annual": "Annual CMR offer",
     "cmr_follow_up": "CMR follow-up",
     TMR_SHEET: "Quarterly TMR: pharmacist worklist",
 }
+
+
+def sheet_title(name: str) -> str:
+    """A sheet's name as staff read it: ``cmr_initial`` -> "Initial CMR offer" (labels.csv, kind ``sheet``)."""
+    return label("sheet", name)
+
+
+def column_label(name: str) -> str:
+    """A column's header in the workbook: ``days_until_due`` -> "Days to due (< 0 = overdue)"."""
+    return label("column", name)
+
+
+def folded(text) -> str:
+    """Header or sheet text compared without case or extra spaces."""
+    return " ".join(str(text).split()).casefold()
+
+
+def header_names() -> dict[str, str]:
+    """Header text (folded case and spaces) -> column name, for reading a worked workbook back: every label,
+    and every machine name (a workbook written before the headers were labels still reads)."""
+    from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
+
+    names = [*OUTREACH_COLUMNS, *TMR_COLUMNS, *WORK_COLUMNS]
+    return {**{folded(n): n for n in names}, **{folded(column_label(n)): n for n in names}}
+
+
+def sheet_names() -> dict[str, str]:
+    """Sheet name (folded) -> sheet key (``cmr_initial`` ...), labels and old machine names alike."""
+    return {**{folded(s): s for s in SHEETS}, **{folded(sheet_title(s)): s for s in SHEETS}}
 
 
 def write_outreach_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[str, int]:
@@ -91,15 +132,22 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
             if name in CALL_SERVICES:  # the caller's columns, empty, after the list's own
                 columns = {**columns, **WORK_COLUMNS}
                 names = list(columns)
-            sheet = workbook.add_worksheet(name)
+            sheet = workbook.add_worksheet(sheet_title(name))
             sheet.set_header(f"&L{SERVICE_TITLES[name]}&RPage &P of &N")
+            lines = 1
             for col, column in enumerate(names):
                 kind, width = columns[column]
+                text = column_label(column)
+                width = max(width, max(len(word) for word in text.split()) + 2)  # no word cut in two
                 sheet.set_column(col, col, width, formats[kind])
-                sheet.write_string(0, col, column, header if col < data_columns else worked)
+                sheet.write_string(0, col, text, header if col < data_columns else worked)
+                lines = max(lines, -(-len(text) // max(width - 1, 1)))
             for r, row in enumerate(sheet_rows, start=1):
                 for col, column in enumerate(names[:data_columns]):
-                    _write_cell(sheet, r, col, columns[column][0], row[col], formats)
+                    value = row[col]
+                    if column in CELL_WORDS and value not in (None, ""):
+                        value = CELL_WORDS[column](value)
+                    _write_cell(sheet, r, col, columns[column][0], value, formats)
             if len(names) > data_columns and sheet_rows:
                 _work_validation(sheet, names, len(sheet_rows))
             if "days_until_due" in names and sheet_rows:  # overdue rows (ranked first) in red, as on the portal
@@ -108,7 +156,7 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
                     "type": "formula", "criteria": f"=${due}2<0", "format": overdue})
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, max(len(sheet_rows), 1), len(names) - 1)
-            sheet.set_row(0, 30)
+            sheet.set_row(0, 15 * min(lines, 4) + 2)  # the labels wrap within their column's width
     finally:
         workbook.close()
 

@@ -175,9 +175,10 @@ def contacts() -> None:
     pass
 
 
-@contacts.command("import", help="Read a worked outreach_list.xlsx back (its call_outcome, call_date, "
-                                 "call_channel and call_note columns) as recorded contacts: validated like the "
-                                 "portal's form, audited, and read by the next run. Refused rows are listed; "
+@contacts.command("import", help="Read a worked outreach_list.xlsx back (its Call outcome, Call date, "
+                                 "Channel and Call note columns; older workbooks' call_* names too) as "
+                                 "recorded contacts: validated like the portal's form, audited, and read by the "
+                                 "next run. Refused rows are listed; "
                                  "importing the same workbook again records nothing twice.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--by", "recorded_by", default=None, help="Who worked the list (audit log). Default: cli:<login>.")

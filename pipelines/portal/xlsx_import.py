@@ -2,8 +2,11 @@
 item 12), for teams that call from Excel rather than the portal.
 
 The workbook is the run's ``outreach_list.xlsx`` (or a contract's cut of it) with the caller's columns
-filled in: ``call_outcome`` (a drop-down of the portal's outcomes: label or code), ``call_date``,
-``call_channel`` (empty: phone) and ``call_note``. Each filled row becomes one entry of the portal's
+filled in: "Call outcome" (``call_outcome``, a drop-down of the portal's outcomes: label or code), "Call
+date", "Channel" (empty: phone) and "Call note". Sheets and headers are read by their labels (issue 26 item
+7: "Initial CMR offer", "Member ID") or by their machine names (``cmr_initial``, ``member_id``), so a
+workbook exported before the headers became labels still imports; case and spacing do not matter.
+Each filled row becomes one entry of the portal's
 contacts, exactly as if it had been recorded on the contact form: the same outcomes, the same date rules
 (not before the member's MTM enrollment, not in the future), the same events file the next run reads,
 and an audit entry naming the file, sheet and row. A row is refused, with its sheet, row and reason, when
@@ -20,11 +23,19 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.exports.outreach import (
+    CALL_SERVICES,
+    column_label,
+    folded,
+    header_names,
+    sheet_names,
+    sheet_title,
+)
 from pipelines.portal import contacts, runs
 from pipelines.portal.store import audit
 
 #: the workbook's sheets a caller works (one per CMR service of the call list)
-CALL_SHEETS = ("cmr_initial", "cmr_annual", "cmr_follow_up")
+CALL_SHEETS = CALL_SERVICES
 NEEDED = ("member_id", "contract_id", "as_of_date", "call_outcome", "call_date", "call_channel", "call_note")
 
 
@@ -64,18 +75,21 @@ def import_worked_list(con: sqlite3.Connection, home: Path, path: Path, recorded
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise contacts.ContactError(f"{path.name} is not an Excel workbook (.xlsx): {exc}") from exc
     result = ImportResult()
-    sheets = [s for s in CALL_SHEETS if s in workbook.sheetnames]
+    known_sheets, known_headers = sheet_names(), header_names()
+    sheets = [s for s in workbook.sheetnames if known_sheets.get(folded(s)) in CALL_SHEETS]
     if not sheets:
         raise contacts.ContactError(f"{path.name} has none of the outreach list's call sheets "
-                                    f"({', '.join(CALL_SHEETS)})")
+                                    f"({', '.join(sheet_title(s) for s in CALL_SHEETS)})")
     listed: dict[tuple[str, str], dict | None] = {}
     for sheet_name in sheets:
         rows = workbook[sheet_name].iter_rows(values_only=True)
-        header = [str(c or "") for c in next(rows, ())]
+        header = [known_headers.get(folded(c or ""), str(c or "")) for c in next(rows, ())]
         missing = [c for c in NEEDED if c not in header]
         if missing:
-            raise contacts.ContactError(f"{path.name}, sheet {sheet_name}: no column {', '.join(missing)}; a worked "
-                                        "list is the run's outreach_list.xlsx with its call_* columns filled in")
+            raise contacts.ContactError(
+                f"{path.name}, sheet {sheet_name}: no column "
+                + ", ".join(f"{column_label(c)!r} ({c})" for c in missing)
+                + "; a worked list is the run's outreach_list.xlsx with its caller's columns filled in")
         at = {c: header.index(c) for c in NEEDED}
         for number, values in enumerate(rows, start=2):
             cell = {c: values[i] if i < len(values) else None for c, i in at.items()}
@@ -113,7 +127,7 @@ def _import_row(con, home: Path, path: Path, sheet: str, number: int, cell: dict
     if channel not in contacts.CHANNELS:
         raise contacts.ContactError(f"unknown channel {cell['call_channel']!r}: one of {', '.join(contacts.CHANNELS)}")
     if not _day(cell["call_date"]):
-        raise contacts.ContactError("call_date is empty: the date of the contact is needed")
+        raise contacts.ContactError(f"{column_label('call_date')} is empty: the date of the contact is needed")
     day = contacts.parse_contact_date(_day(cell["call_date"]), today=today,
                                       earliest=contacts.earliest_contact(row, as_of))
     note = " ".join(str(cell["call_note"] or "").split())
