@@ -5,15 +5,23 @@ macros are *expanded in place* before translation: a scalar macro call becomes i
 arguments substituted, a table macro call (``current_versions('raw_x', 'x')``) becomes a subquery of its
 body with the table argument as a plain table name.  sqlglot then writes the Spark dialect
 (``arg_max`` -> ``MAX_BY``, ``QUALIFY`` -> window + filter, list functions -> arrays, ...).
-Used by ``tests/test_spark_transpile.py``; not on the pipeline's path.
+Since issue 31 ``mtm run --engine spark`` runs the result (``pipelines/spark_engine.py``); the written
+dialect is Spark 4 (``Spark4`` below: QUALIFY is kept, Spark has it since 4.0). A model whose DuckDB form
+cannot be translated (PIVOT/UNPIVOT, ``COLUMNS(...)``, ``UNION BY NAME`` over ``*``) has a declared variant
+beside it, ``<model>.spark.sql`` (listed in the README), used instead of the translation.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+import re
+
 import sqlglot
 import sqlglot.expressions as exp
+from sqlglot import transforms
+from sqlglot.dialects.spark import Spark
+from sqlglot.generators.spark import SparkGenerator
 
 from pipelines.models import _MACRO_HEAD, MACRO_FILE, Model, _split_sql
 from pipelines.package_files import sql_dir
@@ -75,13 +83,72 @@ def expand_macros(tree: exp.Expr) -> exp.Expr:
     raise ValueError("macro expansion did not settle after 10 rounds (a macro calling itself?)")
 
 
+class Spark4Generator(SparkGenerator):
+    """sqlglot's Spark writer, minus the rewrite of QUALIFY into a subquery: Spark 4 reads QUALIFY itself,
+    and the rewrite loses the table aliases a QUALIFY names (``h.as_of_date``)."""
+
+    TRANSFORMS = {
+        **SparkGenerator.TRANSFORMS,
+        exp.Select: transforms.preprocess([transforms.eliminate_distinct_on, transforms.unnest_to_explode,
+                                           transforms.any_to_exists]),
+        exp.DataType: lambda self, e: "DECIMAL(38, 0)" if e.this == exp.DataType.Type.INT128
+        else SparkGenerator.datatype_sql(self, e),
+    }
+
+
+class Spark4(Spark):
+    Generator = Spark4Generator
+
+
+def _by_position(node: exp.Expr) -> exp.Expr:
+    """Spark-lacking DuckDB forms that have a plain equivalent, rewritten before the Spark text is written.
+
+    * ``UNION [ALL] BY NAME`` between SELECTs that name every column: the right side's columns put in the
+      left side's order, then a positional union (a ``*`` on either side needs a variant file);
+    * a CTE ``AS [NOT] MATERIALIZED``: the hint dropped (Spark plans CTEs itself);
+    * ``FROM range(a, b) AS t(x)`` (a series table): ``(SELECT explode(sequence(a, b - 1)) AS x) AS t``;
+    * a window function in arithmetic (``sum(x) OVER w - y``): parenthesised (Spark would read ``w-y``
+      as one window name).
+    """
+    if isinstance(node, exp.Union) and node.args.get("by_name"):
+        left, right = node.this, node.expression
+        while isinstance(left, exp.Union):  # a chain: the first SELECT names the columns
+            left = left.this
+        if isinstance(left, exp.Select) and isinstance(right, exp.Select) \
+                and not any(isinstance(e, exp.Star) for e in (*left.expressions, *right.expressions)):
+            wanted = [e.alias_or_name for e in left.expressions]
+            by_name = {e.alias_or_name: e for e in right.expressions}
+            if sorted(wanted) == sorted(by_name):
+                right.set("expressions", [by_name[n] for n in wanted])
+                node.set("by_name", None)
+    if isinstance(node, exp.CTE):
+        node.set("materialized", None)
+    if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries) and node.alias \
+            and node.this.args.get("is_end_exclusive") and len(node.args["alias"].columns) == 1:
+        series = node.this
+        column = node.args["alias"].columns[0].name
+        select = exp.select(exp.Explode(this=exp.func("sequence", series.args["start"].copy(),
+                                                      exp.Sub(this=series.args["end"].copy(),
+                                                              expression=exp.Literal.number(1))))
+                            .as_(column))
+        return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(node.alias)))
+    if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
+        return exp.Paren(this=node.copy())
+    return node
+
+
 def _spark_functions(node: exp.Expr) -> exp.Expr:
     """DuckDB functions sqlglot copies verbatim although Spark lacks them, mapped by hand.
 
     ``regexp_full_match(x, p)`` (whole-string match) becomes ``x RLIKE '^(?:p)$'`` (Spark's RLIKE finds
     a match anywhere, so the pattern is anchored); a list comprehension ``[f(n) FOR n IN xs]`` becomes
-    ``TRANSFORM(xs, n -> f(n))`` (sqlglot would write a Python-like form Spark does not accept).
+    ``TRANSFORM(xs, n -> f(n))`` (sqlglot would write a Python-like form Spark does not accept);
+    ``list_bool_and(xs)`` becomes ``FORALL(xs, b -> b)``.
     """
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "list_bool_and" and len(node.expressions) == 1:
+        return exp.Anonymous(this="FORALL", expressions=[
+            node.expressions[0].copy(),
+            exp.Lambda(this=exp.to_identifier("_b"), expressions=[exp.to_identifier("_b")])])
     comprehension = node.expressions[0] if isinstance(node, exp.Array) and len(node.expressions) == 1 else None
     if isinstance(comprehension, exp.Comprehension) and not comprehension.args.get("condition"):
         variable = comprehension.expression
@@ -96,8 +163,13 @@ def _spark_functions(node: exp.Expr) -> exp.Expr:
     return node
 
 
+#: ``len(x)`` is the list length in the project's SQL (``length`` is the string length); sqlglot reads both as
+#: LENGTH, which Spark applies to strings only
+_LIST_LEN = re.compile(r"\blen\s*\(", re.IGNORECASE)
+
+
 def to_spark(model: Model) -> str:
     """The model's SELECT in Spark SQL, macros expanded; raises if sqlglot meets something it cannot write."""
-    tree = expand_macros(sqlglot.parse_one(model.sql, read="duckdb")).transform(_spark_functions)
-    return sqlglot.transpile(tree.sql(dialect="duckdb"), read="duckdb", write="spark",
-                             unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+    tree = expand_macros(sqlglot.parse_one(_LIST_LEN.sub("array_length(", model.sql), read="duckdb"))
+    tree = tree.transform(_spark_functions).transform(_by_position)
+    return tree.sql(dialect=Spark4, unsupported_level=sqlglot.ErrorLevel.RAISE)
