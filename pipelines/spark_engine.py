@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -34,6 +35,7 @@ import duckdb
 
 from pipelines.db import scalar
 from pipelines.models import SPARK_VARIANT_SUFFIX, Model, catalog, create_declared, declared
+from pipelines.spark_sql import FORMAT_FUNCTION, duckdb_format
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -90,8 +92,10 @@ def session(master: str, home: Path) -> SparkSession:
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={local_dir}")
     )
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)  # the error is raised, not logged
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers of duckdb_format: this interpreter
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    spark.udf.register(FORMAT_FUNCTION, duckdb_format, "string")
     return spark
 
 

@@ -13,9 +13,8 @@ beside it, ``<model>.spark.sql`` (listed in the README), used instead of the tra
 
 from __future__ import annotations
 
-from functools import cache
-
 import re
+from functools import cache
 
 import sqlglot
 import sqlglot.expressions as exp
@@ -83,6 +82,15 @@ def expand_macros(tree: exp.Expr) -> exp.Expr:
     raise ValueError("macro expansion did not settle after 10 rounds (a macro calling itself?)")
 
 
+#: the Spark function (registered by ``pipelines.spark_engine``) that formats as DuckDB's format() does
+FORMAT_FUNCTION = "duckdb_format"
+
+
+def duckdb_format(spec: str | None, value: object) -> str | None:
+    """DuckDB's ``format(spec, value)`` for one value: fmt's format specs are Python's (``{:,}``, ``{:.1f}``)."""
+    return None if spec is None or value is None else spec.format(value)
+
+
 class Spark4Generator(SparkGenerator):
     """sqlglot's Spark writer, minus the rewrite of QUALIFY into a subquery: Spark 4 reads QUALIFY itself,
     and the rewrite loses the table aliases a QUALIFY names (``h.as_of_date``)."""
@@ -107,6 +115,9 @@ def _by_position(node: exp.Expr) -> exp.Expr:
       left side's order, then a positional union (a ``*`` on either side needs a variant file);
     * a CTE ``AS [NOT] MATERIALIZED``: the hint dropped (Spark plans CTEs itself);
     * ``FROM range(a, b) AS t(x)`` (a series table): ``(SELECT explode(sequence(a, b - 1)) AS x) AS t``;
+    * ``(a, b) IN (SELECT (a, b) ...)``: the subquery's tuple unpacked (Spark compares column to column);
+    * ``string_agg(DISTINCT x, sep ORDER BY x)``: ``array_join(array_sort(collect_set(x)), sep)``, NULL when
+      no x (Spark 4.3's ``LISTAGG(DISTINCT) WITHIN GROUP`` fails to plan);
     * a window function in arithmetic (``sum(x) OVER w - y``): parenthesised (Spark would read ``w-y``
       as one window name).
     """
@@ -132,6 +143,21 @@ def _by_position(node: exp.Expr) -> exp.Expr:
                                                               expression=exp.Literal.number(1))))
                             .as_(column))
         return exp.Subquery(this=select, alias=exp.TableAlias(this=exp.to_identifier(node.alias)))
+    if isinstance(node, exp.In) and isinstance(node.args.get("query"), exp.Subquery):
+        select = node.args["query"].this
+        if isinstance(select, exp.Select) and len(select.expressions) == 1 \
+                and isinstance(select.expressions[0], exp.Tuple):
+            select.set("expressions", [e.copy() for e in select.expressions[0].expressions])
+    if isinstance(node, exp.GroupConcat) and not isinstance(node.parent, exp.Filter):
+        order = node.this
+        distinct = order.this if isinstance(order, exp.Order) else None
+        if isinstance(distinct, exp.Distinct) and len(distinct.expressions) == 1 and len(order.expressions) == 1 \
+                and order.expressions[0].this == distinct.expressions[0] and not order.expressions[0].args.get("desc"):
+            value = distinct.expressions[0]
+            joined = exp.func("array_join", exp.func("array_sort", exp.func("collect_set", value.copy())),
+                              node.args.get("separator") or exp.Literal.string(","))
+            none = exp.EQ(this=exp.Count(this=value.copy()), expression=exp.Literal.number(0))
+            return exp.Case(ifs=[exp.If(this=none, true=exp.Null())], default=joined)
     if isinstance(node, exp.Window) and isinstance(node.parent, exp.Binary):
         return exp.Paren(this=node.copy())
     return node
@@ -143,8 +169,25 @@ def _spark_functions(node: exp.Expr) -> exp.Expr:
     ``regexp_full_match(x, p)`` (whole-string match) becomes ``x RLIKE '^(?:p)$'`` (Spark's RLIKE finds
     a match anywhere, so the pattern is anchored); a list comprehension ``[f(n) FOR n IN xs]`` becomes
     ``TRANSFORM(xs, n -> f(n))`` (sqlglot would write a Python-like form Spark does not accept);
-    ``list_bool_and(xs)`` becomes ``FORALL(xs, b -> b)``.
+    ``list_bool_and(xs)`` becomes ``FORALL(xs, b -> b)``; ``arg_max(a, v)`` skips rows where ``a`` is NULL (as
+    DuckDB does); ``a / b`` divides as DOUBLE (as DuckDB does, whatever the operand types);
+    ``format('{:.1f}', x)`` calls ``duckdb_format``, a Python function the Spark engine registers (Java's
+    %.1f rounds the decimal digits of a double, fmt and Python round its exact binary value).
     """
+    if isinstance(node, (exp.ArgMax, exp.ArgMin)) and node.expression is not None:
+        # DuckDB's arg_max/arg_min skip rows whose value is NULL; Spark's MAX_BY/MIN_BY would return it
+        skip_null = exp.If(this=exp.Is(this=node.this.copy(), expression=exp.Null()), true=exp.Null(),
+                           false=node.expression.copy())
+        return node.__class__(this=node.this.copy(), expression=skip_null)
+    if isinstance(node, exp.Div) and not any(isinstance(side, exp.Interval) for side in (node.this, node.expression)):
+        # DuckDB's / is always a DOUBLE division; Spark divides decimals as decimals (other digits)
+        return exp.Div(this=exp.cast(node.this.copy(), "DOUBLE"), expression=exp.cast(node.expression.copy(), "DOUBLE"))
+    if isinstance(node, exp.Format) and isinstance(node.this, exp.Literal) and len(node.expressions) == 1:
+        # DuckDB's format (the fmt library) and Python's str.format agree on these specs; Java's do not
+        value = node.expressions[0].copy()
+        if re.search(r"\.\d+f}", node.this.this):
+            value = exp.cast(value, "DOUBLE")
+        return exp.Anonymous(this=FORMAT_FUNCTION, expressions=[node.this.copy(), value])
     if isinstance(node, exp.Anonymous) and str(node.this).lower() == "list_bool_and" and len(node.expressions) == 1:
         return exp.Anonymous(this="FORALL", expressions=[
             node.expressions[0].copy(),
