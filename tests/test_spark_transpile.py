@@ -20,8 +20,8 @@ from pipelines.spark_sql import expand_macros, macro_bodies, to_spark
 
 MODELS = sorted(catalog())
 #: DuckDB-only names that must not survive into the Spark text
-DUCKDB_ONLY = re.compile(r"\b(query_table|regexp_full_match|list_filter|arg_max|arg_min|list_bool_and|columns|format|len)"
-                         r"\s*\(|\bBY\s+NAME\b|\bMATERIALIZED\b|\bINT128\b|\bLISTAGG\s*\(\s*DISTINCT|\bUNPIVOT\s+\w+\s+ON\b"
+DUCKDB_ONLY = re.compile(r"\b(query_table|regexp_full_match|list_filter|arg_max|arg_min|list_bool_and|columns|format"
+                         r"|len)\s*\(|\bBY\s+NAME\b|\bMATERIALIZED\b|\bINT128\b|\bLISTAGG\s*\(\s*DISTINCT|\bUNPIVOT\s+\w+\s+ON\b"
                          r"|\bPIVOT\s+\w+\s+ON\b|\bOVER\s+\w+\s*-", re.IGNORECASE)
 
 
