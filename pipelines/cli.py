@@ -52,6 +52,7 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, eng
     from dagster_project.run import RunFailed, run_pipeline, whole_graph_progress
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
+    from pipelines.spark_engine import SparkUnavailable
 
     try:
         if delivery is not None:
@@ -59,7 +60,11 @@ def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, eng
         ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
                                 settings_file=settings_file, source=source, as_known_at=as_known_at,
                                 delivery=delivery, engine=engine, spark_master=spark_master)
-    except (SettingsError, ValueError) as exc:
+        if engine == "spark":  # before the run starts: nothing to record as a failed run
+            from pipelines.spark_engine import check_available
+
+            check_available()
+    except (SettingsError, ValueError, SparkUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}"
                + (f", SQL models on Spark ({ctx.spark_master})" if engine == "spark" else ""))

@@ -35,7 +35,6 @@ import duckdb
 
 from pipelines.db import scalar
 from pipelines.models import SPARK_VARIANT_SUFFIX, Model, catalog, create_declared, declared
-from pipelines.spark_sql import FORMAT_FUNCTION, duckdb_format
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -67,15 +66,24 @@ def spark_sql_of(name: str) -> str:
     return to_spark(model)
 
 
+def check_available() -> None:
+    """Raise ``SparkUnavailable`` (saying how to install) when pyspark or Java is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise SparkUnavailable("the Spark engine needs pyspark and Java 17+: make spark "
+                               "(or pip install '.[spark]' and Debian's default-jre-headless)")
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        raise SparkUnavailable("the Spark engine needs Java 17+: make spark "
+                               "(or apt-get install default-jre-headless)")
+
+
 def session(master: str, home: Path) -> SparkSession:
     """A Spark session for one run: UTC session time, Parquet timestamps as micros, no UI, small shuffles."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise SparkUnavailable("the Spark engine needs pyspark and Java 17+: pip install '.[spark]' "
-                               "(or make test-spark, which installs both)") from exc
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        raise SparkUnavailable("the Spark engine needs Java 17+ (Debian: apt-get install default-jre-headless)")
+    check_available()
+    from pyspark.sql import SparkSession
+
+    from pipelines.spark_sql import FORMAT_FUNCTION, duckdb_format  # sqlglot: not imported on the DuckDB path
     local_dir = home / "spark_tmp"
     local_dir.mkdir(parents=True, exist_ok=True)
     builder = (
