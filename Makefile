@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run run-rollover test test-long lint bench clean dagster dev browsers
+.PHONY: install run run-rollover test test-long test-spark spark lint bench clean dagster dev browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,14 +36,26 @@ browsers:
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not long"
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not long and not spark"
 
 ## The slow reliability variants (SIGKILL at every step, every bad input through `mtm run`, 50 MB lines, large
 ## property runs): see docs/reliability.md. Bounded: each command is stopped (and fails) after 35 and 10 minutes,
 ## so `.ci/run` (make test, then make test-long) fits CI's 90 minutes.
 test-long: $(STAMP)
-	timeout --kill-after=30 35m $(BIN)/pytest -n 2 --dist loadfile -m long
+	timeout --kill-after=30 35m $(BIN)/pytest -n 2 --dist loadfile -m "long and not spark"
 	MTM_LONG_PROPERTIES=1 timeout --kill-after=30 10m $(BIN)/pytest -n 2 tests/test_properties.py
+
+## The Spark engine (issue 31): Java from Debian's packages when `java` is missing, the `spark` extra
+## (requirements-spark.lock) on top of the project's lock; `make run` needs neither.
+spark: $(STAMP)
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-spark.lock
+
+## Spark (local[2]) against DuckDB on data_samples and a generated 10k-member extract: the run folders' member
+## summary, outreach list, quality measures and program metrics must be identical (tests marked `spark`, one at a
+## time: Spark takes both cores). Bounded at 30 minutes.
+test-spark: spark
+	timeout --kill-after=30 30m $(BIN)/pytest -m spark tests/
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -51,10 +63,13 @@ lint: $(STAMP)
 ## Benchmark at population scale (BENCH_SIZES=10000,100000 by default; e.g. BENCH_SIZES=30000 or 1000000).
 ## BENCH_FORMATS=parquet,csv,csv.gz; BENCH_BEFORE=DIR runs another source tree side by side (before/after);
 ## BENCH_DELIVERY=1 also measures a daily delivery (`mtm run --delivery`) on top of each size.
-bench: $(STAMP)
+## BENCH_ENGINE=spark also runs each size with `mtm run --engine spark` (BENCH_SPARK_MASTER, default local[2]),
+## beside DuckDB on the same extract (installs the spark extra and Java first).
+bench: $(STAMP) $(if $(filter spark,$(BENCH_ENGINE)),spark,)
 	$(BIN)/python -m pipelines.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),) \
 		$(if $(BENCH_FORMATS),--formats $(BENCH_FORMATS),) $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE),) \
-		$(if $(BENCH_DELIVERY),--delivery,)
+		$(if $(BENCH_DELIVERY),--delivery,) $(if $(BENCH_ENGINE),--engine $(BENCH_ENGINE),) \
+		$(if $(BENCH_SPARK_MASTER),--spark-master '$(BENCH_SPARK_MASTER)',)
 
 ## The Dagster UI on http://127.0.0.1:3000 with the same assets, checks, schedule and sensor.
 dagster: $(STAMP)

@@ -54,6 +54,8 @@ def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, l
         run_id=ctx.run_id,
         as_known_at=ctx.as_known_at.isoformat() if ctx.as_known_at else "",
         delivery=str(ctx.delivery or ""),
+        engine=ctx.engine,
+        spark_master=ctx.spark_master,
     )
     # a multi-asset step (run_parameters + run_signal_weight) cannot be split: take its siblings too
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None

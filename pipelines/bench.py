@@ -50,6 +50,8 @@ TARGETS: dict[tuple[int, str | None], dict[str, float]] = {
 }
 #: keep each run's home (warehouse, published run) under .bench/homes for profiling models afterwards
 KEEP_HOMES = False
+#: the Spark master of `--engine spark` (issue 31); empty = DuckDB only
+SPARK_MASTER = ""
 #: issue 19's target for a daily delivery (`mtm run --delivery`) on top of a warehouse of this many members
 DELIVERY_TARGETS: dict[int, float] = {1_000_000: 30.0}
 
@@ -243,10 +245,10 @@ def run_figures(run: dict, manifest: dict) -> dict:
             "outside_steps_s": round(run["wall_s"] - sum(v or 0 for v in steps.values()), 2)}
 
 
-def run_once(extract: Path, members: int, fmt: str, variant: str, tree: Path) -> dict:
-    home = BENCH_DIR / "homes" / f"{members}-{fmt}-{variant}"
+def run_once(extract: Path, members: int, fmt: str, variant: str, tree: Path, *engine: str) -> dict:
+    home = BENCH_DIR / "homes" / f"{members}-{fmt}-{variant.replace(' ', '-')}"
     shutil.rmtree(home, ignore_errors=True)
-    run, manifest = mtm_run(home, tree, f"{members:,} {fmt} {variant}", "--extract", str(extract.resolve()))
+    run, manifest = mtm_run(home, tree, f"{members:,} {fmt} {variant}", "--extract", str(extract.resolve()), *engine)
     if not KEEP_HOMES:
         shutil.rmtree(home, ignore_errors=True)
     return {"variant": variant, "tree": str(tree), "commit": commit_of(tree),
@@ -311,9 +313,13 @@ def bench_one(members: int, fmt: str, trees: dict[str, Path]) -> list[dict]:
               "scan_wall_s": scan["wall_s"], "scan_rss_mb": scan["peak_rss_mb"]}
     results = []
     for variant, tree in trees.items():
-        result = {**common, **run_once(extract, members, fmt, variant, tree)}
-        result["ratio_to_scan"] = round(result["run_wall_s"] / scan["wall_s"], 2) if scan["wall_s"] else None
-        results.append(result)
+        runs: list[tuple[str, tuple[str, ...]]] = [(variant, ())]
+        if SPARK_MASTER:  # the same tree and extract with the SQL models on Spark (issue 31)
+            runs.append((f"{variant} spark", ("--engine", "spark", "--spark-master", SPARK_MASTER)))
+        for label, engine in runs:
+            result = {**common, **run_once(extract, members, fmt, label, tree, *engine)}
+            result["ratio_to_scan"] = round(result["run_wall_s"] / scan["wall_s"], 2) if scan["wall_s"] else None
+            results.append(result)
     return results
 
 
@@ -402,9 +408,13 @@ def main(argv: list[str] | None = None) -> None:
                         help="also measure a daily delivery (`mtm run --delivery`) on top of a warehouse of each size")
     parser.add_argument("--keep-homes", action="store_true",
                         help="keep each full run's home under .bench/homes (to profile its models afterwards)")
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                        help="spark: also run each size with `mtm run --engine spark`, beside DuckDB (issue 31)")
+    parser.add_argument("--spark-master", default="local[2]", help="the Spark master of --engine spark")
     args = parser.parse_args(argv)
-    global KEEP_HOMES
+    global KEEP_HOMES, SPARK_MASTER
     KEEP_HOMES = args.keep_homes
+    SPARK_MASTER = args.spark_master if args.engine == "spark" else ""
     sizes = [int(s) for s in args.sizes.split(",") if s]
     formats = [f for f in args.formats.split(",") if f]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -419,7 +429,7 @@ def main(argv: list[str] | None = None) -> None:
         for fmt in formats:
             print(f"benchmark: {members:,} members, {fmt}", flush=True)
             results.extend(bench_one(members, fmt, trees))
-            print(table(results[-len(trees):]), flush=True)
+            print(table(results[-len(trees) * (2 if SPARK_MASTER else 1):]), flush=True)
             if args.delivery:
                 deliveries.extend(bench_delivery(members, fmt, variant, tree) for variant, tree in trees.items())
                 print(delivery_table(deliveries[-len(trees):]), flush=True)

@@ -42,21 +42,32 @@ def main() -> None:
                    "full read would, and everything downstream is recomputed. When the home's stored staging "
                    "cannot take it (none yet, another code version or layout), the whole extract is read instead "
                    "(--extract folders, else those stored) and the run says so.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+              help="Which engine runs the SQL models: DuckDB, or Apache Spark SQL (needs pip install '.[spark]' and "
+                   "Java 17+; make spark). Reading, checks, exports and publishing are the same either way.")
+@click.option("--spark-master", "spark_master", default="local[2]", show_default=True, metavar="URL",
+              help="With --engine spark: local[N] or a cluster, e.g. spark://host:7077.")
 @click.option("--verbose", is_flag=True, help="Show Dagster's step-by-step log (member ids at most, never PHI).")
-def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, verbose) -> None:
+def run(extracts, source, as_of, settings_file, home, as_known_at, delivery, engine, spark_master, verbose) -> None:
     from dagster_project.run import RunFailed, run_pipeline, whole_graph_progress
     from pipelines.errors import SettingsError
     from pipelines.run_context import RunContext
+    from pipelines.spark_engine import SparkUnavailable
 
     try:
         if delivery is not None:
             extracts, delivery = _plan_delivery(home, list(extracts), delivery, source)
         ctx = RunContext.create(home=home, extract_dirs=list(extracts) or None, as_of=as_of,
                                 settings_file=settings_file, source=source, as_known_at=as_known_at,
-                                delivery=delivery)
-    except (SettingsError, ValueError) as exc:
+                                delivery=delivery, engine=engine, spark_master=spark_master)
+        if engine == "spark":  # before the run starts: nothing to record as a failed run
+            from pipelines.spark_engine import check_available
+
+            check_available()
+    except (SettingsError, ValueError, SparkUnavailable) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}")
+    click.echo(f"mtm run: as of {ctx.as_of}, extract {', '.join(str(d) for d in ctx.extract_dirs)}"
+               + (f", SQL models on Spark ({ctx.spark_master})" if engine == "spark" else ""))
     from pipelines.run_lock import RunLocked
 
     try:

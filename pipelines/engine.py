@@ -31,6 +31,7 @@ from pipelines.publish import publish
 from pipelines.quality.run import finish_quality, start_quality, stop_workers
 from pipelines.run_context import RunContext
 from pipelines.seeds import Seed, load_seed, seeds
+from pipelines.spark_engine import SparkModels
 from pipelines.steps import STEPS, Step
 
 PUBLISHED_RUN = "published_run"
@@ -61,10 +62,12 @@ def run_seed(con: duckdb.DuckDBPyConnection, run_id: str, seed: Seed) -> dict[st
     return {"rows": rows, "seconds": timed(con, run_id, seed.table, started)}
 
 
-def run_model(con: duckdb.DuckDBPyConnection, run_id: str, model: Model) -> dict[str, Any]:
+def run_model(con: duckdb.DuckDBPyConnection, run_id: str, model: Model,
+              spark: SparkModels | None = None) -> dict[str, Any]:
+    """One SQL model, built by DuckDB or, with ``spark``, by Spark and collected into the warehouse."""
     faults.at(model.name)
     prepare(con, model.reads)
-    info = build_model(con, model)
+    info = build_model(con, model) if spark is None else spark.build(con, model)
     run_report.record(con, run_id, model.name, "seconds", info["seconds"])
     return info
 
@@ -108,6 +111,8 @@ class Node:
     produces: tuple[str, ...]
     reads: tuple[str, ...]
     run: Callable[[RunContext, duckdb.DuckDBPyConnection], dict[str, Any]]
+    #: the SQL model of a model node (the Spark engine runs it instead of ``run``)
+    model: Model | None = None
 
 
 def _seed_node(seed: Seed) -> Node:
@@ -120,7 +125,7 @@ def _step_node(step: Step) -> Node:
 
 def _model_node(model: Model) -> Node:
     return Node(model.name, "model", (model.name,), tuple(sorted(model.reads)),
-                lambda ctx, con: run_model(con, ctx.run_id, model))
+                lambda ctx, con: run_model(con, ctx.run_id, model), model)
 
 
 def _export_node(export: Export) -> Node:
@@ -233,10 +238,14 @@ def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: On
         by_asset.setdefault(check.asset, []).append(check)
     result = EngineResult()
     con = connect(ctx)
+    spark = SparkModels(ctx.spark_master, ctx.home, ctx.run_id) if ctx.engine == "spark" else None
     try:
         ingested = False
         for index, node in enumerate(ordered, start=1):
-            info = node.run(ctx, con)
+            if spark is not None and node.model is not None:
+                info = run_model(con, ctx.run_id, node.model, spark)
+            else:
+                info = node.run(ctx, con)
             result.steps[node.name] = info
             if node.kind == "publish":
                 result.published = info["folder"]
@@ -255,6 +264,8 @@ def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: On
             for name, outcome in expectation_checks(ctx, con).items():
                 result.checks[f"raw_{name}:contract_expectations"] = outcome
     finally:
+        if spark is not None:
+            spark.close()
         con.close()  # checkpointed before a failure is reported or the caller reads the file
         stop_workers()  # a Great Expectations worker of a run that stopped early
     return result

@@ -85,6 +85,10 @@ class RunContext:
     #: mtm run --delivery: the one folder of extract_dirs (the last) that is new; the others are read from
     #: the home's stored typed staging (pipelines/staging_store.py)
     delivery: Path | None = None
+    #: which engine runs the SQL models (mtm run --engine): DuckDB, or Apache Spark (pipelines/spark_engine.py)
+    engine: str = "duckdb"
+    #: the Spark master with engine = "spark" (mtm run --spark-master): local[2], spark://host:7077, ...
+    spark_master: str = "local[2]"
 
     @classmethod
     def create(
@@ -97,6 +101,8 @@ class RunContext:
         run_id: str | None = None,
         as_known_at: dt.datetime | str | None = None,
         delivery: Path | str | None = None,
+        engine: str = "duckdb",
+        spark_master: str | None = None,
     ) -> RunContext:
         if extract_dirs is None:
             extract_dirs = [SAMPLE_EXTRACT]
@@ -124,7 +130,11 @@ class RunContext:
             source=source,
             as_known_at=parse_known_at(as_known_at),
             delivery=Path(delivery).resolve() if delivery else None,
+            engine=engine,
+            spark_master=spark_master or "local[2]",
         )
+        if engine not in ("duckdb", "spark"):
+            raise SettingsError(f"engine {engine!r} is not known (expected duckdb or spark)")
         if run_id:
             ctx.run_id = run_id
         return ctx

@@ -78,6 +78,7 @@ def manifest(ctx: RunContext, status: str, error: str | None = None,
         "contract_year": ctx.as_of.year,
         "run_id": ctx.run_id,
         "source": ctx.source,
+        "engine": ctx.engine,  # which engine computed the SQL models (issue 31: duckdb or spark)
         "extract_dirs": [str(d) for d in ctx.extract_dirs],
         "settings_file": str(ctx.settings_file) if ctx.settings_file else None,
         "settings": ctx.settings,

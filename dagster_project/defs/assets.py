@@ -20,7 +20,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.metadata import MODEL_METADATA, published_run_metadata
-from dagster_project.defs.resources import MtmRunResource
+from dagster_project.defs.resources import MtmRunResource, SqlEngineResource
 from pipelines.contract import TABLES
 from pipelines.engine import PUBLISH_READS, expectation_checks, run_export, run_model, run_publish, run_seed, run_step
 from pipelines.exports.files import EXPORTS, Export
@@ -78,10 +78,12 @@ def seed_asset(seed: Seed) -> dg.AssetsDefinition:
 def model_asset(model: Model) -> dg.AssetsDefinition:
     @dg.asset(name=model.name, group_name=model.layer, kinds={"duckdb"}, deps=sorted(model.reads),
               description=model.description or None)
-    def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
+    def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource,
+               sql_engine: SqlEngineResource):
         run_id = mtm.effective_run_id(context.run_id)
+        spark = sql_engine.spark_models(mtm.run_context(run_id)) if sql_engine.engine == "spark" else None
         with duckdb.get_connection() as con:
-            info = run_model(con, run_id, model)
+            info = run_model(con, run_id, model, spark)
             extra = MODEL_METADATA[model.name](con) if model.name in MODEL_METADATA else {}
         return dg.MaterializeResult(metadata={
             "rows": info["rows"], "seconds": info["seconds"],

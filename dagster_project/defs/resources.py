@@ -1,4 +1,5 @@
-"""Resources: the run's parameters (home, extract, as-of date, settings) and the DuckDB warehouse."""
+"""Resources: the run's parameters (home, extract, as-of date, settings), the DuckDB warehouse, and the engine that
+runs the SQL models (DuckDB, or Spark: issue 31)."""
 
 
 import os
@@ -13,6 +14,7 @@ from pydantic import PrivateAttr
 
 from pipelines.models import install_macros
 from pipelines.run_context import RunContext, default_home, duckdb_config
+from pipelines.spark_engine import SparkModels
 
 
 class MtmRunResource(dg.ConfigurableResource):
@@ -83,11 +85,37 @@ class WarehouseResource(DuckDBResource):
         yield self._shared
 
 
-def resources_for(home: Path | str | None = None, **run_values) -> dict:
+class SqlEngineResource(dg.ConfigurableResource):
+    """Which engine builds the SQL model assets: ``duckdb`` (the default: the model's SQL on the warehouse) or
+    ``spark`` (its Spark SQL on a Spark session, the rows collected into the warehouse; pipelines/spark_engine.py).
+    The asset graph is the same either way: only this resource's configuration changes. One Spark session per
+    process that executes model steps (per run in process; per step with the multiprocess executor of the UI)."""
+
+    engine: str = "duckdb"
+    spark_master: str = "local[2]"
+    _spark: SparkModels | None = PrivateAttr(default=None)
+
+    def spark_models(self, ctx: RunContext) -> SparkModels | None:
+        """The Spark builder of this run (None on DuckDB), started on first use."""
+        if self.engine != "spark":
+            return None
+        if self._spark is None or self._spark.run_id != ctx.run_id:
+            self._spark = SparkModels(self.spark_master, ctx.home, ctx.run_id)
+        return self._spark
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        spark, self._spark = self._spark, None
+        if spark is not None:
+            spark.close()
+
+
+def resources_for(home: Path | str | None = None, engine: str = "duckdb", spark_master: str = "local[2]",
+                  **run_values) -> dict:
     home_path = Path(home or os.environ.get("MTM_HOME") or default_home()).resolve()
     home_path.mkdir(parents=True, exist_ok=True)
     return {
         "mtm": MtmRunResource(home=str(home_path), **run_values),
+        "sql_engine": SqlEngineResource(engine=engine, spark_master=spark_master),
         "duckdb": WarehouseResource(database=str(home_path / "warehouse.duckdb"),
                                  connection_config=duckdb_config(home_path)),
     }
