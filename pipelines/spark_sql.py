@@ -56,16 +56,36 @@ def _bind(body: exp.Expr, params: list[str], args: list[exp.Expr]) -> exp.Expr:
     return body.copy().transform(substitute)
 
 
+def _own_cte_names(body: exp.Expr, n: int) -> exp.Expr:
+    """The table macro's CTEs renamed ``<name>_<n>``: Spark's SQL (as sqlglot writes it) lifts a subquery's
+    CTEs to the statement's WITH, where two expansions of one macro (interval_islands twice in a model) would
+    define ``_ordered`` twice (DUPLICATED_CTE_NAMES)."""
+    names = {cte.alias.lower() for cte in body.find_all(exp.CTE)}
+    if not names:
+        return body
+
+    def rename(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.CTE) and node.alias.lower() in names:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(f"{node.alias}_{n}")))
+        elif isinstance(node, exp.Table) and not node.db and node.name.lower() in names:
+            node.set("this", exp.to_identifier(f"{node.name}_{n}"))
+        return node
+
+    return body.transform(rename)
+
+
 def expand_macros(tree: exp.Expr) -> exp.Expr:
     """``tree`` with every call of a project macro replaced by the macro's body (repeated until none is left)."""
     bodies = macro_bodies()
+    expansions = iter(range(1, 10_000))
 
     def expand(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Anonymous):
             known = bodies.get(str(node.this.this).lower())
             if known and known[2]:
                 params, body, _ = known
-                subquery = exp.Subquery(this=_bind(body, params, node.this.expressions))
+                bound = _own_cte_names(_bind(body, params, node.this.expressions), next(expansions))
+                subquery = exp.Subquery(this=bound)
                 return subquery.as_(node.alias or str(node.this.this))
         if isinstance(node, exp.Anonymous):
             known = bodies.get(str(node.this).lower())

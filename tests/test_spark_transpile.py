@@ -43,7 +43,9 @@ def test_every_layer_has_models() -> None:
 def test_model_transpiles_to_spark(name: str) -> None:
     """The Spark SQL the engine runs (the variant, else the translation) has nothing only DuckDB reads."""
     spark = _code(spark_sql_of(name))
-    sqlglot.parse_one(spark, read="spark")  # the output is Spark SQL sqlglot can read back
+    tree = sqlglot.parse_one(spark, read="spark")  # the output is Spark SQL sqlglot can read back
+    ctes = [cte.alias.lower() for cte in tree.find_all(sqlglot.exp.CTE)]
+    assert len(ctes) == len(set(ctes)), f"{name}: a CTE name defined twice (Spark: DUPLICATED_CTE_NAMES)"
     macro_calls = [m for m in macro_bodies() if re.search(rf"\b{m}\s*\(", spark, re.IGNORECASE)]
     assert not macro_calls, f"{name}: macros left unexpanded: {macro_calls}"
     assert not DUCKDB_ONLY.search(spark), f"{name}: DuckDB-only function left: {DUCKDB_ONLY.search(spark)}"

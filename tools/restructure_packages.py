@@ -73,6 +73,7 @@ MODULE_MOVES = {
     "pipelines.cache": "pipelines.engine.cache",
     "pipelines.package_files": "pipelines.engine.package_files",
     "pipelines.spark_sql": "pipelines.engine.spark_sql",
+    "pipelines.spark_engine": "pipelines.engine.spark_engine",
     # run state
     "pipelines.run_context": "pipelines.run_state.run_context",
     "pipelines.run_parameters": "pipelines.run_state.run_parameters",
