@@ -66,7 +66,7 @@ lint: $(STAMP)
 ## BENCH_ENGINE=spark also runs each size with `mtm run --engine spark` (BENCH_SPARK_MASTER, default local[2]),
 ## beside DuckDB on the same extract (installs the spark extra and Java first).
 bench: $(STAMP) $(if $(filter spark,$(BENCH_ENGINE)),spark,)
-	$(BIN)/python -m pipelines.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),) \
+	$(BIN)/python -m mtm.bench $(if $(BENCH_SIZES),--sizes $(BENCH_SIZES),) \
 		$(if $(BENCH_FORMATS),--formats $(BENCH_FORMATS),) $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE),) \
 		$(if $(BENCH_DELIVERY),--delivery,) $(if $(BENCH_ENGINE),--engine $(BENCH_ENGINE),) \
 		$(if $(BENCH_SPARK_MASTER),--spark-master '$(BENCH_SPARK_MASTER)',)

@@ -2,7 +2,7 @@
 
 A run is ~160 steps that take from milliseconds to minutes (at 1M members, twenty minutes in all); without
 this the analyst sees one line and then nothing. The core engine calls :meth:`RunProgress.step` after each
-node (``pipelines.engine.run_graph``); a run through Dagster hands every stored event to
+node (``pipelines.engine.runner.run_graph``); a run through Dagster hands every stored event to
 :meth:`RunProgress.event` (``dagster_project.instance.run_instance``), in the run's own thread:
 
 * on a terminal, a rich progress bar (step i/N, the step running now, elapsed) and one printed line per
@@ -53,7 +53,7 @@ class RunProgress:
         self._bar: Any = None  # rich.progress.Progress while the terminal display is live
         self._task: Any = None
 
-    # -- the engine's hook (``pipelines.engine.run_graph`` calls it after each finished node) -------
+    # -- the engine's hook (``pipelines.engine.runner.run_graph`` calls it after each finished node) -------
     def step(self, index: int, total: int, name: str, rows: int | None, seconds: float) -> None:
         self.total, self.done = total, index
         self._finished(name, rows, seconds, failed=False)

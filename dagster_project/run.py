@@ -2,7 +2,7 @@
 
 Every path runs this graph: `mtm run`, backfills and the tests (which may select the tables they need and
 everything upstream of them); blocking checks run on every path. Since issue 27 they run it through the
-core engine (``pipelines.engine``: one connection, no Dagster bookkeeping); the Dagster definitions run the
+core engine (``pipelines.engine.runner``: one connection, no Dagster bookkeeping); the Dagster definitions run the
 same per-node functions for the UI, the schedule and the sensor, and ``dagster_materialize`` runs them through
 ``dg.materialize`` (the test that the two paths publish identical run folders, the UI's metadata tests).
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dagster_project.progress import RunProgress
-from pipelines.engine import BlockingCheckFailed, EngineResult, OnStep, plan, run_graph
-from pipelines.quality.run import stop_workers
-from pipelines.run_context import RunContext
-from pipelines.run_folder import record_failure
-from pipelines.run_lock import run_lock
+from pipelines.engine.runner import BlockingCheckFailed, EngineResult, OnStep, plan, run_graph
+from pipelines.ingest.quality.run import stop_workers
+from pipelines.publishing.run_folder import record_failure
+from pipelines.publishing.run_lock import run_lock
+from pipelines.run_state.run_context import RunContext
 
 
 class RunFailed(Exception):

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from pipelines.contract import TABLES
+from pipelines.ingest.contract import TABLES
 
 DEFAULT_ELIGIBILITY = {
     "contract_id": "H1234",

@@ -20,8 +20,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
-from pipelines.cli import main
-from pipelines.run_context import RunContext
+from mtm.cli import main
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import EIGHT_DRUGS, NDC, without_expectations
 from tests.template_home import seeded_home

@@ -18,8 +18,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from pipelines.models import build_model, catalog, install_macros
-from pipelines.run_context import RunContext
+from pipelines.engine.models import build_model, catalog, install_macros
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
 
 AS_OF = dt.date(2025, 9, 30)

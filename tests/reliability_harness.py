@@ -49,7 +49,7 @@ def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None)
     """The real asset graph, published, as `mtm run` runs it (Great Expectations sampling off: its suites
     have tests of their own)."""
     from dagster_project.run import run_pipeline
-    from pipelines.run_context import RunContext
+    from pipelines.run_state.run_context import RunContext
 
     # one file name for every home: the dashboard's footer names the settings file
     settings = Path(home).parent / f"{Path(home).name}_settings" / "settings.toml"
@@ -61,7 +61,7 @@ def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None)
 
 def cli(*args: str) -> tuple[int, str, str]:
     """`mtm ...` in-process as a user runs it; no traceback may reach the user, whatever happens."""
-    from pipelines.cli import main
+    from mtm.cli import main
 
     result = CliRunner().invoke(main, list(args))
     out, err = result.stdout, result.stderr

@@ -16,8 +16,8 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pipelines.run_context import RunContext
-from pipelines.run_parameters import RunParameters
+from pipelines.run_state.run_context import RunContext
+from pipelines.run_state.run_parameters import RunParameters
 from tests.model_harness import ModelHarness
 
 D = dt.date(2025, 9, 30)
@@ -58,7 +58,7 @@ def parameters(tmp_path: Path, as_of: dt.date = D, settings: str = "", member_st
 
 def signal_weights(tmp_path: Path, settings: str = "") -> list[dict]:
     """run_signal_weight as a run with ``settings`` writes it."""
-    from pipelines.settings import signal_weight_rows
+    from pipelines.run_state.settings import signal_weight_rows
 
     path = tmp_path / "settings.toml"
     path.write_text(settings)
@@ -73,7 +73,7 @@ def staged(rows: list[dict]) -> list[dict]:
 
 
 def generic_names(fills: list[dict]) -> list[dict]:
-    """ref_generic_name as the run's Python step writes it (pipelines.steps.load_generic_names)."""
+    """ref_generic_name as the run's Python step writes it (pipelines.engine.steps.load_generic_names)."""
     from pipelines.reference import normalise_generic_name
 
     names = {f["generic_name"] for f in fills if f.get("generic_name")}

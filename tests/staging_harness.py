@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pipelines import steps
-from pipelines.models import build_model, catalog, create_declared, declared, install_macros
-from pipelines.run_context import RunContext
-from pipelines.seeds import load_seed, seeds
+from pipelines.engine import steps
+from pipelines.engine.models import build_model, catalog, create_declared, declared, install_macros
+from pipelines.engine.seeds import load_seed, seeds
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import write_extract
 from tests.template_home import seeded_home
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.run import run_pipeline
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import write_extract
 from tests.template_home import seeded_home
 

@@ -1,7 +1,7 @@
 """A template warehouse with every seed loaded, copied into each new run home a test makes (issue 24).
 
 A run loads each shipped reference file into a ``seed_*`` table unless the warehouse already holds it from
-the same file (``pipelines.seeds.load_seed`` compares a fingerprint: the file's bytes and the way it is
+the same file (``pipelines.engine.seeds.load_seed`` compares a fingerprint: the file's bytes and the way it is
 read). A fresh home therefore paid ~1-1.5 s of every test's run for the 243k-row FDA NDC map and the
 other seeds. The template is built once per test session (shared by the xdist workers under a file lock,
 as ``schema_warehouse`` is) with the same ``load_seed``; a home that starts from a copy of it runs exactly
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.seeds import load_seed, seeds
+from pipelines.engine.seeds import load_seed, seeds
 
 #: Where the session's template lives; conftest.py points it at the session's shared temporary folder.
 TEMPLATE_DIR_ENV = "MTM_TEST_TEMPLATE_DIR"

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from dagster_project.run import run_pipeline
-from pipelines.adapters import synpuf
-from pipelines.errors import InputFileError
-from pipelines.run_context import RunContext
+from pipelines.ingest.adapters import synpuf
+from pipelines.run_state.errors import InputFileError
+from pipelines.run_state.run_context import RunContext
 from tests.shared_data import shared
 from tests.synpuf_writer import bene, claim, pde, write_synpuf
 from tests.template_home import seeded_home

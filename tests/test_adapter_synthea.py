@@ -17,11 +17,11 @@ import duckdb
 import pytest
 
 from dagster_project.run import run_pipeline
-from pipelines.adapters import synthea
-from pipelines.adapters.synthea import rxnorm_ingredients, rxnorm_route
-from pipelines.errors import InputFileError
+from pipelines.ingest.adapters import synthea
+from pipelines.ingest.adapters.synthea import rxnorm_ingredients, rxnorm_route
 from pipelines.reference.files import data_path
-from pipelines.run_context import RunContext
+from pipelines.run_state.errors import InputFileError
+from pipelines.run_state.run_context import RunContext
 from tests.shared_data import shared
 from tests.template_home import seeded_home
 

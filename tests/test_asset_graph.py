@@ -10,8 +10,8 @@ import pytest
 from dagster import AssetKey
 
 from dagster_project.defs.assets import known_tables, validate_graph
-from pipelines import models, package_files
-from pipelines.models import LAYERS, catalog
+from pipelines.engine import models, package_files
+from pipelines.engine.models import LAYERS, catalog
 
 DAGSTER_KINDS_TAG = "dagster/kind/duckdb"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.run import RunFailed, run_pipeline
-from pipelines.errors import InputFileError, RejectRateError
-from pipelines.run_context import RunContext
+from pipelines.run_state.errors import InputFileError, RejectRateError
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
 from tests.staging_harness import rejects, stage_extract
 from tests.targeting_harness import without_expectations

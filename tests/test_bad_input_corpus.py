@@ -15,10 +15,11 @@ import datetime as dt
 import pytest
 
 from dagster_project.run import materialize
-from pipelines import readers, run_report
-from pipelines.errors import InputFileError, SettingsError
-from pipelines.models import install_macros
-from pipelines.run_context import RunContext
+from pipelines.engine.models import install_macros
+from pipelines.ingest import readers
+from pipelines.run_state import run_facts as run_report
+from pipelines.run_state.errors import InputFileError, SettingsError
+from pipelines.run_state.run_context import RunContext
 from tests.bad_input_cases import CASES, Case, Rows, Stop
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, run

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.defs.schedules import READY_MARKER, extract_delivery_sensor
-from pipelines.run_lock import home_is_busy, run_lock
+from pipelines.publishing.run_lock import home_is_busy, run_lock
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, published_files, run
 from tests.targeting_harness import EIGHT_DRUGS, NDC
@@ -26,7 +26,7 @@ from tests.test_dagster_ui import BIN, _graphql, dagster_ui
 HOLD = """
 import sys, time
 from pathlib import Path
-from pipelines.run_lock import run_lock
+from pipelines.publishing.run_lock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(120)

@@ -61,7 +61,7 @@ def test_mtm_run_materialises_the_graph_and_publishes(tmp_path):
                  "member_conditions.parquet", "rejects.csv", "run_manifest.json", "data_docs/index.html"):
         assert (folder / name).exists(), name
     assert (home / "runs" / "latest").resolve() == folder.resolve()
-    from pipelines.output_contract import member_summary_columns
+    from pipelines.publishing.output_contract import member_summary_columns
 
     header = (folder / "member_summary.csv").read_text().splitlines()[0].split(",")
     assert header == list(member_summary_columns()) == [

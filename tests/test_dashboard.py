@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from dagster_project.run import RunFailed, run_pipeline
-from pipelines.exports.dashboard import CHART_TITLES, write_dashboard
-from pipelines.privacy import COMPLEMENTARY_LABEL, SUPPRESSED, suppress_groups, suppress_small_counts
-from pipelines.run_context import RunContext, duckdb_config
+from pipelines.publishing.exports.dashboard import CHART_TITLES, write_dashboard
+from pipelines.publishing.privacy import COMPLEMENTARY_LABEL, SUPPRESSED, suppress_groups, suppress_small_counts
+from pipelines.run_state.run_context import RunContext, duckdb_config
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
 from tests.template_home import seeded_home
@@ -147,7 +147,8 @@ STANDALONE = re.compile(r"(?<![\w.,+:/-])\d{1,3}(?:,\d{3})*(?![\w.,%:/-]|,\d)")
 
 
 def test_privacy_rule_hides_small_cells_and_their_complement():
-    # the metrics files' algorithm (pipelines/privacy.py): small cells read "<11", their complements "suppressed"
+    # the metrics files' algorithm (pipelines/publishing/privacy.py): small cells read "<11", their complements
+    # "suppressed"
     assert suppress_small_counts([0, 11, 10, 1]) == [0, 11, SUPPRESSED, SUPPRESSED]
     assert suppress_small_counts([5, 40, 20]) == [SUPPRESSED, 40, COMPLEMENTARY_LABEL]  # 5 = total - 60 otherwise
     # a cell hidden as a complement in a column makes its row need a complement too
@@ -242,12 +243,12 @@ def test_print_stylesheet_lays_panels_out_for_paper(run):
 
 
 def test_a_dashboard_that_cannot_be_built_fails_the_run_and_publishes_nothing(tmp_path, monkeypatch):
-    import pipelines.publish
+    import pipelines.publishing.publish
 
     def broken(*args, **kwargs):
         raise RuntimeError("template error")
 
-    monkeypatch.setattr(pipelines.publish, "write_dashboard", broken)
+    monkeypatch.setattr(pipelines.publishing.publish, "write_dashboard", broken)
     with pytest.raises(RunFailed, match="template error"):
         run_extract(tmp_path, SEP, "extract", eligibility=[member("M1")],
                     pharmacy_claim=[fill("M1", d, NDC[drug], 30, 150.0) for drug in EIGHT_DRUGS for d in FILL_DATES])

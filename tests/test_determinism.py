@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.contract import TABLES
-from pipelines.run_context import SAMPLE_EXTRACT
+from pipelines.ingest.contract import TABLES
+from pipelines.run_state.run_context import SAMPLE_EXTRACT
 from tests.reliability_harness import published_files, run, stable_manifest
 
 AS_OF = "2025-09-30"

@@ -11,11 +11,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.models import create_declared, install_macros
+from pipelines.engine.models import create_declared, install_macros
 from pipelines.reference.files import data_path
 from pipelines.reference.identity_report import drug_identity_report, identity_warnings
 from pipelines.reference.names import normalise_generic_name
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.staging_harness import build
 from tests.template_home import seeded_home

@@ -1,4 +1,4 @@
-"""The core engine (pipelines/engine.py, issue 27): the graph the Dagster assets declare, run without Dagster.
+"""The core engine (pipelines/engine/runner.py, issue 27): the graph the Dagster assets declare, run without Dagster.
 
 The one test that proves the two paths agree: the engine and ``dg.materialize`` of the Dagster definitions
 publish identical run folders (tools/compare_runs.py: every table by content, the manifest without run ids
@@ -11,8 +11,8 @@ import datetime as dt
 import json
 
 from dagster_project.run import dagster_materialize, materialize
-from pipelines.engine import plan
-from pipelines.run_context import RunContext
+from pipelines.engine.runner import plan
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
 from tests.targeting_harness import EIGHT_DRUGS, NDC, without_expectations
 from tests.template_home import seeded_home

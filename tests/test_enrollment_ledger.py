@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.run import RunFailed, run_pipeline
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.model_harness import ModelHarness
 from tests.rule_chain import ENROLLMENT_CHAIN, build, by_member
@@ -245,8 +245,8 @@ def test_a_run_that_fails_midway_leaves_ledger_and_published_run_intact(d1_home,
 KILL_SCRIPT = """
 import os, signal, sys
 from dagster_project.run import run_pipeline
-from pipelines import publish
-from pipelines.run_context import RunContext
+from pipelines.publishing import publish
+from pipelines.run_state.run_context import RunContext
 
 where = sys.argv[3]
 

@@ -1,4 +1,4 @@
-"""Faults: SIGKILL at every step (pipelines/faults.py), disk full on publish, a read-only home.
+"""Faults: SIGKILL at every step (pipelines/run_state/faults.py), disk full on publish, a read-only home.
 
 After any fault: the last published run is intact, ``runs/latest`` points at a complete run folder, the
 ledger is either unchanged or complete, and a rerun publishes exactly what an uninterrupted run publishes.
@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.run import RunFailed
-from pipelines import publish
-from pipelines.faults import PUBLISH_POINTS
+from pipelines.publishing import publish
+from pipelines.run_state.faults import PUBLISH_POINTS
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, published_files, run
 from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger

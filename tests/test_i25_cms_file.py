@@ -20,14 +20,14 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from pipelines.exports.measures import (
+from pipelines.publishing.exports.measures import (
     cms_fields,
     cms_validation,
     cms_validation_counts,
     contract_file_name,
     write_cms_submission,
 )
-from pipelines.ledger import ensure_ledger
+from pipelines.publishing.ledger import ensure_ledger
 from tests.extract_builder import fill, member
 from tests.targeting_harness import run_extract, warehouse_rows
 
@@ -308,7 +308,7 @@ def test_run_folder_quality_files_are_exact_and_only_the_shareable_page_suppress
 def test_mtm_report_shareable_writes_suppressed_measures_and_nothing_member_level(published, tmp_path):
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from mtm.cli import main
 
     out = tmp_path / "shared"
     result = CliRunner().invoke(main, ["report", "--contract", "H1234", "--year", "2025", "--home",

@@ -1,7 +1,7 @@
 """Issue 25 item 11 (targeting-rules.md section 10, 2026-12-07): exact counts in the files and pages for the
 plan's own quality team; small-cell suppression (1-10 -> "<11", complementary cells reading "suppressed") only
 on what is made to be shared outside the plan (dashboard_shareable.html, `mtm report --shareable`), with the one
-algorithm of pipelines/privacy.py.
+algorithm of pipelines/publishing/privacy.py.
 
 The defect: S3333's PDC-DR, 119 of 126, was hidden from its own plan (the 7 non-adherent members are implied).
 """
@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.exports import dashboard
-from pipelines.exports.measures import (
+from pipelines.publishing.exports import dashboard
+from pipelines.publishing.exports.measures import (
     QUALITY_COLUMNS,
     exact_quality_measures,
     suppressed_quality_measures,
@@ -23,7 +23,7 @@ from pipelines.exports.measures import (
     write_program_metrics,
     write_quality_files,
 )
-from pipelines.privacy import COMPLEMENTARY_LABEL, SMALL_LABEL
+from pipelines.publishing.privacy import COMPLEMENTARY_LABEL, SMALL_LABEL
 
 PDC_DR = {"contract_id": "S3333", "measurement_year": 2025, "measure_id": "pdc_dr",
           "measure_name": "Adherence: diabetes medications (PDC-DR)", "numerator": 119, "denominator": 126,

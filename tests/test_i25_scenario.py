@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from dagster_project.run import run_pipeline
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.targeting_harness import without_expectations
 from tests.template_home import seeded_home
 

@@ -1,7 +1,7 @@
 """Issue 26 item 14: the printable medication list in plain words (purposes, not class codes; "unidentified
 medicine (NDC ...)"; the prescriber said for what the claims hold; a course that has ended listed apart), and
 the member page with the active drugs first and long evidence folded. Rules in
-``pipelines/exports/medication_list.py``; the page in the system Chromium."""
+``pipelines/publishing/exports/medication_list.py``; the page in the system Chromium."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.exports.medication_list import PURPOSE_CSV, medicine_name, plain_rows, purpose
 from pipelines.portal.server import serve_in_thread
+from pipelines.publishing.exports.medication_list import PURPOSE_CSV, medicine_name, plain_rows, purpose
 from pipelines.reference import __file__ as reference_init
 from tests.browser import chromium
 from tests.i26_dashboard_run import SEP, add_user, login, shared_home

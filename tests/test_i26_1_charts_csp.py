@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.exports.dashboard import CHART_TITLES
 from pipelines.portal.app import SECURITY_HEADERS
 from pipelines.portal.server import serve_in_thread
+from pipelines.publishing.exports.dashboard import CHART_TITLES
 from tests.browser import chromium
 from tests.i26_dashboard_run import SEP, add_user, login, shared_home
 

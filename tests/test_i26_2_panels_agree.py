@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from pipelines.exports.dashboard import FUNNEL_STEPS, PROGRAM_STEPS
+from pipelines.publishing.exports.dashboard import FUNNEL_STEPS, PROGRAM_STEPS
 from tests.browser import chromium
 from tests.i26_dashboard_run import csv_rows, dashboard_data, shared_home
 

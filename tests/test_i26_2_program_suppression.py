@@ -2,11 +2,11 @@
 offered a CMR, completed, counted for the measure, enrolled at D, no longer meeting the criteria) are nested
 in one another, so the difference of two shown steps is a count too (enrolled but not offered, ...). When that
 difference is 1-10 one of the two steps is hidden (complementary suppression, targeting-rules.md section 10);
-the plan's own page keeps every count exact. Built with the real suppression of pipelines.privacy."""
+the plan's own page keeps every count exact. Built with the real suppression of pipelines.publishing.privacy."""
 
 from __future__ import annotations
 
-from pipelines.exports.dashboard import ALL, NESTED_COUNTS, DashboardData, suppressed_member_counts
+from pipelines.publishing.exports.dashboard import ALL, NESTED_COUNTS, DashboardData, suppressed_member_counts
 
 CONTRACTS = ["H1", "H2"]
 

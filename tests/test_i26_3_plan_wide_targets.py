@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.errors import SettingsError
-from pipelines.exports.dashboard import PLAN_WIDE, previous_month_run
-from pipelines.settings import resolve_settings
+from pipelines.publishing.exports.dashboard import PLAN_WIDE, previous_month_run
+from pipelines.run_state.errors import SettingsError
+from pipelines.run_state.settings import resolve_settings
 from tests.browser import chromium
 from tests.i26_dashboard_run import AUG, TARGETS, csv_rows, dashboard_data, shared_home
 

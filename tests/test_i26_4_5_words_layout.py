@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.exports.dashboard import NOT_APPLICABLE, RUN_FILES, fmt, members, pct, range_label
-from pipelines.privacy import COMPLEMENTARY_LABEL, SUPPRESSED
+from pipelines.publishing.exports.dashboard import NOT_APPLICABLE, RUN_FILES, fmt, members, pct, range_label
+from pipelines.publishing.privacy import COMPLEMENTARY_LABEL, SUPPRESSED
 from tests.browser import chromium
 from tests.i26_dashboard_run import dashboard_data, shared_home
 

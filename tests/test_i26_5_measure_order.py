@@ -11,7 +11,7 @@ import re
 
 import vl_convert
 
-from pipelines.exports.dashboard import ALL, MEASURE_ORDER, DashboardData, short_measure_label, vega_specs
+from pipelines.publishing.exports.dashboard import ALL, MEASURE_ORDER, DashboardData, short_measure_label, vega_specs
 
 
 def measure(contract: str, measure_id: str, rate: float | None) -> dict:

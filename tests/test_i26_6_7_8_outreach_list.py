@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.exports.labels import call_reason, flags, label, language
-from pipelines.output_contract import OUTREACH_COLUMNS
 from pipelines.portal.server import serve_in_thread
+from pipelines.publishing.exports.labels import call_reason, flags, label, language
+from pipelines.publishing.output_contract import OUTREACH_COLUMNS
 from tests.browser import chromium
 from tests.i26_dashboard_run import SEP, add_user, csv_rows, login, shared_home
 

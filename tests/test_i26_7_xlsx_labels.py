@@ -15,11 +15,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.exports.labels import labels
-from pipelines.exports.outreach import SHEETS, WORK_COLUMNS, column_label, sheet_title
-from pipelines.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
+from mtm.cli import main
 from pipelines.portal.contacts import events_path
+from pipelines.publishing.exports.labels import labels
+from pipelines.publishing.exports.outreach import SHEETS, WORK_COLUMNS, column_label, sheet_title
+from pipelines.publishing.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
 from tests.extract_builder import fill, member
 from tests.targeting_harness import NDC, run_extract
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
-from pipelines.cli import main
+from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations

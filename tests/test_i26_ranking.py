@@ -8,8 +8,8 @@ import datetime as dt
 
 import openpyxl
 
-from pipelines.exports.outreach import sheet_title, write_outreach_xlsx
-from pipelines.output_contract import OUTREACH_COLUMNS
+from pipelines.publishing.exports.outreach import sheet_title, write_outreach_xlsx
+from pipelines.publishing.output_contract import OUTREACH_COLUMNS
 
 D = dt.date(2025, 9, 30)
 

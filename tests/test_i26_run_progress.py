@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from dagster_project.progress import RunProgress
 from dagster_project.run import materialize, whole_graph_progress
-from pipelines.cli import main
-from pipelines.run_context import RunContext
+from mtm.cli import main
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
 

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import duckdb
 import pytest
 
-from pipelines.adapters import synpuf
-from pipelines.errors import InputFileError
+from pipelines.ingest.adapters import synpuf
+from pipelines.run_state.errors import InputFileError
 from tests.synpuf_writer import CARRIER, bene, claim, pde, write_synpuf
 from tests.test_adapter_synpuf import ATORVASTATIN, LISINOPRIL, METFORMIN, run_synpuf
 

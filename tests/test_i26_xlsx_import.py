@@ -13,10 +13,10 @@ import openpyxl
 from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
-from pipelines.cli import main
-from pipelines.exports.outreach import WORK_COLUMNS, column_label, folded, header_names, sheet_title
-from pipelines.output_contract import OUTREACH_COLUMNS
-from pipelines.run_context import RunContext
+from mtm.cli import main
+from pipelines.publishing.exports.outreach import WORK_COLUMNS, column_label, folded, header_names, sheet_title
+from pipelines.publishing.output_contract import OUTREACH_COLUMNS
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
 

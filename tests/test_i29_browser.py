@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from pipelines.cli import main
+from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from tests.browser import chromium
 from tests.test_portal import PASSWORD, log_in, run_pipeline

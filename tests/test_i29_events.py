@@ -10,10 +10,10 @@ import sqlite3
 import duckdb
 import pytest
 
-from pipelines.extract_files import recorded_event_files
+from pipelines.ingest.extract_files import recorded_event_files
+from pipelines.ingest.readers import ingest_extract
 from pipelines.portal import cmr, contacts, store
-from pipelines.readers import ingest_extract
-from pipelines.run_context import SAMPLE_EXTRACT
+from pipelines.run_state.run_context import SAMPLE_EXTRACT
 
 TODAY = dt.date(2025, 10, 1)
 MEMBER = cmr.Member("M000000335", "H1234", enrolled=True, enrollment_date=dt.date(2025, 3, 1),

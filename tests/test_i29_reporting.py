@@ -138,7 +138,7 @@ def test_dashboard_counts_carry_the_medication_review_panel(model):
 def test_shared_metrics_hide_a_rate_or_median_whose_counts_are_hidden_and_keep_the_equations():
     import polars as pl
 
-    from pipelines.exports.measures import suppressed_program_metrics
+    from pipelines.publishing.exports.measures import suppressed_program_metrics
 
     def row(metric, value):
         return {"as_of_date": "2025-09-30", "contract_id": "H1234", "month": "2025-09", "metric": metric,

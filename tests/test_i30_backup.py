@@ -1,4 +1,5 @@
-"""Issue 30: `mtm home backup` / `mtm home restore` (pipelines/home_backup.py): a consistent copy with a manifest of
+"""Issue 30: `mtm home backup` / `mtm home restore` (pipelines/run_state/home_backup.py): a consistent copy with a
+manifest of
 SHA-256 checksums; a damaged or partial backup is refused; the restore drill (back up, damage the home, restore)
 ends with a run publishing what the undamaged home published."""
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.home_layout import CURRENT
 from pipelines.portal import contacts, store
-from pipelines.run_lock import run_lock
+from pipelines.publishing.run_lock import run_lock
+from pipelines.run_state.home_layout import CURRENT
 from tests.i30_home import copy_fixture, file_hashes, home_record
 from tests.reliability_harness import cli
 from tools.compare_runs import compare

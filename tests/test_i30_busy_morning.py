@@ -24,7 +24,7 @@ import polars as pl
 import pytest
 
 from pipelines.portal import store, users
-from pipelines.run_lock import run_lock
+from pipelines.publishing.run_lock import run_lock
 from tests.i30_home import PASSWORD, copy_fixture, csrf, log_in, portal_rows
 from tests.reliability_harness import cli
 
@@ -122,7 +122,7 @@ def test_fifty_users_while_a_run_publishes(tmp_path):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    portal = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "serve", "--home", str(home), "--host",
+    portal = subprocess.Popen([sys.executable, "-m", "mtm.cli", "serve", "--home", str(home), "--host",
                                "127.0.0.1", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT)
     try:
@@ -143,7 +143,7 @@ def test_fifty_users_while_a_run_publishes(tmp_path):
             worker.start()
         time.sleep(5)  # everyone logged in and busy before the run starts
         started = time.monotonic()
-        run = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--home", str(home), "--settings",
+        run = subprocess.Popen([sys.executable, "-m", "mtm.cli", "run", "--home", str(home), "--settings",
                                 str(tmp_path / "fx/settings.toml"), "--as-of", "2025-09-30", "--delivery",
                                 str(tmp_path / "fx/extract/day2")], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)

@@ -1,5 +1,6 @@
 """Issue 30: the disk fills up while a run publishes and while outreach records a contact (fault injection at
-the write, pipelines/faults.py MTM_FAULT=enospc): the last published run, the ledger and the recorded contacts stay
+the write, pipelines/run_state/faults.py MTM_FAULT=enospc): the last published run, the ledger and the recorded contacts
+stay
 intact, and the message says what happened."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.timeout(1800)
 def test_disk_full_while_publishing_keeps_the_last_run_the_ledger_and_the_contacts(tmp_path, monkeypatch, point):
     """publish:manifest: the run folder's last file; publish:ledger: inside the ledger transaction."""
     home = copy_fixture(tmp_path / "fx")
-    from pipelines.run_lock import run_lock
+    from pipelines.publishing.run_lock import run_lock
 
     with run_lock(home):  # upgraded first, so that the comparison below is about the failed run alone
         pass

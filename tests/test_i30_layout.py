@@ -1,4 +1,5 @@
-"""Issue 30, upgrades: the home's layout version (home.json) and the migrations of pipelines/home_layout.py, on a
+"""Issue 30, upgrades: the home's layout version (home.json) and the migrations of pipelines/run_state/home_layout.py,
+on a
 copy of the home written by commit 2006329 (tests/fixtures/home_2006329/README.md). No pipeline run here."""
 
 from __future__ import annotations
@@ -8,9 +9,9 @@ import json
 import duckdb
 import pytest
 
-from pipelines import home_layout
-from pipelines.home_layout import CURRENT, MIGRATIONS, HomeLayoutError, Migration, add_column, rename_table
-from pipelines.run_lock import HomeNotUsable, run_lock
+from pipelines.publishing.run_lock import HomeNotUsable, run_lock
+from pipelines.run_state import home_layout
+from pipelines.run_state.home_layout import CURRENT, MIGRATIONS, HomeLayoutError, Migration, add_column, rename_table
 from tests.i30_home import copy_fixture, file_hashes, home_record
 
 

@@ -10,8 +10,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.home_layout import CURRENT
-from pipelines.staging_store import committed_extract
+from pipelines.ingest.staging_store import committed_extract
+from pipelines.run_state.home_layout import CURRENT
 from tests.i30_home import copy_fixture, home_record, ledger_csv, portal_rows
 from tests.reliability_harness import cli
 

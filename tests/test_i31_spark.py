@@ -1,7 +1,7 @@
 """Issue 31: the SQL models on Apache Spark give the run folder DuckDB gives (`make test-spark`).
 
 The same extract is run twice through the whole pipeline (``run_pipeline``, as `mtm run` does): once with the
-SQL models on DuckDB, once on Spark SQL (local[2], ``pipelines/spark_engine.py``). The member summary, the
+SQL models on DuckDB, once on Spark SQL (local[2], ``pipelines/engine/spark_engine.py``). The member summary, the
 outreach list, the quality measures and the program metrics must hold the same rows (row order aside: Spark
 does not promise an order, the files' readers sort). Marked ``spark``: needs pyspark and Java (`make spark`);
 each run takes both cores, so the tests run one at a time (`make test-spark`), never under ``-n 2``.
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.run import run_pipeline
-from pipelines.run_context import SAMPLE_EXTRACT, RunContext
+from pipelines.run_state.run_context import SAMPLE_EXTRACT, RunContext
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
 
@@ -93,7 +93,7 @@ def test_dagster_builds_a_model_on_spark_through_the_sql_engine_resource(tmp_pat
 def test_mtm_run_refuses_the_spark_engine_plainly_without_java(tmp_path: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from pipelines.cli import main
+    from mtm.cli import main
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no java on the PATH
     monkeypatch.delenv("JAVA_HOME", raising=False)

@@ -4,8 +4,8 @@ code that would have been condition evidence is named in the run report."""
 
 from __future__ import annotations
 
-from pipelines.diagnosis_report import unknown_condition_code_warnings
-from pipelines.models import build_model, catalog
+from pipelines.engine.models import build_model, catalog
+from pipelines.publishing.diagnosis_warnings import unknown_condition_code_warnings
 from tests.extract_builder import fill, medical, member
 from tests.staging_harness import rejects, stage_extract
 
@@ -54,7 +54,8 @@ def test_codes_valid_in_every_year_and_icd9_are_unaffected(tmp_path):
 
 
 def test_unknown_code_matching_a_value_set_prefix_is_a_run_warning(tmp_path):
-    """The warning publish adds to the run manifest (pipelines.diagnosis_report, called by pipelines/publish.py),
+    """The warning publish adds to the run manifest (pipelines.publishing.diagnosis_warnings, called by
+    pipelines/publishing/publish.py),
     from the staged extract (issue 24: it was a whole run; the manifest wiring is asserted by the whole run of
     test_outreach_export.py, whose extract has one such code)."""
     con = stage_extract(tmp_path, eligibility=ELIG, pharmacy_claim=RX, medical_claim=[

@@ -9,7 +9,7 @@ import random
 import duckdb
 import pytest
 
-from pipelines.models import catalog, install_macros
+from pipelines.engine.models import catalog, install_macros
 
 D0 = dt.date(2025, 1, 1)
 

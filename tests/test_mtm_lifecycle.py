@@ -18,8 +18,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.models import build_model, catalog, create_declared
+from mtm.cli import main
+from pipelines.engine.models import build_model, catalog, create_declared
 from tests import rule_chain
 from tests.extract_builder import fill, member
 from tests.model_harness import ModelHarness
@@ -63,7 +63,7 @@ def first_run(harness_and_folder, scenario: dict, as_of: dt.date = D) -> dict[st
 
 
 def ledger_written(built: dict[str, list[dict]]) -> list[tuple]:
-    """The ledger the run would write: every row of tgt_ledger_next (pipelines/publish.py copies it)."""
+    """The ledger the run would write: every row of tgt_ledger_next (pipelines/publishing/publish.py copies it)."""
     columns = ("member_id", "contract_id", "contract_year", "mtm_enrollment_date", "date_met_criteria",
                "enrollment_source")
     return [tuple(r[c] for c in columns) for r in built["tgt_ledger_next"]]
@@ -356,7 +356,7 @@ def test_rollover_carries_last_years_enrollees_except_opt_outs_deaths_and_leaver
 # -- priority (section 8) --------------------------------------------------------------------------------
 
 def _signal_points(con, risk_rows: list[tuple], settings: dict) -> dict[str, float]:
-    from pipelines.settings import resolve_settings, signal_weight_rows
+    from pipelines.run_state.settings import resolve_settings, signal_weight_rows
 
     create_declared(con, "run_signal_weight")
     con.executemany("INSERT INTO run_signal_weight VALUES (?, ?)", signal_weight_rows(resolve_settings(settings, 2025)))
@@ -385,7 +385,7 @@ def test_priority_scores_dmp_at_risk_and_grows_with_days_overdue(model):
     """On the models that own the rule (issue 24; it was a seeded home and a whole run): the services due
     (tgt_service_due) of three seeded enrollees with the same facts but for the enrollment date and the DMP
     at-risk flag, then their priority (tgt_service_priority) at the default weights."""
-    from pipelines.settings import resolve_settings, signal_weight_rows
+    from pipelines.run_state.settings import resolve_settings, signal_weight_rows
 
     members = ["LATE", "RECENT", "ARB"]
     enrolled = {"LATE": dt.date(2025, 5, 1), "RECENT": dt.date(2025, 7, 15), "ARB": dt.date(2025, 7, 15)}

@@ -86,7 +86,7 @@ def test_schedule_cron_and_timezone_come_from_the_settings_file(tmp_path):
 
 
 def test_a_second_run_waits_for_the_lock_then_fails_clearly(tmp_path):
-    from pipelines.run_lock import RunLocked, run_lock
+    from pipelines.publishing.run_lock import RunLocked, run_lock
 
     with (tmp_path / ".run.lock").open("w") as holder:
         fcntl.flock(holder, fcntl.LOCK_EX)
@@ -105,7 +105,7 @@ def test_a_run_is_not_refused_for_the_sensors_instant_busy_probe(tmp_path):
     briefly instead of failing with 'another run is using'."""
     import threading
 
-    from pipelines.run_lock import run_lock
+    from pipelines.publishing.run_lock import run_lock
 
     (tmp_path / ".run.lock").touch()
     probe_holds, release = threading.Event(), threading.Event()
@@ -166,7 +166,7 @@ def test_a_backfill_of_three_dates_publishes_each_date_oldest_first(tmp_path):
 @pytest.mark.long
 def test_a_backfill_of_three_dates_equals_three_single_runs(tmp_path):
     from dagster_project.run import run_pipeline
-    from pipelines.run_context import RunContext
+    from pipelines.run_state.run_context import RunContext
 
     ex, settings, backfilled = _backfill(tmp_path)
     single = tmp_path / "single"
@@ -190,7 +190,7 @@ def _settings(path: Path, text: str = "") -> Path:
 
 def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     from dagster_project.run import RunFailed, run_pipeline
-    from pipelines.run_context import RunContext
+    from pipelines.run_state.run_context import RunContext
 
     home = tmp_path / "home"
     default = _settings(tmp_path / "default.toml")
@@ -218,7 +218,7 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
 def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path):
     """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples."""
     from dagster_project.run import RunFailed, run_pipeline
-    from pipelines.run_context import RunContext
+    from pipelines.run_state.run_context import RunContext
 
     home, ex = tmp_path / "home", _extract(tmp_path / "ex")
     run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[ex], as_of=DATES[0],
@@ -237,7 +237,7 @@ def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path
 
 def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):
     from dagster_project.run import dagster_materialize
-    from pipelines.run_context import RunContext
+    from pipelines.run_state.run_context import RunContext
 
     ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[_extract(tmp_path / "ex")],
                             as_of=DATES[-1])

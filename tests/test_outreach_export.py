@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import main
-from pipelines.exports.outreach import (
+from mtm.cli import main
+from pipelines.publishing.exports.outreach import (
     CALL_SERVICES,
     SHEETS,
     WORK_COLUMNS,
@@ -20,8 +20,8 @@ from pipelines.exports.outreach import (
     header_names,
     sheet_title,
 )
-from pipelines.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
-from pipelines.output_contract import OUTREACH_COLUMNS as COLUMNS
+from pipelines.publishing.output_contract import CONTACT_COLUMNS, MAILING_COLUMNS, TMR_COLUMNS
+from pipelines.publishing.output_contract import OUTREACH_COLUMNS as COLUMNS
 from tests.extract_builder import fill, medical, member
 from tests.targeting_harness import NDC, run_extract, warehouse_rows
 from tests.template_home import seeded_home
@@ -111,7 +111,7 @@ def test_manifest_reports_service_counts_without_member_ids(folder):
     manifest = json.loads((folder / "run_manifest.json").read_text())
     assert manifest["targeting"]["services"] == {"cmr_initial": 2, "cmr_annual": 0, "cmr_follow_up": 1, "tmr": 3}
     assert "00042" not in (folder / "run_manifest.json").read_text()
-    # publish adds the dropped-code warning (pipelines.diagnosis_report) to the manifest
+    # publish adds the dropped-code warning (pipelines.publishing.diagnosis_warnings) to the manifest
     assert [w for w in manifest["warnings"] if "core-condition value-set prefix" in w] == [
         "1 dropped diagnosis codes (1 distinct) are not valid for their claim's date but begin with a "
         "core-condition value-set prefix, so they were NOT counted as condition evidence (e.g. E1199X x1); "

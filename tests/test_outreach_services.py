@@ -15,7 +15,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from pipelines.exports.outreach import outreach_checks
+from pipelines.publishing.exports.outreach import outreach_checks
 from tests.extract_builder import fill, member
 from tests.model_harness import ModelHarness
 from tests.rule_chain import ENROLLMENT_CHAIN, as_published, build
@@ -257,7 +257,7 @@ def test_ties_are_ranked_by_member_id_and_weights_change_the_order(model):
     ``[priority]`` weights below. TIE_A and TIE_B have one drug each, DRUGS eight, RISK an oxycodone +
     alprazolam pair (its signal points from tgt_member_signal_points); all four are at risk (DMP) and due
     the initial CMR on the same day."""
-    from pipelines.settings import resolve_settings, signal_weight_rows
+    from pipelines.run_state.settings import resolve_settings, signal_weight_rows
 
     members = ["TIE_B", "TIE_A", "DRUGS", "RISK"]
     weights = [{"signal": s, "weight": w} for s, w in signal_weight_rows(resolve_settings({}, 2025))]

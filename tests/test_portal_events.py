@@ -10,10 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import duckdb
 import pytest
 
-from pipelines.extract_files import recorded_event_files
+from pipelines.ingest.extract_files import recorded_event_files
+from pipelines.ingest.readers import ingest_extract
 from pipelines.portal import contacts, store
-from pipelines.readers import ingest_extract
-from pipelines.run_context import SAMPLE_EXTRACT
+from pipelines.run_state.run_context import SAMPLE_EXTRACT
 
 
 def test_recorded_events_are_read_after_the_extract_with_their_own_file_name_and_rows(tmp_path):

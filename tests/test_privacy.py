@@ -1,11 +1,11 @@
-"""Small-cell suppression (pipelines/privacy.py): primary cells, complementary cells, implied cells."""
+"""Small-cell suppression (pipelines/publishing/privacy.py): primary cells, complementary cells, implied cells."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from pipelines.exports.measures import suppressed_quality_measures
-from pipelines.privacy import display, groups_by, suppress
+from pipelines.publishing.exports.measures import suppressed_quality_measures
+from pipelines.publishing.privacy import display, groups_by, suppress
 
 
 def states(frame: pl.DataFrame, groups) -> list:

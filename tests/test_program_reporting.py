@@ -22,9 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from dagster_project.run import run_pipeline
-from pipelines.cli import main
-from pipelines.exports.measures import cms_fields, write_cms_file, write_criteria_whatif
-from pipelines.run_context import RunContext
+from mtm.cli import main
+from pipelines.publishing.exports.measures import cms_fields, write_cms_file, write_criteria_whatif
+from pipelines.run_state.run_context import RunContext
 from tests import rule_chain
 from tests.extract_builder import fill, member, write_extract
 from tests.model_harness import ModelHarness

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.errors import InputFileError
-from pipelines.models import build_model, catalog, install_macros
-from pipelines.readers import ingest_extract
+from pipelines.engine.models import build_model, catalog, install_macros
+from pipelines.ingest.readers import ingest_extract
+from pipelines.ingest.row_checks import build_row_rejects
 from pipelines.reference import normalise_generic_name, normalise_ndc
-from pipelines.row_checks import build_row_rejects
+from pipelines.run_state.errors import InputFileError
 from tests.extract_builder import member, write_table
 
 LONG = os.environ.get("MTM_LONG_PROPERTIES") == "1"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipelines.contract import ELIGIBILITY, MEDICAL_CLAIM, PHARMACY_CLAIM, TABLES
-from pipelines.quality import (
+from pipelines.ingest.contract import ELIGIBILITY, MEDICAL_CLAIM, PHARMACY_CLAIM, TABLES
+from pipelines.ingest.quality import (
     ExpectationOutcome,
     TableValidation,
     build_suite,
@@ -22,7 +22,7 @@ from pipelines.quality import (
     table_checks,
     validate_tables,
 )
-from pipelines.quality.expectations import COLUMN_PATTERNS, NDC
+from pipelines.ingest.quality.expectations import COLUMN_PATTERNS, NDC
 
 N = 100
 

@@ -18,8 +18,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.exports.measures import MEMBER_COLUMNS, exact_quality_measures
-from pipelines.models import catalog
+from pipelines.engine.models import catalog
+from pipelines.publishing.exports.measures import MEMBER_COLUMNS, exact_quality_measures
 from tests.model_harness import ModelHarness
 
 AS_OF = dt.date(2025, 9, 30)

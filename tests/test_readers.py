@@ -146,11 +146,11 @@ def test_csv_rows_are_numbered_in_file_order_when_read_in_parallel(tmp_path, mon
     numbered from the parallel read's row ids or (when the plan would not keep file order) by the window."""
     import duckdb
 
-    from pipelines import readers
-    from pipelines.contract import TABLES
-    from pipelines.extract_files import SourceFile
-    from pipelines.models import install_macros
-    from pipelines.typed_rows import typed_columns_ddl
+    from pipelines.engine.models import install_macros
+    from pipelines.ingest import readers
+    from pipelines.ingest.contract import TABLES
+    from pipelines.ingest.extract_files import SourceFile
+    from pipelines.ingest.typed_rows import typed_columns_ddl
 
     rows = 300_000
     path = tmp_path / "pharmacy_claim.csv"

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from pipelines.models import install_macros
+from pipelines.engine.models import install_macros
 from pipelines.reference import normalise_generic_name, normalise_ndc
 
 

@@ -12,7 +12,7 @@ import sys
 import duckdb
 import pytest
 
-from pipelines.run_context import RunContext
+from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 
 AS_OF = dt.date(2025, 9, 30)
@@ -78,7 +78,7 @@ def test_the_run_instance_stores_and_reads_back_runs_events_and_materialisations
 
 
 def test_cached_text_computes_once_per_key_and_survives_an_unwritable_cache(tmp_path, monkeypatch):
-    from pipelines.cache import cached_text
+    from pipelines.engine.cache import cached_text
 
     monkeypatch.setenv("MTM_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
@@ -97,7 +97,7 @@ def test_cached_text_computes_once_per_key_and_survives_an_unwritable_cache(tmp_
 
 
 def test_model_reads_from_the_cache_equal_a_fresh_parse_and_a_changed_model_misses(tmp_path, monkeypatch):
-    from pipelines import models
+    from pipelines.engine import models
 
     monkeypatch.setenv("MTM_CACHE_DIR", str(tmp_path / "cache"))
     models.catalog.cache_clear()
@@ -122,11 +122,11 @@ def test_model_reads_from_the_cache_equal_a_fresh_parse_and_a_changed_model_miss
 
 
 def test_great_expectations_worker_gives_what_validating_in_process_gives(tmp_path):
-    from pipelines import run_report
-    from pipelines.contract import TABLES
-    from pipelines.quality import results_to_dict, validate_tables
-    from pipelines.quality.run import SAMPLES_DIR, finish_quality, start_quality
-    from pipelines.readers import ingest_extract
+    from pipelines.ingest.contract import TABLES
+    from pipelines.ingest.quality import results_to_dict, validate_tables
+    from pipelines.ingest.quality.run import SAMPLES_DIR, finish_quality, start_quality
+    from pipelines.ingest.readers import ingest_extract
+    from pipelines.run_state import run_facts as run_report
 
     ctx = _context(tmp_path, gx_rows=1000)
     ctx.staging_dir.mkdir(parents=True)
@@ -148,8 +148,8 @@ def test_great_expectations_worker_gives_what_validating_in_process_gives(tmp_pa
 
 
 def test_a_failing_great_expectations_worker_fails_the_run_with_its_error(tmp_path):
-    from pipelines.quality.run import SAMPLES_DIR, finish_quality
-    from pipelines.quality.worker import main as worker
+    from pipelines.ingest.quality.run import SAMPLES_DIR, finish_quality
+    from pipelines.ingest.quality.worker import main as worker
 
     ctx = _context(tmp_path, gx_rows=1000)
     samples = ctx.staging_dir / SAMPLES_DIR
@@ -161,7 +161,7 @@ def test_a_failing_great_expectations_worker_fails_the_run_with_its_error(tmp_pa
 
 
 def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
-    from pipelines import bench
+    from mtm import bench
 
     seen = []
     child = ("import sys\nfor i in range(3): print(f'mtm-progress step_{i} 0.{i}', flush=True)\n"
@@ -179,7 +179,7 @@ def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
 
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
 def test_bench_delivery_is_the_as_of_days_rows_and_the_base_the_rest(tmp_path, monkeypatch, fmt):
-    from pipelines import bench
+    from mtm import bench
 
     monkeypatch.setattr(bench, "BENCH_DIR", tmp_path)
     base, day = bench.delivery_split(40, fmt)
@@ -202,7 +202,7 @@ def test_bench_delivery_is_the_as_of_days_rows_and_the_base_the_rest(tmp_path, m
 
 
 def test_an_unchanged_seed_is_not_reloaded_and_a_changed_file_is(tmp_path):
-    from pipelines.seeds import Seed, load_seed
+    from pipelines.engine.seeds import Seed, load_seed
 
     source = tmp_path / "route_map.csv"
     source.write_text("route,code\noral,PO\n")

@@ -1,4 +1,4 @@
-"""The run_parameters table is made from its typed row (pipelines/run_parameters.py): the columns, their types
+"""The run_parameters table is made from its typed row (pipelines/run_state/run_parameters.py): the columns, their types
 and the row's values as the SQL models read them."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import duckdb
 
-from pipelines.run_parameters import RunParameters, run_parameters_ddl
-from pipelines.settings import resolve_settings
+from pipelines.run_state.run_parameters import RunParameters, run_parameters_ddl
+from pipelines.run_state.settings import resolve_settings
 
 
 def test_the_table_has_one_typed_column_per_field_and_holds_the_row():

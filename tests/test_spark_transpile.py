@@ -1,7 +1,7 @@
 """Every SQL model translates to Spark SQL (issue 19: the path past one machine; issue 31 runs it).
 
 sqlglot writes each model in the Spark dialect after the project's DuckDB macros are expanded in place
-(``pipelines/spark_sql.py``); what Spark would not understand must not be left in the output. A model whose
+(``pipelines/engine/spark_sql.py``); what Spark would not understand must not be left in the output. A model whose
 DuckDB form cannot be translated has a declared variant beside it (``<model>.spark.sql``, listed in the
 README); a model with neither fails here. Whether Spark computes what DuckDB computes is
 ``tests/test_i31_spark.py`` (``make test-spark``).
@@ -13,10 +13,10 @@ import duckdb
 import pytest
 import sqlglot
 
-from pipelines.models import Model, catalog
-from pipelines.package_files import sql_dir
-from pipelines.spark_engine import spark_sql_of, variant_path
-from pipelines.spark_sql import expand_macros, macro_bodies, to_spark
+from pipelines.engine.models import Model, catalog
+from pipelines.engine.package_files import sql_dir
+from pipelines.engine.spark_engine import spark_sql_of, variant_path
+from pipelines.engine.spark_sql import expand_macros, macro_bodies, to_spark
 
 MODELS = sorted(catalog())
 #: DuckDB-only names that must not survive into the Spark text
@@ -105,7 +105,7 @@ def test_the_portable_rewrites() -> None:
 @pytest.mark.parametrize(("spec", "value"), [("{:.1f}", 76.05), ("{:.1f}", 0.25), ("{:.1f}", 71.15), ("{:,}", 7131),
                                              ("{:,}", 1234567)])
 def test_duckdb_format_on_spark_is_duckdbs_format(spec: str, value: float) -> None:
-    from pipelines.spark_sql import duckdb_format
+    from pipelines.engine.spark_sql import duckdb_format
 
     literal = f"CAST({value} AS DOUBLE)" if isinstance(value, float) else str(value)
     assert duckdb_format(spec, value) == duckdb.sql(f"SELECT format('{spec}', {literal})").fetchone()[0]

@@ -11,7 +11,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.contract import TABLES
+from pipelines.ingest.contract import TABLES
 from pipelines.synth import generate, load_catalog
 from pipelines.synth import model as M
 from pipelines.synth.catalog import CATALOG_PATH

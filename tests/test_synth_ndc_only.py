@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 from click.testing import CliRunner
 
-from pipelines.cli import main
+from mtm.cli import main
 from pipelines.reference.files import data_path
 from pipelines.synth import generate
 

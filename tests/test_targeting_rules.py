@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.errors import SettingsError
-from pipelines.run_context import RunContext
+from pipelines.run_state.errors import SettingsError
+from pipelines.run_state.run_context import RunContext
 from tests import rule_chain
 from tests.extract_builder import fill, medical, member
 from tests.model_harness import ModelHarness

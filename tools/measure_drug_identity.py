@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 import duckdb  # noqa: E402
 import polars as pl  # noqa: E402
 
-from pipelines import steps  # noqa: E402
-from pipelines.models import build_model, build_order, catalog, create_declared, declared, install_macros  # noqa: E402
+from pipelines.engine import steps  # noqa: E402
+from pipelines.engine.models import build_model, build_order, catalog, create_declared, declared, install_macros  # noqa: E402
+from pipelines.engine.seeds import load_seed, seeds  # noqa: E402
 from pipelines.reference.ndc import normalise_ndc  # noqa: E402
-from pipelines.seeds import load_seed, seeds  # noqa: E402
 
 LEVELS = ("ndc", "ndc_product", "generic_name", "ndc9", "compound")
 

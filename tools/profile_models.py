@@ -29,8 +29,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipelines.models import LAYERS, build_order, catalog, install_macros  # noqa: E402
-from pipelines.run_context import duckdb_config  # noqa: E402
+from pipelines.engine.models import LAYERS, build_order, catalog, install_macros  # noqa: E402
+from pipelines.run_state.run_context import duckdb_config  # noqa: E402
 
 
 def _cpu_seconds() -> float:

@@ -1,12 +1,12 @@
 """Every table the pipeline builds is one asset: key = table name, group = layer, dependencies as read.
 
 Assets are made by factories from the project's declarations, never listed by hand; each asset's body is
-the core function the engine calls for that node (``pipelines.engine``: ``run_seed``, ``run_model``, ...),
+the core function the engine calls for that node (``pipelines.engine.runner``: ``run_seed``, ``run_model``, ...),
 so `mtm run` (the engine) and a Dagster materialisation do the same work:
-* seeds          one per shipped reference file (``pipelines.seeds``)
-* SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.models``)
-* Python steps   readers, run parameters, generic names, row checks (``pipelines.steps``)
-* exports        one per run-folder file group (``pipelines.exports.files``)
+* seeds          one per shipped reference file (``pipelines.engine.seeds``)
+* SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.engine.models``)
+* Python steps   readers, run parameters, generic names, row checks (``pipelines.engine.steps``)
+* exports        one per run-folder file group (``pipelines.publishing.exports.files``)
 * published_run  the ledger commit and the rename into place
 Tables that persist across runs and are written outside the graph (the enrollment ledger, the plan's
 NDC imports) are external assets, so their readers show them in the lineage.
@@ -21,12 +21,20 @@ from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.metadata import MODEL_METADATA, published_run_metadata
 from dagster_project.defs.resources import MtmRunResource, SqlEngineResource
-from pipelines.contract import TABLES
-from pipelines.engine import PUBLISH_READS, expectation_checks, run_export, run_model, run_publish, run_seed, run_step
-from pipelines.exports.files import EXPORTS, Export
-from pipelines.models import Model, catalog, check_layers
-from pipelines.seeds import Seed, seeds
-from pipelines.steps import STEPS, Step
+from pipelines.engine.models import Model, catalog, check_layers
+from pipelines.engine.runner import (
+    PUBLISH_READS,
+    expectation_checks,
+    run_export,
+    run_model,
+    run_publish,
+    run_seed,
+    run_step,
+)
+from pipelines.engine.seeds import Seed, seeds
+from pipelines.engine.steps import STEPS, Step
+from pipelines.ingest.contract import TABLES
+from pipelines.publishing.exports.files import EXPORTS, Export
 
 #: persistent tables written outside the asset graph (by publishing, or `mtm reference import`)
 EXTERNAL_TABLES = {

@@ -1,4 +1,5 @@
-"""The output checks as Dagster asset checks: each wraps one check of ``pipelines.checks`` (the same function
+"""The output checks as Dagster asset checks: each wraps one check of ``pipelines.publishing.output_checks`` (the same
+function
 the core engine calls), so the UI shows what `mtm run` decided. Blocking ones hold their downstream assets;
 a failure with ERROR severity stops the run before publishing."""
 
@@ -7,8 +8,8 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from dagster_project.defs.resources import MtmRunResource
-from pipelines import checks
-from pipelines.checks import Check
+from pipelines.publishing import output_checks as checks
+from pipelines.publishing.output_checks import Check
 
 
 def asset_check(check: Check) -> dg.AssetChecksDefinition:

@@ -1,7 +1,7 @@
 """What an analyst reads on an asset in the Dagster UI: counts, a markdown summary, links (issue 17).
 
 Counts only, never a member id or PHI; member counts go through the project's small-cell suppression
-(pipelines.privacy: 1-10 reads "<11", and a cell that would give one back is hidden too).
+(pipelines.publishing.privacy: 1-10 reads "<11", and a cell that would give one back is hidden too).
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import privacy
-from pipelines.db import one_row
-from pipelines.run_context import RunContext
+from pipelines.engine.db import one_row
+from pipelines.publishing import privacy
+from pipelines.run_state.run_context import RunContext
 
 
 def _targeting_counts(con: duckdb.DuckDBPyConnection) -> dict:
     """Members, meeting the criteria, MTM enrolled and members by targeting reason, with small-cell and
-    complementary suppression (pipelines.privacy): the reasons add up to the members, and the members
+    complementary suppression (pipelines.publishing.privacy): the reasons add up to the members, and the members
     not meeting the criteria are reason 04, so a hidden cell must not be derivable from the others."""
     total, met, enrolled = one_row(
         con, "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "

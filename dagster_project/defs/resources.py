@@ -12,9 +12,9 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
 
-from pipelines.models import install_macros
-from pipelines.run_context import RunContext, default_home, duckdb_config
-from pipelines.spark_engine import SparkModels
+from pipelines.engine.models import install_macros
+from pipelines.engine.spark_engine import SparkModels
+from pipelines.run_state.run_context import RunContext, default_home, duckdb_config
 
 
 class MtmRunResource(dg.ConfigurableResource):
@@ -87,7 +87,8 @@ class WarehouseResource(DuckDBResource):
 
 class SqlEngineResource(dg.ConfigurableResource):
     """Which engine builds the SQL model assets: ``duckdb`` (the default: the model's SQL on the warehouse) or
-    ``spark`` (its Spark SQL on a Spark session, the rows collected into the warehouse; pipelines/spark_engine.py).
+    ``spark`` (its Spark SQL on a Spark session, the rows collected into the warehouse;
+    pipelines/engine/spark_engine.py).
     The asset graph is the same either way: only this resource's configuration changes. One Spark session per
     process that executes model steps (per run in process; per step with the multiprocess executor of the UI)."""
 

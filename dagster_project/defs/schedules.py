@@ -14,8 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.run_context import extract_as_of
-from pipelines.settings import PlanSettings, Schedule, read_settings_file
+from pipelines.run_state.run_context import extract_as_of
+from pipelines.run_state.settings import PlanSettings, Schedule, read_settings_file
 
 mtm_nightly_job = dg.define_asset_job(
     "mtm_nightly", selection=dg.AssetSelection.all(),
@@ -52,8 +52,8 @@ def extract_delivery_sensor(context: dg.SensorEvaluationContext):
     Each delivery (folder name + marker time) starts one run: the run key lets the daemon drop a repeat,
     and the cursor (the keys already requested) keeps an evaluation from asking again at all.
     """
-    from pipelines.run_context import default_home
-    from pipelines.run_lock import home_is_busy
+    from pipelines.publishing.run_lock import home_is_busy
+    from pipelines.run_state.run_context import default_home
 
     inbox = Path(os.environ.get("MTM_INBOX", "inbox"))
     home = default_home().resolve()

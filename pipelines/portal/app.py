@@ -19,11 +19,11 @@ from starlette.responses import FileResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from pipelines.exports import labels, medication_list
 from pipelines.portal import access, contacts, runs, sessions, store, users
 from pipelines.portal.access import FileRequest
 from pipelines.portal.cmr_pages import CmrPages
 from pipelines.portal.web import Page, Refused, endpoint, safe_next
+from pipelines.publishing.exports import labels, medication_list
 
 TEMPLATES = Path(__file__).parent / "templates"
 log = logging.getLogger("mtm.portal")
@@ -41,7 +41,7 @@ SECURITY_HEADERS = {
 }
 SHOWN_OUTREACH_COLUMNS = ("service", "priority_rank", "due_date", "member_id", "first_name", "last_name", "phone",
                     "preferred_language", "contact_note", "reasons", "risk_flags", "contract_id")
-#: service names on the runs page (manifest codes -> the labels of pipelines/exports/labels.csv)
+#: service names on the runs page (manifest codes -> the labels of pipelines/publishing/exports/labels.csv)
 SERVICE_LABELS = {code: labels.label("service", code) for code in ("cmr_initial", "cmr_annual", "cmr_follow_up", "tmr")}
 #: the page each role lands on after logging in (issue 26 item 11); a role not named lands on the runs
 ROLE_LANDING = {"outreach": "outreach", "pharmacist": "tmr", "quality": "dashboard"}

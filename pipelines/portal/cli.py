@@ -15,7 +15,7 @@ HOME_OPTION = click.option("--home", type=click.Path(file_okay=False, path_type=
 
 
 def _home(home: Path | None) -> Path:
-    from pipelines.run_context import default_home
+    from pipelines.run_state.run_context import default_home
 
     return (home or default_home()).resolve()
 

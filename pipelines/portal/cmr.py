@@ -25,18 +25,18 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.contract import (
+from pipelines.ingest.contract import (
     CMR_DELIVERY_METHODS,
     CMR_RECIPIENTS,
     DTP_TYPES,
     PRESCRIBER_RESPONSES,
     PROVIDER_TYPES,
 )
-from pipelines.exports import medication_list
 from pipelines.portal import access
 from pipelines.portal.cmr_records import KINDS, dtps, latest, records
 from pipelines.portal.contacts import append_and_rewrite
 from pipelines.portal.store import now_utc
+from pipelines.publishing.exports import medication_list
 
 #: responses after which a recommendation may be recorded as acted on (resolved)
 ACTED_ON_RESPONSES = ("accepted", "modified")

@@ -15,7 +15,13 @@ from urllib.parse import quote
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from pipelines.contract import CMR_DELIVERY_METHODS, CMR_RECIPIENTS, DTP_TYPES, PRESCRIBER_RESPONSES, PROVIDER_TYPES
+from pipelines.ingest.contract import (
+    CMR_DELIVERY_METHODS,
+    CMR_RECIPIENTS,
+    DTP_TYPES,
+    PRESCRIBER_RESPONSES,
+    PROVIDER_TYPES,
+)
 from pipelines.portal import access, cmr, runs, summary
 from pipelines.portal.web import Page, Refused, endpoint
 

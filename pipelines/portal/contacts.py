@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipelines import faults
-from pipelines.extract_files import RECORDED_EVENTS_DIR, RECORDED_EVENTS_FILE
+from pipelines.ingest.extract_files import RECORDED_EVENTS_DIR, RECORDED_EVENTS_FILE
 from pipelines.portal import cmr_records
 from pipelines.portal.store import now_utc
+from pipelines.run_state import faults
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def _write_events_tmp(con: sqlite3.Connection, home: Path) -> Path:
                 writer.writerows(event_rows(entry))
             writer.writerows(cmr_records.event_rows(con))
             fh.flush()
-            faults.at("contacts:events_file")  # the reliability tests' disk-full point (pipelines/faults.py)
+            faults.at("contacts:events_file")  # the reliability tests' disk-full point (pipelines/run_state/faults.py)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -121,8 +121,8 @@ _KIND_TYPES = {"text": pl.Utf8, "date": pl.Date, "int": pl.Int64, "number": pl.F
 def _outreach_xlsx_cut(run: Run, contract: str) -> bytes:
     """The outreach workbook of one contract (one sheet per CMR service of the call list), written by the same
     code as the published one."""
-    from pipelines.exports.outreach import CALL_SERVICES, write_outreach_xlsx
-    from pipelines.output_contract import OUTREACH_COLUMNS
+    from pipelines.publishing.exports.outreach import CALL_SERVICES, write_outreach_xlsx
+    from pipelines.publishing.output_contract import OUTREACH_COLUMNS
 
     frame = read_csv(run.folder / "outreach_list.csv").filter(pl.col("contract_id") == contract)
     typed = frame.select([_typed(name, kind) for name, (kind, _) in OUTREACH_COLUMNS.items()])

@@ -23,7 +23,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.exports.outreach import (
+from pipelines.portal import contacts, runs
+from pipelines.portal.store import audit
+from pipelines.publishing.exports.outreach import (
     CALL_SERVICES,
     column_label,
     folded,
@@ -31,8 +33,6 @@ from pipelines.exports.outreach import (
     sheet_names,
     sheet_title,
 )
-from pipelines.portal import contacts, runs
-from pipelines.portal.store import audit
 
 #: the workbook's sheets a caller works (one per CMR service of the call list)
 CALL_SHEETS = CALL_SERVICES

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.db import one_row
+from pipelines.engine.db import one_row
 
 UNIDENTIFIED_WARNING_SHARE = 0.05
 LEVELS = ("ndc", "ndc_product", "generic_name", "ndc9", "compound")

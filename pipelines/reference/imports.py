@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.models import create_declared
+from pipelines.engine.models import create_declared
 from pipelines.reference.files import data_path
 from pipelines.reference.load import IMPORT_TABLE
 from pipelines.reference.names import normalise_generic_name

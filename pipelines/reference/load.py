@@ -10,9 +10,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.db import scalar
-from pipelines.models import build_model, build_order, catalog, create_declared, install_macros
-from pipelines.seeds import load_seed, seeds
+from pipelines.engine.db import scalar
+from pipelines.engine.models import build_model, build_order, catalog, create_declared, install_macros
+from pipelines.engine.seeds import load_seed, seeds
 
 IMPORT_TABLE = "ref_ndc_import"
 

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 
-from pipelines.contract import DIAGNOSIS_POSITIONS, TABLES
+from pipelines.ingest.contract import DIAGNOSIS_POSITIONS, TABLES
 from pipelines.synth import model as M
 from pipelines.synth.catalog import Catalog, load_catalog
 

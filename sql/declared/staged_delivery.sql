@@ -1,4 +1,4 @@
--- The deliveries behind the home's stored typed staging (pipelines/staging_store.py): one row per extract
+-- The deliveries behind the home's stored typed staging (pipelines/ingest/staging_store.py): one row per extract
 -- folder a run read (kind 'extract'), per source-adapter read ('adapter') and per read of the portal's recorded
 -- contacts ('portal', never committed). committed = the run published; full_read = the run read its whole
 -- extract (its rows replace every earlier delivery when it publishes). layout = the input contract the rows

@@ -1,4 +1,4 @@
--- The files of each stored delivery (pipelines/staging_store.py), as the run manifest lists them: table, file,
+-- The files of each stored delivery (pipelines/ingest/staging_store.py), as the run manifest lists them: table, file,
 -- format, size, SHA-256 and rows read; ordinal = the file's place in the global read order (_seq = ordinal *
 -- 10^10 + row), so a new delivery's rows come after every stored row.
 CREATE TABLE IF NOT EXISTS staged_file (

@@ -1,5 +1,5 @@
--- The home's typed medical_claim rows, kept across runs (pipelines/staging_store.py): every row of every stored
--- delivery, parsed once by the input contract (pipelines/typed_rows.py), with its file, row number, global
+-- The home's typed medical_claim rows, kept across runs (pipelines/ingest/staging_store.py): every row of every stored
+-- delivery, parsed once by the input contract (pipelines/ingest/typed_rows.py), with its file, row number, global
 -- order (_seq, the version tie-breaker) and its row-check problems (NULL = good row). Rows of a run that
 -- did not publish are removed when the next run starts. raw_medical_claim is the run's view of it.
 CREATE TABLE IF NOT EXISTS staged_medical_claim (

@@ -1,5 +1,5 @@
 -- quality_measures (outputs.md; targeting-rules.md section 9): one row per contract x measure, year to
--- date, unsuppressed numbers (the published CSV is suppressed by pipelines/privacy.py). A contract with
+-- date, unsuppressed numbers (the published CSV is suppressed by pipelines/publishing/privacy.py). A contract with
 -- no member in a measure's population has a row with denominator 0 and no rate.
 --   rate               numerator / denominator, 4 decimals
 --   too_small_to_rate  denominator < 31

@@ -1,9 +1,9 @@
 -- cms_mtm_beneficiary_file (outputs.md, "CMS beneficiary-level MTM record"): one row per member x contract
 -- enrolled in MTM during the contract year (every ledger row of the year up to D) that has an MBI in the CMS
 -- format; members without one are not written with blanks but listed in cms_mtm_problems. Field names,
--- order, requirements and date formats are declared in pipelines/exports/cms_mtm_fields.csv (each field's
+-- order, requirements and date formats are declared in pipelines/publishing/exports/cms_mtm_fields.csv (each field's
 -- source said there); codes in pipelines/reference/data/cms_mtm_codes.csv (ref_cms_mtm_code, each with its
--- source and whether it is confirmed). pipelines/exports/measures.py writes one file per contract and the
+-- source and whether it is confirmed). pipelines/publishing/exports/measures.py writes one file per contract and the
 -- validation report (every row that would fail a CMS edit).
 -- Readings (outputs.md, targeting-rules.md sections 6 and 9):
 --   * the targeting reason and the date met the criteria are those recorded in the ledger at enrollment;

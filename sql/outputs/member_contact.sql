@@ -1,5 +1,5 @@
 -- Contact details of every member for the outreach files (outreach_list, tmr_worklist): PHI, read only by
--- those two files, which take this block whole, in this order (pipelines/output_contract.py
+-- those two files, which take this block whole, in this order (pipelines/publishing/output_contract.py
 -- CONTACT_COLUMNS, then MAILING_COLUMNS, which only outreach_list carries). Name, phone and mailing
 -- address come from the member's eligibility span at D, falling back to the latest span that has them
 -- (the rule of decision 17); mbi, birth date, age and preferred language as core_member gives them.

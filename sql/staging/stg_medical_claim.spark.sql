@@ -1,5 +1,5 @@
 -- Medical claims (header level): one row per claim_id after the same version rule as fills.
--- SPARK VARIANT of stg_medical_claim.sql (issue 31; listed in README.md, docs/rules/spark.md): the diagnosis columns named one by one (Spark has no COLUMNS(regex)); pipelines/contract.py DIAGNOSIS_POSITIONS = 25.
+-- SPARK VARIANT of stg_medical_claim.sql (issue 31; listed in README.md, docs/rules/spark.md): the diagnosis columns named one by one (Spark has no COLUMNS(regex)); pipelines/ingest/contract.py DIAGNOSIS_POSITIONS = 25.
 WITH valid AS (
   SELECT
     *,

@@ -1,0 +1,43 @@
+"""What a run records about itself, for its ``run_manifest.json``: the ``run_report`` table.
+
+Each step of the asset graph adds facts (input files with SHA-256, rows read, absent tables, warnings,
+Great Expectations results, its own build time) under the run's id; publishing and failure reporting
+read them back.  Facts travel through the warehouse, not a side file, so any step may run in any process.
+Only counts and file facts go here: never a member id, never PHI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import duckdb
+
+from pipelines.engine.models import create_declared
+
+
+def record(con: duckdb.DuckDBPyConnection, run_id: str, step: str, key: str, value: Any) -> None:
+    create_declared(con, "run_report")
+    con.execute("DELETE FROM run_report WHERE run_id = ? AND step = ? AND key = ?", [run_id, step, key])
+    con.execute("INSERT INTO run_report (run_id, step, key, value) VALUES (?, ?, ?, ?)",
+                [run_id, step, key, json.dumps(value, default=str)])
+    if key == "seconds" and os.environ.get("MTM_PROGRESS"):  # `make bench` follows the run step by step
+        print(f"mtm-progress {step} {value}", file=sys.stdout, flush=True)
+
+
+def facts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, Any]:
+    """key -> value of every fact the run recorded (a key recorded by two steps: the later one)."""
+    create_declared(con, "run_report")
+    rows = con.execute("SELECT key, value FROM run_report WHERE run_id = ? AND key <> 'seconds' "
+                       "ORDER BY recorded_at", [run_id]).fetchall()
+    return {key: json.loads(value) for key, value in rows}
+
+
+def timings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, float]:
+    """Seconds per asset, in the order they ran."""
+    create_declared(con, "run_report")
+    rows = con.execute("SELECT step, value FROM run_report WHERE run_id = ? AND key = 'seconds' "
+                       "ORDER BY recorded_at", [run_id]).fetchall()
+    return {step: json.loads(value) for step, value in rows}
