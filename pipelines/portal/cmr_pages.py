@@ -143,23 +143,24 @@ class CmrPages:
 
     # -- the written summary -------------------------------------------------------------------------------
 
-    @endpoint("members")
-    def cmr_summary(self, page: Page, form, as_of: str, member_id: str) -> Response:
+    def _completed_cmr(self, page: Page, as_of: str, member_id: str) -> summary.Document:
+        """The summary's document, in the language asked for; refused before the CMR is completed."""
         doc = self._document(page, as_of, member_id, page.request.query_params.get("lang"))
         if doc.cmr_date is None:
             raise Refused(page.render("message.html", 409, title="No CMR yet",
                                       message="The written summary follows a completed CMR: complete the CMR "
                                               "in the workspace first."))
+        return doc
+
+    @endpoint("members")
+    def cmr_summary(self, page: Page, form, as_of: str, member_id: str) -> Response:
+        doc = self._completed_cmr(page, as_of, member_id)
         page.audit("view_cmr_summary", member_id, f"run {doc.run_as_of}, {doc.language}")
         return page.render("cmr_summary.html", doc=doc, t=summary.texts(doc.language), as_of=doc.run_as_of)
 
     @endpoint("members")
     def cmr_summary_pdf(self, page: Page, form, as_of: str, member_id: str) -> Response:
-        doc = self._document(page, as_of, member_id, page.request.query_params.get("lang"))
-        if doc.cmr_date is None:
-            raise Refused(page.render("message.html", 409, title="No CMR yet",
-                                      message="The written summary follows a completed CMR: complete the CMR "
-                                              "in the workspace first."))
+        doc = self._completed_cmr(page, as_of, member_id)
         body = summary.summary_pdf(doc)
         page.audit("download", f"{doc.run_as_of}/{member_id}/summary.pdf", f"{len(body)} bytes, {doc.language}")
         return Response(body, media_type="application/pdf", headers={
