@@ -503,7 +503,7 @@ def diagnosis_code_problems(folder):
                     ("mtm_event", "mtm_event.csv", 1, "event_type",
                      "unknown event_type (expected one of: cmr_offered, cmr_completed, cmr_declined, tmr_completed, "
                      "summary_sent, dtp_recommendation, dtp_resolved, opted_out, outreach_attempt, "
-                     "safe_disposal_info)")],
+                     "safe_disposal_info, prescriber_response)")],
            staged={"dmp_arb": 0, "member_status": 0, "mtm_event": 0}))
 def bad_rows_in_optional_tables(folder):
     return base(folder,
