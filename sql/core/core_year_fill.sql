@@ -33,7 +33,7 @@ piece AS (
 ),
 piece_contract AS (  -- every span covering a piece covers all of it: the latest-starting one gives the contract
     SELECT g.member_id, g.piece_start, g.piece_end,
-           arg_max_null(s.contract_id, (s.span_start, s._seq)) AS contract_id
+           arg_max(s.contract_id, (s.span_start, s._seq)) AS contract_id  -- never NULL: a required column
     FROM piece AS g
     JOIN core_member_span AS s
       ON s.member_id = g.member_id AND s.span_start <= g.piece_start AND s.span_end >= g.piece_end

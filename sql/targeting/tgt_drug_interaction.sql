@@ -92,11 +92,15 @@ pair AS (
       ON q.member_id = o.member_id AND q.interaction_id = o.interaction_id
      AND o.side = 'object' AND q.side = 'precipitant' AND q.drug_key <> o.drug_key
 ),
-drug_span AS (  -- the covered days of the drugs of a candidate pair (no other drug's days are compared)
+pair_drug AS (  -- the drugs of a candidate pair (no other drug's days are compared)
+    SELECT member_id, object_drug AS drug_key FROM pair
+    UNION
+    SELECT member_id, precipitant_drug FROM pair
+),
+drug_span AS (
     SELECT {'member_id': f.member_id, 'drug_key': f.drug_key} AS k, f.s, f.e
     FROM fill AS f
-    WHERE (f.member_id, f.drug_key) IN (SELECT (member_id, object_drug) FROM pair
-                                        UNION SELECT (member_id, precipitant_drug) FROM pair)
+    SEMI JOIN pair_drug AS d ON d.member_id = f.member_id AND d.drug_key = f.drug_key
 ),
 island AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
     SELECT k.member_id, k.drug_key, island_start AS s, island_end AS e FROM interval_islands('drug_span')
