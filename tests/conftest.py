@@ -47,7 +47,7 @@ def model(schema_warehouse):
 
 @pytest.fixture
 def models(schema_warehouse):
-    """``models(["core_active_drug", "tgt_signal_fill"], core_fill=[...])`` builds a short chain of models
+    """``models(["core_active_drug", "tgt_signal_interval"], core_fill=[...])`` builds a short chain of models
     from given rows (a rule written across adjacent models); returns each model's rows."""
     from tests.model_harness import ModelHarness
 

@@ -31,14 +31,14 @@ TARGETING_CHAIN = [
 ]
 #: and on to the medication-risk signals, their flags and their published evidence (section 8)
 SIGNAL_CHAIN = [
-    *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_fill", "tgt_drug_interaction",
+    *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_interval", "tgt_drug_interaction",
     "tgt_risk_signal", "tgt_member_priority", "member_risk_signals",
 ]
 #: a first run's enrolment and services (sections 6-8): the MTM events, the ledger a run would write
 #: (tgt_ledger_next, from the ledger given: empty for a home's first run), the services due, their priority,
 #: member_summary and the outreach files (adherence gaps left empty: test_quality_measures.py has them)
 ENROLLMENT_CHAIN = [
-    *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_fill", "tgt_drug_interaction",
+    *TARGETING_CHAIN, "core_year_fill", "tgt_member_pdc", "tgt_signal_interval", "tgt_drug_interaction",
     "tgt_risk_signal", "stg_mtm_event", "tgt_mtm_event_contract", "tgt_mtm_event_history", "tgt_mtm_event",
     "tgt_enrollment_evidence", "tgt_opt_out_request", "tgt_ledger_next", "tgt_mtm_enrollment",
     "tgt_member_service_history", "tgt_service_due", "tgt_member_signal_points", "tgt_service_priority",

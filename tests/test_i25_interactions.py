@@ -32,13 +32,15 @@ def day(n: int) -> dt.date:
 
 
 def sfill(member_id: str, drug_key: str, start: int, supply: int) -> dict:
-    """A tgt_signal_fill row: `drug_key` filled on D - start for `supply` days, with its reference row (a
-    key the curated reference does not know, such as chlorzoxazone, has no class, flags or codes)."""
+    """A tgt_signal_interval row: `drug_key` filled on D - start for `supply` days (its covered days, cut at D),
+    with its reference row (a key the curated reference does not know, such as chlorzoxazone, has no class,
+    flags or codes)."""
     ref = REFERENCE.get(drug_key)
     end = min(day(start) + dt.timedelta(days=supply - 1), D)
-    return {"claim_id": f"{member_id}-{drug_key}-{start}", "member_id": member_id, "drug_key": drug_key,
-            "fill_date": day(start), "days_supply": supply, "cover_start": day(start), "cover_end": end,
-            "route": "oral", "atc_codes": [c for c in (ref["atc_codes"] if ref else "").split(";") if c],
+    return {"member_id": member_id, "drug_key": drug_key,
+            "atc_codes": [c for c in (ref["atc_codes"] if ref else "").split(";") if c],
+            "cover_start": day(start), "cover_end": end, "last_fill_date": day(start),
+            "first_recent_start": day(start) if end >= day(89) else None,
             "drug_class": ref["drug_class"] if ref else None,
             **{f: (ref[f] == "1") if ref else None for f in FLAGS}}
 
@@ -61,7 +63,7 @@ def pair(member_id: str, a: str, b: str) -> list[dict]:
 def interactions(model, fills: list[dict], diagnoses: list[dict] | None = None,
                  members: list[dict] | None = None) -> dict[str, list[dict]]:
     ids = sorted({f["member_id"] for f in fills})
-    rows = model("tgt_drug_interaction", tgt_signal_fill=fills, stg_diagnosis=diagnoses or [],
+    rows = model("tgt_drug_interaction", tgt_signal_interval=fills, stg_diagnosis=diagnoses or [],
                  core_member=members or [person(m) for m in ids])
     out: dict[str, list[dict]] = {m: [] for m in ids}
     for r in rows:
@@ -110,7 +112,7 @@ def test_ras_with_potassium_sparing_only_with_ckd_stage_3a_or_worse(model):
 def test_the_ckd_lookback_is_the_condition_lookback_setting(model):
     fills = pair("CKD3A", "losartan", "spironolactone")
     assert interactions(model, fills, [dx("CKD3A", "N1832", 700)])["CKD3A"]
-    rows = model("tgt_drug_interaction", params={"dx_lookback_days": 365}, tgt_signal_fill=fills,
+    rows = model("tgt_drug_interaction", params={"dx_lookback_days": 365}, tgt_signal_interval=fills,
                  stg_diagnosis=[dx("CKD3A", "N1832", 700)], core_member=[person("CKD3A")])
     assert rows == []
 
@@ -204,7 +206,7 @@ def test_each_ingredient_is_found_from_a_real_ndc_of_the_shipped_maps(model):
 
 def signals(model, fills: list[dict], members: list[dict] | None = None) -> dict[tuple[str, str], dict]:
     ids = sorted({f["member_id"] for f in fills})
-    rows = model("tgt_risk_signal", tgt_signal_fill=fills, core_member=members or [person(m) for m in ids])
+    rows = model("tgt_risk_signal", tgt_signal_interval=fills, core_member=members or [person(m) for m in ids])
     return {(r["member_id"], r["signal"]): r for r in rows}
 
 

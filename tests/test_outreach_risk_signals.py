@@ -3,7 +3,7 @@ section 9 that the adherence gap uses. D = 2025-09-30; a fill on D - n with s da
 D - n .. D - n + s - 1.
 
 Each rule is tested on the models where it is written, from given rows (issue 24): the signals on
-core_active_drug -> tgt_signal_fill -> tgt_risk_signal from core_fill rows (drug classes and flags from the
+core_active_drug -> tgt_signal_interval -> tgt_risk_signal from core_fill rows (drug classes and flags from the
 shipped drug reference), the PDC on core_member_coverage -> core_year_fill -> tgt_member_pdc, the flag list
 on tgt_member_priority. Which products are systemic (timolol eye drops are not) is core_fill_product's rule,
 tested in test_i25_products.py; here a fill says it.
@@ -16,7 +16,7 @@ import itertools
 
 D = dt.date(2025, 9, 30)
 _ids = itertools.count(1)
-SIGNAL_CHAIN = ["core_active_drug", "tgt_signal_fill", "tgt_risk_signal"]
+SIGNAL_CHAIN = ["core_active_drug", "tgt_signal_interval", "tgt_risk_signal"]
 PDC_CHAIN = ["core_member_coverage", "core_year_fill", "tgt_member_pdc"]
 
 

@@ -1,5 +1,6 @@
 -- Every current fill of a known member dated on or before D, with what it is (the identity columns are
--- found once per NDC x generic_name x route text in core_fill_product):
+-- found once per NDC x generic_name x route text in core_fill_product; the generic name itself is not
+-- repeated here: no reader needs it per fill, issue 27):
 --   drug_key         the drug it belongs to (targeting-rules.md section 2): NDC -> ingredient set through
 --                    the NDC maps (ref_ndc_identity: plan imports > curated > FDA NDC Directory);
 --                    an NDC in no map whose product (first nine digits) is known -> that product's
@@ -32,7 +33,6 @@ SELECT
     f.fill_date + f.days_supply - 1                              AS last_covered_day,
     f.gross_drug_cost,
     f.ndc,
-    f.generic_name,
     f.prescriber_npi,
     i.drug_key,
     i.identity_level,

@@ -18,8 +18,28 @@
 -- reference does not know, or of a drug with none of these flags, is in none of those rules.
 -- contract_id: the contract whose span covers the fill date (the latest-starting such span, as for the
 -- contract at D): a member who changes contracts is measured in each contract with that contract's fills
--- (targeting-rules.md section 9, 2026-12-07; issue 25 item 12).
+-- (targeting-rules.md section 9, 2026-12-07; issue 25 item 12). The spans are first cut into pieces
+-- between their start and end days, each piece with the contract of the latest-starting span covering it, so
+-- a fill meets one piece instead of choosing among its spans per fill (issue 27).
 WITH p AS (SELECT *, make_date(contract_year, 1, 1) AS cy_start FROM run_parameters),
+bound AS (  -- the days on which the set of a member's spans covering the day can change
+    SELECT member_id, span_start AS b FROM core_member_span
+    UNION
+    SELECT member_id, span_end + 1 FROM core_member_span
+),
+piece AS (
+    SELECT member_id, b AS piece_start, lead(b) OVER (PARTITION BY member_id ORDER BY b) - 1 AS piece_end
+    FROM bound
+),
+piece_contract AS (  -- every span covering a piece covers all of it: the latest-starting one gives the contract
+    SELECT g.member_id, g.piece_start, g.piece_end,
+           arg_max(s.contract_id, (s.span_start, s._seq)) AS contract_id  -- never NULL: a required column
+    FROM piece AS g
+    JOIN core_member_span AS s
+      ON s.member_id = g.member_id AND s.span_start <= g.piece_start AND s.span_end >= g.piece_end
+    WHERE g.piece_end IS NOT NULL
+    GROUP BY g.member_id, g.piece_start, g.piece_end
+),
 flagged AS (
     SELECT
         f.member_id,
@@ -62,8 +82,8 @@ SELECT
     (fl.cns_active AND NOT fl.opioid) OR fl.pqa_opioid AS poly_cns_active,
     s.contract_id
 FROM flagged AS fl
-JOIN core_member_span AS s ON s.member_id = fl.member_id AND fl.fill_date BETWEEN s.span_start AND s.span_end
+-- pieces of one member never overlap, so a fill meets at most one
+JOIN piece_contract AS s ON s.member_id = fl.member_id AND fl.fill_date BETWEEN s.piece_start AND s.piece_end
 WHERE fl.pqa_statin OR fl.pqa_ras OR fl.pqa_diabetes_noninsulin OR fl.pqa_insulin OR fl.pqa_sacubitril_valsartan
    OR fl.opioid OR fl.benzodiazepine OR fl.anticholinergic OR fl.cns_active OR fl.supd_diabetes
    OR fl.drug_class = 'pcsk9_inhibitor' OR fl.drug_key LIKE '%bempedoic acid%'
-QUALIFY row_number() OVER (PARTITION BY fl.member_id, fl.claim_id ORDER BY s.span_start DESC, s._seq DESC) = 1

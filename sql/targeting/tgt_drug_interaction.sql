@@ -6,7 +6,7 @@
 --   one drug matches the row's object and a different drug its precipitant: `ingredient` = one of the
 --   drug's ingredients (a combination product counts for each), `drug_class` = the drug reference's
 --   class, `atc` = a product ATC code starting with the prefix (';' separates alternatives);
---   both drugs are active at D and count for signals (tgt_signal_fill: local preparations never count);
+--   both drugs are active at D and count for signals (tgt_signal_interval: local preparations never count);
 --   their covered days (fill_date .. fill_date + days_supply - 1, fills of one drug merged, cut at D)
 --   overlap on at least [outreach] ddi_min_overlap_days (default 7) days of the last 90 (D-89 .. D);
 --   the member meets the row's min_age and sex, when it names them;
@@ -50,9 +50,9 @@ rule_side AS (
     SELECT interaction_id, 'precipitant', precipitant_kind, unnest(string_split(precipitant, ';'))
     FROM rule
 ),
-fill AS (  -- the fills that reach into the window
+fill AS (  -- the covered days that reach into the window (islands of the drug's fills, cut at its start)
     SELECT f.*, greatest(f.cover_start, p.as_of_date - (w.n - 1)) AS s, f.cover_end AS e
-    FROM tgt_signal_fill AS f
+    FROM tgt_signal_interval AS f
     CROSS JOIN p
     CROSS JOIN window_days AS w
     WHERE f.cover_end >= p.as_of_date - (w.n - 1)
@@ -60,28 +60,30 @@ fill AS (  -- the fills that reach into the window
 drug AS (
     SELECT DISTINCT member_id, drug_key, drug_class, atc_codes FROM fill
 ),
-drug_value AS (  -- what a drug can match: its ingredients, its class, every prefix of its ATC codes
-    SELECT member_id, drug_key, 'ingredient' AS kind, unnest(string_split(drug_key, ' / ')) AS value FROM drug
+product AS (  -- what a drug can match depends on its product only: matched once per product, not per member
+    SELECT DISTINCT drug_key, drug_class, atc_codes FROM drug
+),
+drug_value AS (  -- what a product can match: its ingredients, its class, every prefix of its ATC codes
+    SELECT drug_key, drug_class, atc_codes, 'ingredient' AS kind, unnest(string_split(drug_key, ' / ')) AS value
+    FROM product
     UNION
-    SELECT member_id, drug_key, 'drug_class', drug_class FROM drug WHERE drug_class IS NOT NULL
+    SELECT drug_key, drug_class, atc_codes, 'drug_class', drug_class FROM product WHERE drug_class IS NOT NULL
     UNION
-    SELECT c.member_id, c.drug_key, 'atc', left(c.code, l.n)
-    FROM (SELECT member_id, drug_key, unnest(atc_codes) AS code FROM drug) AS c
+    SELECT c.drug_key, c.drug_class, c.atc_codes, 'atc', left(c.code, l.n)
+    FROM (SELECT drug_key, drug_class, atc_codes, unnest(atc_codes) AS code FROM product) AS c
     CROSS JOIN (VALUES (1), (3), (4), (5), (7)) AS l(n)
 ),
-side_drug AS (
-    SELECT DISTINCT v.member_id, v.drug_key, r.interaction_id, r.side
+product_side AS (
+    SELECT DISTINCT v.drug_key, v.drug_class, v.atc_codes, r.interaction_id, r.side
     FROM drug_value AS v
     JOIN rule_side AS r ON r.kind = v.kind AND r.value = v.value
 ),
-drug_span AS (
-    SELECT {'member_id': member_id, 'drug_key': drug_key} AS k, s, e FROM fill
-),
-island AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
-    SELECT k.member_id, k.drug_key, island_start AS s, island_end AS e FROM interval_islands('drug_span')
-),
-last_fill AS (
-    SELECT member_id, drug_key, max(fill_date) AS last_fill_date FROM tgt_signal_fill GROUP BY ALL
+side_drug AS (
+    SELECT DISTINCT d.member_id, d.drug_key, s.interaction_id, s.side
+    FROM drug AS d
+    JOIN product_side AS s
+      ON s.drug_key = d.drug_key AND s.drug_class IS NOT DISTINCT FROM d.drug_class
+     AND s.atc_codes IS NOT DISTINCT FROM d.atc_codes
 ),
 pair AS (
     SELECT o.member_id, o.interaction_id, o.drug_key AS object_drug, q.drug_key AS precipitant_drug
@@ -89,6 +91,22 @@ pair AS (
     JOIN side_drug AS q
       ON q.member_id = o.member_id AND q.interaction_id = o.interaction_id
      AND o.side = 'object' AND q.side = 'precipitant' AND q.drug_key <> o.drug_key
+),
+pair_drug AS (  -- the drugs of a candidate pair (no other drug's days are compared)
+    SELECT member_id, object_drug AS drug_key FROM pair
+    UNION
+    SELECT member_id, precipitant_drug FROM pair
+),
+drug_span AS (
+    SELECT {'member_id': f.member_id, 'drug_key': f.drug_key} AS k, f.s, f.e
+    FROM fill AS f
+    SEMI JOIN pair_drug AS d ON d.member_id = f.member_id AND d.drug_key = f.drug_key
+),
+island AS (  -- covered days of one drug merged into islands (several fills of a drug count once)
+    SELECT k.member_id, k.drug_key, island_start AS s, island_end AS e FROM interval_islands('drug_span')
+),
+last_fill AS (
+    SELECT member_id, drug_key, max(last_fill_date) AS last_fill_date FROM tgt_signal_interval GROUP BY ALL
 ),
 overlap AS (
     SELECT x.member_id, x.interaction_id, x.object_drug, x.precipitant_drug,

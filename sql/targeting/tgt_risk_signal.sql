@@ -1,6 +1,7 @@
 -- Medication-risk signals (targeting-rules.md section 8), one row per member x signal x group with its
 -- evidence: which drugs, how many days, the first and last day of the evidence, and a phrase in words.
--- Fills considered are those of tgt_signal_fill: the member's drugs active at D (core_active_drug), a fill
+-- Fills considered are those of tgt_signal_interval (their covered intervals, narrow: issue 27): the member's
+-- drugs active at D (core_active_drug), a fill
 -- covering fill_date .. fill_date + days_supply - 1, cut at D, local preparations left out by their ATC
 -- code (eye drops, ear drops, creams, nasal steroids, vaginal and anorectal products: timolol eye drops
 -- are not a second beta blocker) while systemic products count whatever their route (butorphanol nasal
@@ -35,8 +36,8 @@
 -- over the boundaries is the number of distinct kinds covering each segment between two boundaries; the
 -- drugs listed are those covering a segment with enough kinds.
 WITH p AS (SELECT * FROM run_parameters),
-drug_fill AS (
-    SELECT * FROM tgt_signal_fill
+drug_fill AS (  -- the covered intervals of the fills that count (from the start of the longest window)
+    SELECT * FROM tgt_signal_interval
 ),
 rules AS (  -- drug_interaction has its own model (tgt_drug_interaction)
     SELECT signal, window_days, min_kinds, min_days FROM ref_risk_signal_rule WHERE signal <> 'drug_interaction'
@@ -84,8 +85,18 @@ intervals AS (
     JOIN rules AS r ON r.signal = t.signal
     CROSS JOIN p
 ),
+enough AS (  -- only a member x signal x group with enough kinds in the window can have days with enough at once
+    SELECT member_id, signal, grp
+    FROM intervals
+    WHERE s <= e
+    GROUP BY member_id, signal, grp
+    HAVING count(DISTINCT kind) >= any_value(min_kinds)
+),
 live AS (
-    SELECT * FROM intervals WHERE s <= e
+    SELECT i.*
+    FROM intervals AS i
+    SEMI JOIN enough AS g ON g.member_id = i.member_id AND g.signal = i.signal AND g.grp = i.grp
+    WHERE i.s <= i.e
 ),
 kind_span AS (
     SELECT {'member_id': member_id, 'signal': signal, 'grp': grp, 'kind': kind} AS k, s, e FROM live
@@ -148,7 +159,8 @@ high_risk AS (
     SELECT f.member_id, 'high_risk_elderly' AS signal, '' AS signal_group,
            string_agg(DISTINCT f.drug_key, ' + ' ORDER BY f.drug_key) AS drugs,
            count(DISTINCT f.drug_key) AS drug_count, NULL::INTEGER AS overlap_days,
-           min(f.cover_start) AS first_day, max(f.cover_end) AS last_day, CAST(NULL AS DOUBLE) AS pdc,
+           min(f.first_recent_start) AS first_day,  -- the first of the fills reaching the look-back
+           max(f.cover_end) AS last_day, CAST(NULL AS DOUBLE) AS pdc,
            'high-risk drug in the elderly: '
                || string_agg(DISTINCT f.drug_key, ' + ' ORDER BY f.drug_key) AS detail,
            CAST(NULL AS VARCHAR) AS severity, 1.0 AS severity_factor
