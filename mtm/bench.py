@@ -55,12 +55,14 @@ SPARK_MASTER = ""
 #: issue 19's target for a daily delivery (`mtm run --delivery`) on top of a warehouse of this many members
 DELIVERY_TARGETS: dict[int, float] = {1_000_000: 30.0}
 
-#: what a daily delivery holds: per file, the rows that arrived on the as-of date (everything else is the base)
+#: what a daily delivery holds: per file, the rows that arrived on the as-of date or later (a generated extract
+#: also holds versions processed after it: a reversal weeks after the fill); everything else is the base, all
+#: known the day before
 DELIVERED_ON_DAY = {
-    "pharmacy_claim": "TRY_CAST(processed_at AS DATE) = DATE '{day}'",
-    "medical_claim": "TRY_CAST(processed_at AS DATE) = DATE '{day}'",
-    "mtm_event": "TRY_CAST(event_date AS DATE) = DATE '{day}'",
-    "member_status": "TRY_CAST(status_start_date AS DATE) = DATE '{day}'",
+    "pharmacy_claim": "TRY_CAST(processed_at AS DATE) >= DATE '{day}'",
+    "medical_claim": "TRY_CAST(processed_at AS DATE) >= DATE '{day}'",
+    "mtm_event": "TRY_CAST(event_date AS DATE) >= DATE '{day}'",
+    "member_status": "TRY_CAST(status_start_date AS DATE) >= DATE '{day}'",
 }
 
 SCAN_SCRIPT = r"""
@@ -111,7 +113,7 @@ def extract_for(members: int, fmt: str) -> Path:
 
 def delivery_split(members: int, fmt: str) -> tuple[Path, Path]:
     """The cached extract cut in two: ``base`` (known the day before the as-of date) and ``day`` (the rows processed
-    on the as-of date: new fills, later versions and reversals, that day's events and status changes). Reading
+    on the as-of date or after: new fills, later versions and reversals, that day's events and status changes). Reading
     both in full is reading the whole extract; rows keep their file order."""
     import duckdb
 

@@ -196,7 +196,7 @@ def test_bench_delivery_is_the_as_of_days_rows_and_the_base_the_rest(tmp_path, m
             assert rows(base / path.name) + delivered == rows(path), path.name
         claims = day / f"pharmacy_claim.{fmt}"
         assert rows(claims) > 0
-        assert rows(claims, f"CAST(processed_at AS DATE) <> DATE '{bench.AS_OF}'") == 0
+        assert rows(claims, f"CAST(processed_at AS DATE) < DATE '{bench.AS_OF}'") == 0
         assert rows(base / claims.name, f"CAST(processed_at AS DATE) >= DATE '{bench.AS_OF}'") == 0
         assert not (day / f"eligibility.{fmt}").exists()
 

@@ -760,7 +760,8 @@ def _mtm_events(c: Ctx, m: dict, s: dict, n_active: np.ndarray) -> pl.DataFrame:
     dd = np.repeat(cmr_d[done], ndtp)
     res = rng.random(len(dj)) < 0.55
     # each problem's type, the prescriber's answer (most within three weeks) and, when resolved, that
-    # answer on the resolution; drawn from a stream of their own so the events after them do not move
+    # answer on the resolution; drawn from a stream of their own (the TMRs and opt-outs drawn next are those of
+    # the extract before; what is drawn per event afterwards moves with the event count)
     drng = np.random.default_rng([c.g0, as_of, 29])
     seq = np.arange(len(dj))
     add(dj, "dtp_recommendation", dd, _pick(drng, len(dj), [12, 14, 8, 10, 8, 12, 12, 16, 4, 4]), seq)
