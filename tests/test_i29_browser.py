@@ -21,7 +21,8 @@ from pypdf import PdfReader
 from pipelines.cli import main
 from pipelines.portal.server import serve_in_thread
 from tests.browser import chromium
-from tests.test_portal import PASSWORD, log_in, run_pipeline
+from tests.shared_runs import private_copy, sample_home
+from tests.test_portal import PASSWORD, log_in
 
 AS_OF = "2025-09-30"
 OWN = "H1234"
@@ -40,8 +41,7 @@ def shoot(page, name: str, full: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("cmr") / "home"
-    run_pipeline(home)
+    home = private_copy(sample_home(), tmp_path_factory.mktemp("cmr") / "home")  # the session's sample run
     for name, (role, contracts) in USERS.items():
         args = ["users", "add", name, "--role", role, "--home", str(home)]
         for contract in contracts:

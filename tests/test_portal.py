@@ -30,6 +30,7 @@ from pipelines.exports.outreach import column_label, sheet_title
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_context import SAMPLE_EXTRACT, RunContext
 from tests.browser import chromium
+from tests.shared_runs import private_copy, sample_home
 from tests.template_home import seeded_home
 
 PASSWORD = "correct horse 42"
@@ -51,8 +52,9 @@ def run_pipeline(home: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("portal") / "home"
-    run_pipeline(home)
+    """A copy of the session's published sample run (tests/shared_runs.py): this module adds users, records
+    contacts and runs again in it."""
+    home = private_copy(sample_home(), tmp_path_factory.mktemp("portal") / "home")
     runner = CliRunner()
     for name, (role, contracts) in USERS.items():
         args = ["users", "add", name, "--role", role, "--home", str(home)]

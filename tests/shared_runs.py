@@ -1,0 +1,73 @@
+"""Whole runs built once per test session and shared by every test file that only reads them (issue 24).
+
+A whole run costs ~5-20 s; several test files need the same one (the bundled sample published by `mtm run`
+for the portal and the pharmacist's review; the issue 26 dashboard home for seven item files). Under
+pytest-xdist (``--dist loadfile``) the two workers would each build it: ``shared_build`` builds it once for
+the session in the session's common temporary folder while holding a file lock (the other worker waits for
+it, which costs no more than building it itself), and records what the builder returned as JSON.
+
+A shared home is never changed: a test that writes to its home (adds users, records contacts, runs again)
+works on ``private_copy`` of it (``shutil.copytree``: the same files a run writes; ``runs/latest`` is a relative
+link). The template warehouse (``tests/template_home.py``) and the schema warehouse are shared the same way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.template_home import TEMPLATE_DIR_ENV
+
+
+def _session_folder() -> Path:
+    """The session's common temporary folder (conftest.py points TEMPLATE_DIR_ENV at it)."""
+    folder = Path(os.environ.get(TEMPLATE_DIR_ENV) or tempfile.mkdtemp(prefix="mtm-shared-"))
+    os.environ[TEMPLATE_DIR_ENV] = str(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shared_build(name: str, build: Callable[[Path], dict]) -> dict:
+    """``build(folder)`` once per test session (the first caller builds, the others wait); returns its result,
+    a JSON-able dict (paths as strings), read back from ``<name>.json``. A failed build records nothing: the
+    next caller builds again (and fails the same way, with its own traceback)."""
+    folder = _session_folder()
+    done = folder / f"shared-{name}.json"
+    if not done.exists():
+        with (folder / f"shared-{name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not done.exists():
+                target = folder / f"shared-{name}"
+                shutil.rmtree(target, ignore_errors=True)
+                target.mkdir()
+                result = build(target)
+                scratch = done.with_suffix(".writing")
+                scratch.write_text(json.dumps(result, default=str))
+                scratch.rename(done)
+    return json.loads(done.read_text())
+
+
+def private_copy(home: Path | str, target: Path) -> Path:
+    """A copy of a shared home for a test that writes to it; returns ``target``."""
+    shutil.copytree(home, target, symlinks=True)
+    return target
+
+
+def _sample_run(folder: Path) -> dict:
+    from dagster_project.run import run_pipeline
+    from pipelines.run_context import SAMPLE_EXTRACT, RunContext
+    from tests.template_home import seeded_home
+
+    published = run_pipeline(RunContext.create(home=seeded_home(folder / "home"), extract_dirs=[SAMPLE_EXTRACT]))
+    return {"home": str(folder / "home"), "folder": str(published)}
+
+
+def sample_home() -> Path:
+    """A home with the bundled sample extract published as `mtm run` publishes it (the Dagster asset graph
+    in-process, default settings and as-of date), no users: read it, or ``private_copy`` it to change it."""
+    return Path(shared_build("sample_run", _sample_run)["home"])
