@@ -22,6 +22,7 @@ from pipelines.portal.server import serve_in_thread
 from pipelines.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 D, NEXT = dt.date(2025, 9, 30), dt.date(2025, 10, 7)
 PASSWORD = "correct horse 42"
@@ -40,7 +41,7 @@ def home(tmp_path_factory) -> Path:
     extract = write_extract(tmp / "extract", eligibility=[member(m, phone=f"555-01{i:02d}")
                                                           for i, m in enumerate(members)],
                             pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=_arb(members))
-    home = tmp / "home"
+    home = seeded_home(tmp / "home")  # the seeds loaded from the session template (tests/template_home.py)
     run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=D))
     runner = CliRunner()
     for name, role in (("ana", "analyst"), ("olga", "outreach")):
