@@ -58,16 +58,34 @@ def private_copy(home: Path | str, target: Path) -> Path:
     return target
 
 
-def _sample_run(folder: Path) -> dict:
+def sample_settings(folder: Path) -> Path:
+    """``folder/sample_settings.toml``: the default settings with Great Expectations off (the portal and the
+    review read none of it; sampling 25,000 rows a table of the sample costs more than the rest of a small run;
+    the suites have tests of their own, tests/test_quality_gx.py)."""
+    from tests.targeting_harness import without_expectations
+
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = folder / "sample_settings.toml"
+    settings.write_text(without_expectations(""))
+    return settings
+
+
+def sample_run(home: Path) -> Path:
+    """The real `mtm run` path on the bundled sample (the Dagster asset graph in-process, its as-of date);
+    returns the published folder."""
     from dagster_project.run import run_pipeline
     from pipelines.run_context import SAMPLE_EXTRACT, RunContext
     from tests.template_home import seeded_home
 
-    published = run_pipeline(RunContext.create(home=seeded_home(folder / "home"), extract_dirs=[SAMPLE_EXTRACT]))
-    return {"home": str(folder / "home"), "folder": str(published)}
+    return run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[SAMPLE_EXTRACT],
+                                          settings_file=sample_settings(Path(home).parent)))
+
+
+def _sample_run(folder: Path) -> dict:
+    return {"home": str(folder / "home"), "folder": str(sample_run(folder / "home"))}
 
 
 def sample_home() -> Path:
-    """A home with the bundled sample extract published as `mtm run` publishes it (the Dagster asset graph
-    in-process, default settings and as-of date), no users: read it, or ``private_copy`` it to change it."""
+    """A home with the bundled sample extract published by ``sample_run``, no users: read it, or
+    ``private_copy`` it to change it."""
     return Path(shared_build("sample_run", _sample_run)["home"])

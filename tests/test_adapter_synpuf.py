@@ -36,6 +36,7 @@ min_core_conditions = 2
 min_part_d_drugs = 2
 [validation]
 max_reject_rate = 0.5
+gx_sample_rows = 0
 """
 
 # real NDCs of the shipped map

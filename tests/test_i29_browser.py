@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from pipelines.cli import main
 from pipelines.portal.server import serve_in_thread
 from tests.browser import chromium
-from tests.shared_runs import private_copy, sample_home
+from tests.shared_runs import private_copy, sample_home, sample_settings
 from tests.test_portal import PASSWORD, log_in
 
 AS_OF = "2025-09-30"
@@ -204,7 +204,7 @@ def test_a_pharmacist_reviews_a_member_and_the_next_run_reports_it(home, base):
                                                        "dtp_resolved", "prescriber_response", "summary_sent"]
 
     # the next `mtm run` reads the events
-    result = CliRunner().invoke(main, ["run", "--home", str(home)])
+    result = CliRunner().invoke(main, ["run", "--home", str(home), "--settings", str(sample_settings(home.parent))])
     assert result.exit_code == 0, result.output
     row = cms_rows(home)[mbi]
     assert (row["cmr_received"], row["cmr_count"], row["cmr_dates"], row["written_summary_date"]) == (

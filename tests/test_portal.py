@@ -24,14 +24,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dagster_project.run import run_pipeline as materialize_run
 from pipelines.cli import main
 from pipelines.exports.outreach import column_label, sheet_title
 from pipelines.portal.server import serve_in_thread
-from pipelines.run_context import SAMPLE_EXTRACT, RunContext
 from tests.browser import chromium
-from tests.shared_runs import private_copy, sample_home
-from tests.template_home import seeded_home
+from tests.shared_runs import private_copy, sample_home, sample_run
 
 PASSWORD = "correct horse 42"
 AS_OF = "2025-09-30"
@@ -46,8 +43,8 @@ SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")  # a folder: write the RE
 
 
 def run_pipeline(home: Path) -> Path:
-    """The real `mtm run` path: the Dagster asset graph materialised in-process."""
-    return materialize_run(RunContext.create(home=seeded_home(home), extract_dirs=[SAMPLE_EXTRACT]))
+    """The real `mtm run` path: the Dagster asset graph materialised in-process (tests/shared_runs.py)."""
+    return sample_run(home)
 
 
 @pytest.fixture(scope="module")
