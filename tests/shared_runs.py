@@ -70,14 +70,45 @@ def sample_settings(folder: Path) -> Path:
     return settings
 
 
+#: the bundled sample's members up to this id (the portal and review tests): 800 of 3,254 members, every
+#: contract (H1234 425, H5678 224, S4321 214 members), 41k of 151k claims; every table's rows of those members
+SAMPLE_SLICE_LAST_MEMBER = "M000000800"
+#: and the member test_i29_browser.py reviews: the first of the only two in the sample (M000002485, M000002693)
+#: who await their initial CMR with two medicines that name their prescriber (its ``pick_member``)
+SAMPLE_SLICE_REVIEWED = "M000002485"
+
+
+def _slice(folder: Path) -> dict:
+    import duckdb
+
+    from pipelines.run_context import SAMPLE_EXTRACT
+
+    out = folder / "extract"
+    out.mkdir()
+    shutil.copyfile(SAMPLE_EXTRACT / "extract.toml", out / "extract.toml")  # its as-of date
+    with duckdb.connect() as con:
+        for src in sorted(SAMPLE_EXTRACT.glob("*.csv.gz")):
+            con.execute(f"COPY (SELECT * FROM read_csv('{src}', all_varchar = true) "
+                        f"WHERE member_id <= '{SAMPLE_SLICE_LAST_MEMBER}' OR member_id = '{SAMPLE_SLICE_REVIEWED}') "
+                        f"TO '{out / src.name}' "
+                        "(HEADER, COMPRESSION gzip)")
+    return {"extract": str(out)}
+
+
+def sample_extract() -> Path:
+    """The bundled sample's first 800 members and the reviewed one, every table, as the sample delivers them
+    (.csv.gz), its extract.toml (as-of date) beside them: written once per session."""
+    return Path(shared_build("sample_slice", _slice)["extract"])
+
+
 def sample_run(home: Path) -> Path:
-    """The real `mtm run` path on the bundled sample (the Dagster asset graph in-process, its as-of date);
-    returns the published folder."""
+    """The real `mtm run` path on ``sample_extract()`` (the Dagster asset graph in-process, the sample's as-of
+    date); returns the published folder."""
     from dagster_project.run import run_pipeline
-    from pipelines.run_context import SAMPLE_EXTRACT, RunContext
+    from pipelines.run_context import RunContext
     from tests.template_home import seeded_home
 
-    return run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[SAMPLE_EXTRACT],
+    return run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[sample_extract()],
                                           settings_file=sample_settings(Path(home).parent)))
 
 
@@ -86,6 +117,6 @@ def _sample_run(folder: Path) -> dict:
 
 
 def sample_home() -> Path:
-    """A home with the bundled sample extract published by ``sample_run``, no users: read it, or
-    ``private_copy`` it to change it."""
+    """A home with the sample slice published by ``sample_run``, no users: read it, or ``private_copy`` it to
+    change it."""
     return Path(shared_build("sample_run", _sample_run)["home"])

@@ -1,4 +1,5 @@
-"""The portal (`mtm serve`) in a real browser against a real published run of the bundled sample extract.
+"""The portal (`mtm serve`) in a real browser against a real published run of the bundled sample extract (its
+first 800 members: tests/shared_runs.py).
 
 One run is built for the module (users added through `mtm users add`), the server runs on a free
 127.0.0.1 port in a thread, and headless Chromium logs in as each role.  The last test records contacts,
