@@ -23,6 +23,7 @@ from dagster_project.run import run_pipeline
 from mtm.cli import main
 from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
+from tests.shared_runs import private_copy, shared_build
 from tests.targeting_harness import EIGHT_DRUGS, NDC, without_expectations
 from tests.template_home import seeded_home
 
@@ -103,9 +104,13 @@ _BUILT: dict[str, dict] = {}
 
 
 def shared_home(tmp_path_factory) -> dict:
-    """The home above, built once per test session and shared by the item tests (three runs cost ~20 s)."""
+    """The home above, built once per test session (``tests.shared_runs``: the xdist workers share one build,
+    three runs cost ~20 s) and copied once per worker, whose item modules add their users to that copy."""
     if "home" not in _BUILT:
-        _BUILT["home"] = build_home(tmp_path_factory.mktemp("i26_dashboard"))
+        built = shared_build("i26_dashboard", build_home)
+        home = private_copy(built["home"], tmp_path_factory.mktemp("i26_dashboard") / "home")
+        _BUILT["home"] = {**built, "home": home, "folder": home / "runs" / SEP.isoformat(),
+                          "aug_folder": home / "runs" / AUG.isoformat()}
     return _BUILT["home"]
 
 

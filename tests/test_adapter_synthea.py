@@ -30,6 +30,8 @@ SETTINGS = """
 core_disease_set = 2025
 min_core_conditions = 2
 min_part_d_drugs = 2
+[validation]
+gx_sample_rows = 0
 """
 HIV_PATIENT = "0432d0f1-d9c8-da30-9750-39bfe10c0cd9"
 OTHER_MEDICARE = "920e3c45-f754-686a-a312-a070f4258dee"

@@ -6,6 +6,7 @@ run equals a run on the extract with those rows removed; rows without processed_
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -46,6 +47,53 @@ def _medical():
             medical("M2", "outpatient", "2025-03-01", "I10", "E11.9", "F03.90", claim_id="MC-2")]
 
 
+def _staged(tmp_path: Path, extract: Path, as_known_at: str | None = None) -> tuple[dict[str, list], dict]:
+    """Ingest + staging (tests/staging_harness.py) of ``extract``: every staged table's rows and the rejects,
+    and the run's audit cut-off facts (what the manifest's ``audit_cutoff`` is written from)."""
+    from pipelines.engine.models import install_macros
+    from pipelines.run_state import run_facts as run_report
+    from pipelines.run_state.run_context import RunContext
+    from tests.staging_harness import STAGING_TARGETS, build
+    from tests.template_home import seeded_home
+
+    tmp_path.mkdir()
+    settings = tmp_path / "settings.toml"
+    settings.write_text("[validation]\ngx_sample_rows = 0\n")
+    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[extract], as_of="2025-09-30",
+                            settings_file=settings, as_known_at=as_known_at)
+    con = ctx.connect()
+    try:
+        install_macros(con)
+        done: set[str] = set()
+        for table in STAGING_TARGETS:
+            build(con, ctx, table, done)
+        tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in STAGING_TARGETS}
+        return tables, run_report.facts(con, ctx.run_id).get("audit_cutoff", {})
+    finally:
+        con.close()
+
+
+def test_as_known_at_stages_what_the_extract_without_later_versions_stages(tmp_path):
+    """The cut-off's rule where it lives (row checks and the version rule, staging): `make test`'s test of it
+    (issue 24); the whole runs compared file by file below are `make test-long`."""
+    late = _late_rows()
+    members = [member("M1"), member("M2")]
+    full = write_extract(tmp_path / "full", eligibility=members, pharmacy_claim=_fills() + late["pharmacy_claim"],
+                         medical_claim=_medical() + late["medical_claim"])
+    known = write_extract(tmp_path / "known", eligibility=members, pharmacy_claim=_fills(), medical_claim=_medical())
+
+    cut, facts = _staged(tmp_path / "cut", full, as_known_at=CUTOFF)
+    ref, _ = _staged(tmp_path / "ref", known)
+    assert cut == ref
+    assert facts == {"as_known_at": "2025-09-15 12:00:00",
+                     "versions_processed_later_ignored": {"pharmacy_claim": 4, "medical_claim": 1}}
+    # and without the cut-off the late versions do count: the test can fail
+    now, _ = _staged(tmp_path / "now", full)
+    assert now["stg_pharmacy_claim"] != ref["stg_pharmacy_claim"] and now["stg_diagnosis"] != ref["stg_diagnosis"]
+    assert any("M2-BAD" in map(str, row) or "BADNDC" in map(str, row) for row in now["rejects"])
+
+
+@pytest.mark.long
 def test_as_known_at_equals_the_extract_without_later_versions(tmp_path):
     late = _late_rows()
     members = [member("M1"), member("M2")]

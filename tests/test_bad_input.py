@@ -12,6 +12,7 @@ from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_state.errors import InputFileError, RejectRateError
 from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
+from tests.shared_runs import private_copy
 from tests.staging_harness import rejects, stage_extract
 from tests.targeting_harness import without_expectations
 from tests.template_home import seeded_home
@@ -139,13 +140,23 @@ def _no_expectations(tmp_path) -> Path:
     return path
 
 
-def test_fill_outside_enrollment_is_pending_not_rejected(tmp_path):
-    home_ex = write_extract(tmp_path / "ex", eligibility=[member("M1", enrollment_start_date="2025-09-01")],
-                            pharmacy_claim=[fill("M1", "2025-08-15", claim_id="EARLY"),
-                                            fill("M1", "2025-09-05", claim_id="IN")])
-    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[home_ex], as_of="2025-09-30",
-                            settings_file=_no_expectations(tmp_path))
-    folder = run_pipeline(ctx)
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """One run published at 2025-09-30, built once for the module (issue 24): the pending-fill test reads it,
+    the reject-rate test fails a run on a copy of its home. M1 and M2 have a fill each; P1, enrolled from
+    1 September, has a fill before its span (pending) and one inside it."""
+    tmp = tmp_path_factory.mktemp("published")
+    extract = write_extract(tmp / "ex", eligibility=[*ELIG, member("P1", enrollment_start_date="2025-09-01")],
+                            pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02"),
+                                            fill("P1", "2025-08-15", claim_id="EARLY"),
+                                            fill("P1", "2025-09-05", claim_id="IN")])
+    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[extract], as_of="2025-09-30",
+                            settings_file=_no_expectations(tmp))
+    return run_pipeline(ctx)
+
+
+def test_fill_outside_enrollment_is_pending_not_rejected(published):
+    folder = published
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # header only
     assert "EARLY" in (folder / "pending_fills.csv").read_text()
     import json
@@ -190,12 +201,9 @@ def test_negative_amount_is_a_bad_row_not_a_reversal(tmp_path):
 
 # -- reject-rate threshold, and a failed run never damages what was published -----------------------
 
-def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tmp_path):
-    good = write_extract(tmp_path / "good", eligibility=ELIG,
-                         pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02")])
-    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good], as_of="2025-09-30",
-                            settings_file=_no_expectations(tmp_path))
-    folder = run_pipeline(ctx)
+def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tmp_path, published):
+    home = private_copy(published.parent.parent, tmp_path / "home")  # the module's run published at 2025-09-30
+    folder = home / "runs" / "2025-09-30"
     before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
 
     rows = [fill("M1", "2025-09-01", claim_id=f"C{i}") for i in range(18)]
@@ -211,6 +219,7 @@ def test_reject_rate_over_the_limit_fails_the_run_and_keeps_the_published_run(tm
     assert (failed / "rejects.csv").read_text().count("\n") == 3
 
 
+@pytest.mark.long  # issue 24: a failed run keeping the published one stays in `make test` (reject rate, above)
 def test_file_error_leaves_the_published_run_untouched(tmp_path):
     good = write_extract(tmp_path / "good", eligibility=ELIG, pharmacy_claim=[fill("M1", "2025-09-01")])
     folder = run_pipeline(RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[good],

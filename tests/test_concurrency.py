@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from dagster_project.defs.schedules import READY_MARKER, extract_delivery_sensor
 from pipelines.publishing.run_lock import home_is_busy, run_lock
@@ -98,6 +99,7 @@ UI_QUERIES = {
 }
 
 
+@pytest.mark.long  # issue 24: a Dagster webserver and `mtm run` in subprocesses (~40 s); the UI: test_dagster_ui.py
 def test_the_dagster_ui_answers_while_mtm_run_runs_on_its_home(tmp_path):
     """The UI (a webserver over the same definitions and MTM_HOME) is asked for the asset graph and the runs
     while `mtm run` holds the home; it answers every time, and the run publishes a complete folder."""

@@ -12,6 +12,7 @@ import dagster as dg
 import duckdb
 
 from tests.extract_builder import fill, medical, member, write_extract
+from tests.template_home import seeded_home
 
 BIN = Path(sys.executable).parent
 PROJECT = Path(__file__).resolve().parents[1]
@@ -98,8 +99,7 @@ def test_mtm_help_explains_every_option():
 
 
 def test_mtm_reference_import_takes_precedence_and_dump_writes_the_effective_tables(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
+    home = seeded_home(tmp_path / "home")  # the seeds loaded from the session template (tests/template_home.py)
     crosswalk = tmp_path / "crosswalk.csv"
     crosswalk.write_text("ndc,ingredient\n00054010022,Amlodipine Besylate/Benazepril HCl\n1234,atorvastatin\n")
     proc = _mtm("reference", "import", "--crosswalk", str(crosswalk), home=home)

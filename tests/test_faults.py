@@ -90,8 +90,10 @@ def _assert_consistent(home: Path, published: dict[str, dict[str, bytes]]) -> No
 #: assets of every layer (each fault point is an asset as it starts) and the points inside publishing
 POINTS = ("ingest", "row_rejects", "stg_pharmacy_claim", "core_fill", "tgt_ledger_next", "member_summary",
           "export_outreach_list", "published_run", *[p for p in PUBLISH_POINTS if p != "publish:retired"])
-#: by default: killed inside the ledger transaction, and mid-publish (ledger committed, folder not yet renamed)
-DEFAULT_POINTS = {"publish:ledger", "publish:committed"}
+#: by default: killed mid-publish (ledger committed, folder not yet renamed: the next run must repair the folder);
+#: inside the ledger transaction (publish:ledger) is `long` since issue 24's third round, as are its variants inside
+#: `mtm run` (below) and before publishing (test_enrollment_ledger.py)
+DEFAULT_POINTS = {"publish:committed"}
 NOT_YET_COMMITTED = {"ingest", "row_rejects", "stg_pharmacy_claim", "core_fill", "tgt_ledger_next", "member_summary",
                      "export_outreach_list", "published_run", "publish:manifest", "publish:ledger"}
 
@@ -173,6 +175,7 @@ def _fill_up(folder: Path) -> Path:
     return filler
 
 
+@pytest.mark.long  # issue 24: `make test`'s disk-full runs are test_i30_disk_full.py's (the manifest, the ledger)
 def test_disk_full_on_publish_keeps_the_published_run_and_the_ledger(tmp_path, reference, monkeypatch):
     _, second = reference["extracts"]
     home = tmp_path / "home"

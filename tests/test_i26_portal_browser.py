@@ -17,6 +17,7 @@ from pipelines.run_state.run_context import RunContext
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 D = dt.date(2025, 9, 30)
 PASSWORD = "correct horse 42"
@@ -25,7 +26,7 @@ SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")
 
 def test_overdue_first_highlighted_and_a_wrong_number_with_a_note(tmp_path):
     members = ("EARLY", "LATE", "NEW")
-    home = tmp_path / "home"
+    home = seeded_home(tmp_path / "home")  # the seeds loaded from the session template
     roster = tmp_path / "roster.csv"  # EARLY and LATE were enrolled in spring: their initial offer is overdue
     roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
                       "EARLY,H1234,2025,2025-03-01\nLATE,H1234,2025,2025-06-15\n")

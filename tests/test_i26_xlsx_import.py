@@ -19,6 +19,7 @@ from pipelines.publishing.output_contract import OUTREACH_COLUMNS
 from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 D, NEXT = dt.date(2025, 9, 30), dt.date(2025, 10, 7)
 MEMBERS = ("WRONG", "MESSAGE", "TYPO", "OLD", "UNTOUCHED")
@@ -30,7 +31,7 @@ def test_a_worked_workbook_imported_back_changes_the_next_list(tmp_path):
                             dmp_arb=[{"member_id": m, "arb_start_date": "2024-01-01"} for m in MEMBERS])
     settings = tmp_path / "settings.toml"
     settings.write_text(without_expectations(""))
-    home = tmp_path / "home"
+    home = seeded_home(tmp_path / "home")  # the seeds loaded from the session template
     run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=D, settings_file=settings))
     published = home / "runs" / D.isoformat() / "outreach_list.xlsx"
 

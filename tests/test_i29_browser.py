@@ -1,9 +1,10 @@
-"""Issue 29 acceptance, in a real browser (system Chromium) on a real published run of the bundled sample:
-a pharmacist opens a member, confirms the medicines, records two drug therapy problems and the action plan,
-completes the CMR, downloads the written summary as PDF (the Standardized Format headings and the member's
-medicines in its text), prints a prescriber letter and records one acceptance; the next `mtm run` shows the
-member's CMR with its summary date, 2 recommendations and 1 resolution in the CMS file, and the program
-metrics count them. Screenshots for the README with ``MTM_PORTAL_SCREENSHOTS=docs/portal``.
+"""Issue 29 acceptance, in a real browser (system Chromium) on a real published run of the bundled sample
+(its first 800 members, tests/shared_runs.py): a pharmacist opens a member, confirms the medicines, records
+two drug therapy problems and the action plan, completes the CMR, downloads the written summary as PDF (the
+Standardized Format headings and the member's medicines in its text), prints a prescriber letter and records
+one acceptance; the next `mtm run` shows the member's CMR with its summary date, 2 recommendations and
+1 resolution in the CMS file, and the program metrics count them. Screenshots for the README with
+``MTM_PORTAL_SCREENSHOTS=docs/portal``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pypdf import PdfReader
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from tests.browser import chromium
-from tests.test_portal import PASSWORD, log_in, run_pipeline
+from tests.shared_runs import private_copy, sample_extract, sample_home, sample_settings
+from tests.test_portal import PASSWORD, log_in
 
 AS_OF = "2025-09-30"
 OWN = "H1234"
@@ -40,8 +42,7 @@ def shoot(page, name: str, full: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("cmr") / "home"
-    run_pipeline(home)
+    home = private_copy(sample_home(), tmp_path_factory.mktemp("cmr") / "home")  # the session's sample run
     for name, (role, contracts) in USERS.items():
         args = ["users", "add", name, "--role", role, "--home", str(home)]
         for contract in contracts:
@@ -204,7 +205,8 @@ def test_a_pharmacist_reviews_a_member_and_the_next_run_reports_it(home, base):
                                                        "dtp_resolved", "prescriber_response", "summary_sent"]
 
     # the next `mtm run` reads the events
-    result = CliRunner().invoke(main, ["run", "--home", str(home)])
+    result = CliRunner().invoke(main, ["run", "--home", str(home), "--extract", str(sample_extract()),
+                                       "--settings", str(sample_settings(home.parent))])
     assert result.exit_code == 0, result.output
     row = cms_rows(home)[mbi]
     assert (row["cmr_received"], row["cmr_count"], row["cmr_dates"], row["written_summary_date"]) == (

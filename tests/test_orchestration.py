@@ -7,7 +7,6 @@ import datetime as dt
 import fcntl
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,8 @@ import dagster as dg
 import pytest
 
 from tests.extract_builder import fill, member, write_extract
+from tests.reliability_harness import cli
+from tests.shared_runs import private_copy
 from tests.targeting_harness import warehouse_rows, without_expectations
 from tests.template_home import seeded_home
 from tools.compare_runs import compare
@@ -144,11 +145,12 @@ def _backfill(tmp_path: Path) -> tuple[Path, Path, Path]:
     ex = _extract(tmp_path / "ex")
     settings = _settings(tmp_path / "settings.toml")
     backfilled = seeded_home(tmp_path / "backfilled")  # from the template warehouse, as the single runs' home
-    proc = subprocess.run([str(BIN / "mtm"), "backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
-                           "--extract", str(ex), "--home", str(backfilled), "--settings", str(settings)],
-                          capture_output=True, text=True, env=_env(), timeout=1500)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    # in-process, as a user runs it (tests/reliability_harness.py `cli`: no traceback may reach the user); the
+    # `mtm` executable itself is run by test_dagster_project.py (issue 24: no second interpreter start-up here)
+    code, out, err = cli("backfill", "--from", DATES[0], "--to", DATES[-1], "--every", "week",
+                         "--extract", str(ex), "--home", str(backfilled), "--settings", str(settings))
+    assert code == 0, out + err
+    progress = [line for line in out.splitlines() if line.startswith("[")]
     assert [line.split()[1] for line in progress] == [f"{d}:" for d in DATES]  # one line per date, oldest first
     return ex, settings, backfilled
 
@@ -188,21 +190,33 @@ def _settings(path: Path, text: str = "") -> Path:
     return path
 
 
-def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
+@pytest.fixture(scope="module")
+def first_date(tmp_path_factory) -> Path:
+    """The gates' previous published run, built once for the module (issue 24): a home with the 3-member
+    extract published at DATES[0] with the default settings (1 of 3 members meets the criteria). Each test
+    runs again in a copy of ``home``; ``ex`` is the extract."""
+    from dagster_project.run import run_pipeline
+    from pipelines.run_state.run_context import RunContext
+
+    root = tmp_path_factory.mktemp("first_date")
+    run_pipeline(RunContext.create(home=seeded_home(root / "home"), extract_dirs=[_extract(root / "ex")],
+                                   as_of=DATES[0], settings_file=_settings(root / "default.toml")))
+    return root
+
+
+def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path, first_date):
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.run_state.run_context import RunContext
 
-    home = tmp_path / "home"
+    home = private_copy(first_date / "home", tmp_path / "home")  # 3 members published at DATES[0]
     default = _settings(tmp_path / "default.toml")
-    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[_extract(tmp_path / "small", members=2)],
-                                   as_of=DATES[0], settings_file=default))
     previous = home / "runs" / DATES[0]
     manifest_before = (previous / "run_manifest.json").read_text()
     ledger_before = _ledger(home)
     strict = _settings(tmp_path / "strict.toml", '[checks]\nmax_change_rate = 0.1\nblocking = ["row_count_change"]\n')
     ctx = RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "grown", members=6)], as_of=DATES[1],
                             settings_file=strict)
-    with pytest.raises(RunFailed, match="row_count_vs_previous_run"):
+    with pytest.raises(RunFailed, match="row_count_vs_previous_run"):  # 3 -> 6 members: a change of 100% > 10%
         run_pipeline(ctx)
     assert not (home / "runs" / DATES[1]).exists()
     assert (home / "runs" / "latest").resolve() == previous.resolve()
@@ -215,14 +229,12 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path):
     assert (home / "runs" / "latest").resolve().name == DATES[1]
 
 
-def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path):
+def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path, first_date):
     """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples."""
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.run_state.run_context import RunContext
 
-    home, ex = tmp_path / "home", _extract(tmp_path / "ex")
-    run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=[ex], as_of=DATES[0],
-                                   settings_file=_settings(tmp_path / "default.toml")))
+    home, ex = private_copy(first_date / "home", tmp_path / "home"), first_date / "ex"  # published at DATES[0]
 
     def settings(limit: float) -> Path:
         return _settings(tmp_path / f"checks_{limit}.toml",

@@ -1,4 +1,5 @@
-"""The portal (`mtm serve`) in a real browser against a real published run of the bundled sample extract.
+"""The portal (`mtm serve`) in a real browser against a real published run of the bundled sample extract (its
+first 800 members: tests/shared_runs.py).
 
 One run is built for the module (users added through `mtm users add`), the server runs on a free
 127.0.0.1 port in a thread, and headless Chromium logs in as each role.  The last test records contacts,
@@ -24,13 +25,11 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 
-from dagster_project.run import run_pipeline as materialize_run
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.publishing.exports.outreach import column_label, sheet_title
-from pipelines.run_state.run_context import SAMPLE_EXTRACT, RunContext
 from tests.browser import chromium
-from tests.template_home import seeded_home
+from tests.shared_runs import private_copy, sample_home, sample_run
 
 PASSWORD = "correct horse 42"
 AS_OF = "2025-09-30"
@@ -45,14 +44,15 @@ SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")  # a folder: write the RE
 
 
 def run_pipeline(home: Path) -> Path:
-    """The real `mtm run` path: the Dagster asset graph materialised in-process."""
-    return materialize_run(RunContext.create(home=seeded_home(home), extract_dirs=[SAMPLE_EXTRACT]))
+    """The real `mtm run` path: the Dagster asset graph materialised in-process (tests/shared_runs.py)."""
+    return sample_run(home)
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("portal") / "home"
-    run_pipeline(home)
+    """A copy of the session's published sample run (tests/shared_runs.py): this module adds users, records
+    contacts and runs again in it."""
+    home = private_copy(sample_home(), tmp_path_factory.mktemp("portal") / "home")
     runner = CliRunner()
     for name, (role, contracts) in USERS.items():
         args = ["users", "add", name, "--role", role, "--home", str(home)]
@@ -292,7 +292,7 @@ def test_member_page_and_printable_medication_list(home, base, page, caplog):
     candidates = (summary.filter((pl.col("contract_id") == OWN) & pl.col("mtm_enrolled"))
                   .join(signals.select("member_id").unique(), on="member_id")
                   .join(evidence.filter(pl.col("source") == "dx").select("member_id").unique(), on="member_id"))
-    member = candidates["member_id"][0]
+    member = candidates["member_id"].sort()[0]  # the same member on every run (a join has no order)
     drugs = pl.read_parquet(run / "member_medication_list.parquet").filter(pl.col("member_id") == member)
     caplog.set_level(logging.DEBUG)
     log_in(page, base, "phil")
