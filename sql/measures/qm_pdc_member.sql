@@ -99,7 +99,7 @@ covered AS (  -- half-open [s, e + 1). One drug's shifted supplies never overlap
     JOIN member_period AS e ON e.member_id = i.k.member_id AND e.contract_id = i.k.contract_id
     GROUP BY ALL
 ),
-drug_exclusion AS (
+drug_exclusion AS (  -- from the excluding fills only (a member x contract without one is not excluded)
     SELECT f.member_id, f.contract_id,
            bool_or(f.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
            bool_or(f.pqa_insulin)              AS insulin_user
@@ -107,6 +107,7 @@ drug_exclusion AS (
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
+      AND (f.pqa_sacubitril_valsartan OR f.pqa_insulin)
     GROUP BY f.member_id, f.contract_id
 ),
 measured AS (

@@ -86,11 +86,12 @@ covered AS (  -- one drug's shifted supplies never overlap (a fill starts after 
     FROM interval_islands('several_drug_supply')
     GROUP BY ALL
 ),
-drug_exclusion AS (
+drug_exclusion AS (  -- from the excluding fills only (a member without one is not excluded)
     SELECT member_id,
            bool_or(pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
            bool_or(pqa_insulin)              AS insulin_user
     FROM cy_fill
+    WHERE pqa_sacubitril_valsartan OR pqa_insulin
     GROUP BY member_id
 )
 SELECT
