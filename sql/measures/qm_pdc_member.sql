@@ -36,15 +36,21 @@ class_fill AS (
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
+removed_before AS (  -- the excluded days before each fill date, for the member x contracts that have some
+    SELECT d.member_id, d.contract_id, d.fill_date,
+           sum(date_diff('day', x.ex_start, least(x.ex_end, d.fill_date - 1)) + 1) AS days
+    FROM (SELECT DISTINCT member_id, contract_id, fill_date FROM class_fill) AS d
+    JOIN qm_excluded_interval AS x
+      ON x.member_id = d.member_id AND x.contract_id = d.contract_id AND x.ex_start < d.fill_date
+    GROUP BY d.member_id, d.contract_id, d.fill_date
+),
 fill_day AS (
     SELECT f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
-           date_diff('day', any_value(p.cy_start), f.fill_date)
-             - coalesce(sum(date_diff('day', x.ex_start, least(x.ex_end, f.fill_date - 1)) + 1), 0) AS start_day
+           date_diff('day', p.cy_start, f.fill_date) - coalesce(r.days, 0) AS start_day
     FROM class_fill AS f
     CROSS JOIN p
-    LEFT JOIN qm_excluded_interval AS x
-      ON x.member_id = f.member_id AND x.contract_id = f.contract_id AND x.ex_start < f.fill_date
-    GROUP BY f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+    LEFT JOIN removed_before AS r
+      ON r.member_id = f.member_id AND r.contract_id = f.contract_id AND r.fill_date = f.fill_date
 ),
 member_period AS (
     SELECT y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd,
