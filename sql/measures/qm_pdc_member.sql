@@ -36,15 +36,21 @@ class_fill AS (
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
 ),
+removed_before AS (  -- the excluded days before each fill date, for the member x contracts that have some
+    SELECT d.member_id, d.contract_id, d.fill_date,
+           sum(date_diff('day', x.ex_start, least(x.ex_end, d.fill_date - 1)) + 1) AS days
+    FROM (SELECT DISTINCT member_id, contract_id, fill_date FROM class_fill) AS d
+    JOIN qm_excluded_interval AS x
+      ON x.member_id = d.member_id AND x.contract_id = d.contract_id AND x.ex_start < d.fill_date
+    GROUP BY d.member_id, d.contract_id, d.fill_date
+),
 fill_day AS (
     SELECT f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply,
-           date_diff('day', any_value(p.cy_start), f.fill_date)
-             - coalesce(sum(date_diff('day', x.ex_start, least(x.ex_end, f.fill_date - 1)) + 1), 0) AS start_day
+           date_diff('day', p.cy_start, f.fill_date) - coalesce(r.days, 0) AS start_day
     FROM class_fill AS f
     CROSS JOIN p
-    LEFT JOIN qm_excluded_interval AS x
-      ON x.member_id = f.member_id AND x.contract_id = f.contract_id AND x.ex_start < f.fill_date
-    GROUP BY f.member_id, f.contract_id, f.measure_id, f.drug_key, f.claim_id, f.fill_date, f.days_supply
+    LEFT JOIN removed_before AS r
+      ON r.member_id = f.member_id AND r.contract_id = f.contract_id AND r.fill_date = f.fill_date
 ),
 member_period AS (
     SELECT y.member_id, y.contract_id, y.age, y.period_end, y.period_open, y.hospice, y.esrd,
@@ -60,30 +66,46 @@ shift_fill AS (
     SELECT {'member_id': member_id, 'contract_id': contract_id, 'measure_id': measure_id, 'drug_key': drug_key} AS k, *
     FROM fill_day
 ),
-supply AS (  -- the shift of section 9 in measure days (shifted_supply), cut at 31 December; inclusive days
-    SELECT {'member_id': s.member_id, 'contract_id': s.contract_id, 'measure_id': s.measure_id} AS k,
-           s.cover_start AS s, least(s.cover_end, e.end_day + e.days_remaining) - 1 AS e
-    FROM shifted_supply('shift_fill') AS s
-    JOIN member_period AS e ON e.member_id = s.member_id AND e.contract_id = s.contract_id
-),
-covered AS (  -- islands back to half-open [island_start, island_end + 1)
-    SELECT i.k.member_id, i.k.contract_id, i.k.measure_id,
-           sum(greatest(0, least(i.island_end + 1, e.end_day) - i.island_start)) AS days_covered,
-           sum(i.island_end + 1 - i.island_start)                              AS days_covered_if_no_refill
-    FROM interval_islands('supply') AS i
-    JOIN member_period AS e ON e.member_id = i.k.member_id AND e.contract_id = i.k.contract_id
-    GROUP BY ALL
-),
 class_member AS (
     SELECT member_id, contract_id, measure_id,
            min(fill_date)                                   AS first_fill_date,
            min(start_day)                                   AS start_day,
            count(DISTINCT fill_date)                        AS fill_dates,
-           string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs
+           string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs,
+           bool_or(drug_key IS NULL) OR min(drug_key) <> max(drug_key) AS several_drugs
     FROM fill_day
     GROUP BY member_id, contract_id, measure_id
 ),
-drug_exclusion AS (
+supply AS (  -- the shift of section 9 in measure days (shifted_supply), cut at 31 December; inclusive days
+    SELECT s.member_id, s.contract_id, s.measure_id, c.several_drugs, e.end_day,
+           s.cover_start AS s, least(s.cover_end, e.end_day + e.days_remaining) - 1 AS e
+    FROM shifted_supply('shift_fill') AS s
+    JOIN member_period AS e ON e.member_id = s.member_id AND e.contract_id = s.contract_id
+    JOIN class_member AS c
+      ON c.member_id = s.member_id AND c.contract_id = s.contract_id AND c.measure_id = s.measure_id
+),
+several_drug_supply AS (
+    SELECT {'member_id': member_id, 'contract_id': contract_id, 'measure_id': measure_id} AS k, s, e
+    FROM supply
+    WHERE several_drugs
+),
+covered AS (  -- half-open [s, e + 1). One drug's shifted supplies never overlap (a fill starts after the
+              -- earlier supply ends, days_supply >= 1): their days add up; several drugs' are merged into islands
+    SELECT member_id, contract_id, measure_id,
+           sum(greatest(0, least(e + 1, end_day) - s)) AS days_covered,
+           sum(e + 1 - s)                              AS days_covered_if_no_refill
+    FROM supply
+    WHERE NOT several_drugs AND s <= e
+    GROUP BY ALL
+    UNION ALL
+    SELECT i.k.member_id, i.k.contract_id, i.k.measure_id,
+           sum(greatest(0, least(i.island_end + 1, e.end_day) - i.island_start)) AS days_covered,
+           sum(i.island_end + 1 - i.island_start)                              AS days_covered_if_no_refill
+    FROM interval_islands('several_drug_supply') AS i
+    JOIN member_period AS e ON e.member_id = i.k.member_id AND e.contract_id = i.k.contract_id
+    GROUP BY ALL
+),
+drug_exclusion AS (  -- from the excluding fills only (a member x contract without one is not excluded)
     SELECT f.member_id, f.contract_id,
            bool_or(f.pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
            bool_or(f.pqa_insulin)              AS insulin_user
@@ -91,6 +113,7 @@ drug_exclusion AS (
     JOIN qm_member_year AS y ON y.member_id = f.member_id AND y.contract_id = f.contract_id
     CROSS JOIN p
     WHERE f.fill_date BETWEEN p.cy_start AND y.period_end
+      AND (f.pqa_sacubitril_valsartan OR f.pqa_insulin)
     GROUP BY f.member_id, f.contract_id
 ),
 measured AS (

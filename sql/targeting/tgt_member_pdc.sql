@@ -55,15 +55,6 @@ day_fill AS (  -- calendar days since 1 January (the signal's convention: every 
     FROM class_fill AS f
     CROSS JOIN p
 ),
-supply AS (  -- the shift of section 9 (shifted_supply), cut at the end of the period; inclusive days
-    SELECT {'member_id': member_id, 'pqa_class': pqa_class} AS k, cover_start AS s, least(cover_end, end_day) - 1 AS e
-    FROM shifted_supply('day_fill')
-),
-covered AS (
-    SELECT k.member_id, k.pqa_class, sum(island_end - island_start + 1) AS days_covered
-    FROM interval_islands('supply')
-    GROUP BY ALL
-),
 class_member AS (
     SELECT
         member_id, pqa_class,
@@ -71,15 +62,36 @@ class_member AS (
         any_value(period_end)                            AS period_end,
         count(*)                                         AS fills,
         count(DISTINCT fill_date)                        AS fill_dates,
-        string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs
+        string_agg(DISTINCT drug_key, ' + ' ORDER BY drug_key) AS drugs,
+        bool_or(drug_key IS NULL) OR min(drug_key) <> max(drug_key) AS several_drugs
     FROM class_fill
     GROUP BY member_id, pqa_class
 ),
-drug_exclusion AS (
+supply AS (  -- the shift of section 9 (shifted_supply), cut at the end of the period; inclusive days
+    SELECT f.member_id, f.pqa_class, c.several_drugs, f.cover_start AS s, least(f.cover_end, f.end_day) - 1 AS e
+    FROM shifted_supply('day_fill') AS f
+    JOIN class_member AS c ON c.member_id = f.member_id AND c.pqa_class = f.pqa_class
+),
+several_drug_supply AS (
+    SELECT {'member_id': member_id, 'pqa_class': pqa_class} AS k, s, e FROM supply WHERE several_drugs
+),
+covered AS (  -- one drug's shifted supplies never overlap (a fill starts after the earlier supply ends,
+              -- days_supply >= 1): their days add up; the days of several drugs are merged into islands
+    SELECT member_id, pqa_class, sum(e - s + 1) AS days_covered
+    FROM supply
+    WHERE NOT several_drugs AND s <= e
+    GROUP BY ALL
+    UNION ALL
+    SELECT k.member_id, k.pqa_class, sum(island_end - island_start + 1) AS days_covered
+    FROM interval_islands('several_drug_supply')
+    GROUP BY ALL
+),
+drug_exclusion AS (  -- from the excluding fills only (a member without one is not excluded)
     SELECT member_id,
            bool_or(pqa_sacubitril_valsartan) AS sacubitril_valsartan_user,
            bool_or(pqa_insulin)              AS insulin_user
     FROM cy_fill
+    WHERE pqa_sacubitril_valsartan OR pqa_insulin
     GROUP BY member_id
 )
 SELECT
