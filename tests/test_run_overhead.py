@@ -177,6 +177,18 @@ def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
     assert "| 30,000 | csv.gz | 36.0 (9.0, 900) | 7.5 (9.0, 900) | <= 8 s | not met | met |" in text
 
 
+def test_bench_counts_the_cpu_and_memory_of_a_grandchild_nobody_waits_for():
+    """pyspark's JVM is started by `mtm run` and never waited for: rusage alone would leave it out."""
+    from mtm import bench
+
+    busy = "x = bytearray(200 * 2**20)\nimport time\nt = time.time()\nwhile time.time() - t < 1.5: pass"
+    child = (f"import os, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {busy!r}])\n"
+             "time.sleep(2.0)\nos._exit(0)")
+    result = bench.measure([sys.executable, "-c", child])
+    assert result["cpu_s"] >= 1.0  # the child itself sleeps: the busy second and a half is the grandchild's
+    assert result["peak_rss_mb"] >= 200
+
+
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
 def test_bench_delivery_is_the_as_of_days_rows_and_the_base_the_rest(tmp_path, monkeypatch, fmt):
     from mtm import bench
