@@ -57,11 +57,19 @@ history AS (
     CROSS JOIN p
     LEFT JOIN tgt_mtm_event_history AS v ON v.member_id = l.member_id AND v.contract_id = l.contract_id
     GROUP BY l.member_id, l.contract_id
+),
+-- outreach attempts after the latest offer since enrollment (after the enrollment date, inclusive, without one):
+-- a join and a count per member x contract (a correlated count per member ran as a nested scan on Spark)
+attempts AS (
+    SELECT h.member_id, h.contract_id, count(*) AS attempts
+    FROM history AS h
+    JOIN tgt_mtm_event_history AS a
+      ON a.member_id = h.member_id AND a.contract_id = h.contract_id AND a.event_type = 'outreach_attempt'
+     AND a.event_date > coalesce(h.last_offer_since_enrollment, h.mtm_enrollment_date - 1)
+    GROUP BY h.member_id, h.contract_id
 )
 SELECT
     h.*,
-    (SELECT count(*) FROM tgt_mtm_event_history AS a
-      WHERE a.member_id = h.member_id AND a.contract_id = h.contract_id AND a.event_type = 'outreach_attempt'
-        AND a.event_date > coalesce(h.last_offer_since_enrollment, h.mtm_enrollment_date - 1)
-    )::INTEGER                                                                         AS attempts_since_last_offer
+    coalesce(n.attempts, 0)::INTEGER                                                   AS attempts_since_last_offer
 FROM history AS h
+LEFT JOIN attempts AS n ON n.member_id = h.member_id AND n.contract_id = h.contract_id
