@@ -57,7 +57,8 @@ def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, l
         engine=ctx.engine,
         spark_master=ctx.spark_master,
     )
-    # a multi-asset step (run_parameters + run_signal_weight) cannot be split: take its siblings too
+    # a Python step of several tables (run_parameters + run_signal_weight) cannot be split: take its siblings
+    # too (the warehouse step can be: it runs only what is selected)
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None
     try:
         return dg.materialize(

@@ -40,9 +40,9 @@ def test_a_run_opens_the_warehouse_once_and_closes_it_at_the_end(tmp_path, monke
 
     monkeypatch.setattr(dagster_duckdb.resource.duckdb, "connect", counting_connect)
     ctx = _context(tmp_path)
-    result = materialize(ctx, targets=["stg_pharmacy_claim"])  # ingest, run parameters, row checks, staging
+    result = materialize(ctx, targets=["stg_pharmacy_claim"])  # ingest, run parameters, the warehouse step
     steps = [e for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
-    assert len(steps) >= 5
+    assert len(steps) >= 3
     assert "stg_pharmacy_claim" in {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
                                     if e.asset_key}
     assert opened == [str(ctx.warehouse_path)]
