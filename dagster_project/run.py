@@ -36,14 +36,13 @@ def materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level
     return run_graph(ctx, targets=list(targets) if targets is not None else None, on_step=on_step)
 
 
-def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL",
-                        progress: RunProgress | None = None):
-    """The same graph through ``dg.materialize`` of the Dagster definitions (an ``ExecuteInProcessResult``)."""
+def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, log_level: str = "CRITICAL"):
+    """The same graph through ``dg.materialize`` of the Dagster definitions (an ``ExecuteInProcessResult``), in
+    Dagster's ephemeral instance."""
     import dagster as dg
 
     from dagster_project.defs.graph import ALL_ASSETS, ALL_CHECKS
     from dagster_project.defs.resources import resources_for
-    from dagster_project.instance import run_instance
 
     resources = resources_for(
         ctx.home,
@@ -57,13 +56,12 @@ def dagster_materialize(ctx: RunContext, targets: Iterable[str] | None = None, l
         engine=ctx.engine,
         spark_master=ctx.spark_master,
     )
-    # a multi-asset step (run_parameters + run_signal_weight) cannot be split: take its siblings too
+    # a Python step of several tables (run_parameters + run_signal_weight) cannot be split: take its siblings
+    # too (the warehouse step can be: it runs only what is selected)
     selection = dg.AssetSelection.assets(*targets).upstream().required_multi_asset_neighbors() if targets else None
     try:
         return dg.materialize(
-            [*ALL_ASSETS, *ALL_CHECKS], resources=resources,
-            instance=run_instance(progress.event if progress else None),
-            selection=selection, raise_on_error=True,
+            [*ALL_ASSETS, *ALL_CHECKS], resources=resources, selection=selection, raise_on_error=True,
             run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         )
     except Exception as exc:  # the step's own error carries the message for the analyst

@@ -114,3 +114,42 @@ def test_mtm_reference_import_takes_precedence_and_dump_writes_the_effective_tab
     assert "00054010022,amlodipine / benazepril" in ndc_rows  # the plan crosswalk wins over the shipped map
     assert "00071015523,atorvastatin,oral,\"tablet, film coated\",C10AA05,fda_ndc_directory" in ndc_rows
     assert (out / "ref_drug.csv").exists() and (out / "ref_icd_valid.csv").exists()
+
+
+def test_dagster_runs_the_models_in_one_step_and_a_failed_blocking_check_stops_it(tmp_path):
+    """Issue 27: the seeds, the SQL models and the row checks are one subsettable Dagster step (`warehouse`)
+    yielding one materialisation per selected table; an output check with ERROR severity stops that step right
+    after its table, so no later model is built and nothing is published, as in the engine."""
+    import pytest
+
+    from dagster_project.run import dagster_materialize
+    from pipelines.engine.runner import BlockingCheckFailed
+    from pipelines.run_state.run_context import RunContext
+    from tests.targeting_harness import without_expectations
+
+    # one of the two fills has an NDC nobody knows: half the fills identified by NDC, below the 0.90 floor
+    ex = write_extract(tmp_path / "ex", eligibility=[member("M1")],
+                       pharmacy_claim=[fill("M1", "2025-09-01"), fill("M1", "2025-08-01", ndc="99999999999")])
+
+    def context(name: str, settings: str) -> RunContext:
+        (tmp_path / f"{name}.toml").write_text(without_expectations(settings))
+        return RunContext.create(home=seeded_home(tmp_path / name), extract_dirs=[ex], as_of="2025-09-30",
+                                 settings_file=tmp_path / f"{name}.toml")
+
+    result = dagster_materialize(context("subset", ""), targets=["core_fill"])
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    assert steps.count("warehouse") == 1 and "core_fill" not in steps and "row_rejects" not in steps
+    built = {m.asset_key.to_user_string() for m in result.asset_materializations_for_node("warehouse")}
+    assert {"seed_local_preparation_atc", "row_rejects", "stg_pharmacy_claim", "core_fill"} <= built
+    assert "member_summary" not in built and "core_active_drug" not in built  # only what core_fill needs
+    evaluations = {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["core_fill:ndc_identified_share"].passed  # a WARN by default: the step went on
+    assert evaluations["core_fill:ndc_identified_share"].severity == dg.AssetCheckSeverity.WARN
+
+    blocked = context("blocked", '[checks]\nblocking = ["ndc_identified_share"]\n')
+    with pytest.raises(BlockingCheckFailed, match="core_fill:ndc_identified_share"):
+        dagster_materialize(blocked)
+    with duckdb.connect(str(blocked.warehouse_path), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "core_fill" in tables and "member_summary" not in tables and "core_active_drug" not in tables
+    assert not (tmp_path / "blocked" / "runs" / "2025-09-30").exists()

@@ -1,13 +1,15 @@
 """Every table the pipeline builds is one asset: key = table name, group = layer, dependencies as read.
 
-Assets are made by factories from the project's declarations, never listed by hand; each asset's body is
-the core function the engine calls for that node (``pipelines.engine.runner``: ``run_seed``, ``run_model``, ...),
-so `mtm run` (the engine) and a Dagster materialisation do the same work:
-* seeds          one per shipped reference file (``pipelines.engine.seeds``)
-* SQL models     one per ``sql/<layer>/<table>.sql``; dependencies parsed from the SQL (``pipelines.engine.models``)
-* Python steps   readers, run parameters, generic names, row checks (``pipelines.engine.steps``)
-* exports        one per run-folder file group (``pipelines.publishing.exports.files``)
-* published_run  the ledger commit and the rename into place
+Assets are made by factories from the project's declarations, never listed by hand (their specs:
+``dagster_project.defs.specs``); each body calls the core function the engine calls for that node
+(``pipelines.engine.runner``: ``run_seed``, ``run_model``, ...), so `mtm run` (the engine) and a Dagster
+materialisation do the same work:
+* the warehouse step  the seeds, every ``sql/<layer>/<table>.sql`` model and the Python steps that read a model
+                      (``row_rejects``), one subsettable multi-asset with a materialisation per table and the
+                      output checks as its check specs (``dagster_project.defs.warehouse``; issue 27)
+* Python steps        the readers, run parameters, generic names (``pipelines.engine.steps``)
+* exports             one per run-folder file group (``pipelines.publishing.exports.files``)
+* published_run       the ledger commit and the rename into place
 Tables that persist across runs and are written outside the graph (the enrollment ledger, the plan's
 NDC imports) are external assets, so their readers show them in the lineage.
 A model that reads a table nothing builds stops the definitions from loading, naming the file.
@@ -19,19 +21,13 @@ from collections.abc import Iterable
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from dagster_project.defs.metadata import MODEL_METADATA, published_run_metadata
-from dagster_project.defs.resources import MtmRunResource, SqlEngineResource
-from pipelines.engine.models import Model, catalog, check_layers
-from pipelines.engine.runner import (
-    PUBLISH_READS,
-    expectation_checks,
-    run_export,
-    run_model,
-    run_publish,
-    run_seed,
-    run_step,
-)
-from pipelines.engine.seeds import Seed, seeds
+from dagster_project.defs.metadata import published_run_metadata
+from dagster_project.defs.resources import MtmRunResource
+from dagster_project.defs.specs import step_specs
+from dagster_project.defs.warehouse import folded_steps, warehouse_asset
+from pipelines.engine.models import catalog, check_layers
+from pipelines.engine.runner import PUBLISH_READS, expectation_checks, run_export, run_publish, run_step
+from pipelines.engine.seeds import seeds
 from pipelines.engine.steps import STEPS, Step
 from pipelines.ingest.contract import TABLES
 from pipelines.publishing.exports.files import EXPORTS, Export
@@ -70,44 +66,11 @@ def validate_graph() -> None:
         raise ValueError("; ".join(problems))
 
 
-def seed_asset(seed: Seed) -> dg.AssetsDefinition:
-    @dg.asset(name=seed.table, group_name="reference", kinds={"duckdb", "csv"},
-              description=f"The shipped reference file {seed.path.name}, as delivered (text); "
-                          "provenance in pipelines/reference/data/PROVENANCE.md")
-    def _seed(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
-        run_id = mtm.effective_run_id(context.run_id)
-        with duckdb.get_connection() as con:
-            info = run_seed(con, run_id, seed)
-        return dg.MaterializeResult(metadata={"rows": info["rows"], "file": seed.path.name, "seconds": info["seconds"]})
-
-    return _seed
-
-
-def model_asset(model: Model) -> dg.AssetsDefinition:
-    @dg.asset(name=model.name, group_name=model.layer, kinds={"duckdb"}, deps=sorted(model.reads),
-              description=model.description or None)
-    def _model(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource,
-               sql_engine: SqlEngineResource):
-        run_id = mtm.effective_run_id(context.run_id)
-        spark = sql_engine.spark_models(mtm.run_context(run_id)) if sql_engine.engine == "spark" else None
-        with duckdb.get_connection() as con:
-            info = run_model(con, run_id, model, spark)
-            extra = MODEL_METADATA[model.name](con) if model.name in MODEL_METADATA else {}
-        return dg.MaterializeResult(metadata={
-            "rows": info["rows"], "seconds": info["seconds"],
-            "sql": dg.MetadataValue.path(f"sql/{model.layer}/{model.path.name}"), **extra,
-        })
-
-    return _model
-
-
 def step_asset(step: Step) -> dg.AssetsDefinition:
     """A Python step; the reader also starts the Great Expectations validation of each input table's sample
     (``contract_expectations`` below reports it)."""
-    specs = [dg.AssetSpec(table, group_name=step.layer, kinds=set(step.kinds), deps=list(step.reads),
-                          description=step.description) for table in step.produces]
 
-    @dg.multi_asset(name=step.name, specs=specs)
+    @dg.multi_asset(name=step.name, specs=step_specs(step))
     def _step(context: dg.AssetExecutionContext, mtm: MtmRunResource, duckdb: DuckDBResource):
         ctx = mtm.run_context(context.run_id)
         with duckdb.get_connection() as con:
@@ -166,11 +129,11 @@ def all_assets() -> list:
     validate_graph()
     externals = [dg.AssetSpec(name, group_name="state", kinds={"duckdb"}, description=text)
                  for name, text in EXTERNAL_TABLES.items()]
+    folded = {step.name for step in folded_steps()}
     return [
         *externals,
-        *(seed_asset(s) for s in seeds().values()),
-        *(step_asset(s) for s in STEPS),
-        *(model_asset(m) for m in catalog().values()),
+        warehouse_asset(),
+        *(step_asset(s) for s in STEPS if s.name not in folded),
         *(export_asset(e) for e in EXPORTS),
         published_run,
     ]

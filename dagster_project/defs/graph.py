@@ -2,7 +2,7 @@
 all materialise (a test may select a subgraph)."""
 
 from dagster_project.defs.assets import all_assets, contract_expectations
-from dagster_project.defs.checks import CORE_CHECKS, OUTREACH_CHECKS, RUN_CHECKS
+from dagster_project.defs.checks import separate_checks
 
 ALL_ASSETS = all_assets()
-ALL_CHECKS = [contract_expectations, *CORE_CHECKS, *OUTREACH_CHECKS, *RUN_CHECKS]
+ALL_CHECKS = [contract_expectations, *separate_checks()]

@@ -89,6 +89,8 @@ def run_step(ctx: RunContext, con: duckdb.DuckDBPyConnection, step: Step) -> dic
 def run_export(ctx: RunContext, con: duckdb.DuckDBPyConnection, export: Export) -> dict[str, Any]:
     faults.at(export.asset)
     started = time.perf_counter()
+    # any export may run first (under Dagster they are all ready at once): none relies on another
+    ctx.staging_dir.mkdir(parents=True, exist_ok=True)
     metadata = export.write(ctx, con, ctx.staging_dir)
     return {"metadata": metadata, "seconds": timed(con, ctx.run_id, export.asset, started)}
 
