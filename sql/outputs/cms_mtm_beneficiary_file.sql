@@ -30,13 +30,22 @@ ledger_events AS (
     FROM tgt_mtm_enrollment AS l
     JOIN tgt_mtm_event AS e ON e.member_id = l.member_id AND e.contract_id = l.contract_id
 ),
-cmr AS (  -- each completed CMR with the first written summary sent for it
+cmr_day_summary AS (  -- per member x contract x CMR day, the first written summary sent on or after it
+    SELECT c.member_id, c.contract_id, c.cmr_date, min(s.event_date) AS summary_date
+    FROM (SELECT DISTINCT member_id, contract_id, event_date AS cmr_date
+          FROM ledger_events WHERE event_type = 'cmr_completed') AS c
+    JOIN ledger_events AS s
+      ON s.member_id = c.member_id AND s.contract_id = c.contract_id
+     AND s.event_type = 'summary_sent' AND s.event_date >= c.cmr_date
+    GROUP BY c.member_id, c.contract_id, c.cmr_date
+),
+cmr AS (  -- each completed CMR with the first written summary sent for it (a join, not a correlated lookup:
+          -- docs/rules/spark.md rule 15)
     SELECT c.member_id, c.contract_id, c.event_date AS cmr_date, c._seq, c.delivery_method, c.provider_type,
-           c.recipient,
-           (SELECT min(s.event_date) FROM ledger_events AS s
-             WHERE s.member_id = c.member_id AND s.contract_id = c.contract_id
-               AND s.event_type = 'summary_sent' AND s.event_date >= c.event_date) AS summary_date
+           c.recipient, d.summary_date
     FROM ledger_events AS c
+    LEFT JOIN cmr_day_summary AS d
+           ON d.member_id = c.member_id AND d.contract_id = c.contract_id AND d.cmr_date = c.event_date
     WHERE c.event_type = 'cmr_completed'
 ),
 received AS (
