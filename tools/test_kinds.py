@@ -13,7 +13,8 @@ fixtures it uses (followed across ``tests/*.py``), decides it. Kinds, heaviest f
   ``materialize``, ``mtm run`` through the CLI or a subprocess);
 - ``staging-run``: ingests an extract to staging itself (``tests/staging_harness.py``: the readers, steps and
   staging SQL without a Dagster run; or a Dagster ``materialize(targets=...)``);
-- ``shared-run``: only reads a whole or staging run that a module- or session-scoped fixture built once;
+- ``shared-run``: only reads a whole or staging run that a module- or session-scoped fixture built once, or that
+  ``tests/shared_runs.py``'s ``shared_build`` built once for the session (whatever its builder runs);
 - ``model``: builds one SQL model from given rows (the ``model`` fixture, ``ModelHarness``, ``build_model``);
 - ``other``: the rest (readers, reference files, generators, pure functions).
 """
@@ -35,6 +36,8 @@ WHOLE_CALLS = {"run_extract", "run_pipeline", "run_synpuf", "run_synthea"}
 STAGING_CALLS = {"stage_extract"}
 MODEL_CALLS = {"ModelHarness", "build_model"}
 BROWSER_CALLS = {"chromium", "sync_playwright"}
+#: a session-shared build (tests/shared_runs.py): its builder runs once per session, not in the calling test
+SHARED_CALLS = {"shared_build"}
 CLI_CALLS = {"main", "cli", "_mtm", "mtm", "run_cli", "Popen", "run", "check_output", "check_call"}
 
 
@@ -129,7 +132,13 @@ class Classifier:
         own_args = {a.arg for a in func.args.args}
         if func.name == "model" and module is self.conftest:
             found.add("model")
+        shared = [node for node in ast.walk(func) if isinstance(node, ast.Call) and _name(node.func) in SHARED_CALLS]
+        built_once = {id(inner) for call in shared for inner in ast.walk(call) if inner is not call}
+        if shared:
+            found.add("shared-run")
         for node in ast.walk(func):
+            if id(node) in built_once:  # the builder handed to shared_build: run once per session, not here
+                continue
             if isinstance(node, ast.Call):
                 kind = _direct(node)
                 if kind:
