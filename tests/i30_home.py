@@ -42,9 +42,9 @@ def stored_refused(home: Path) -> str | None:
 
 
 def day2_arguments(home: Path, refused: str | None) -> list[str]:
-    """The arguments of `mtm run` for the fixture's day-2 delivery on ``home`` (a copy of the fixture, its extract and settings beside
-    it): the delivery alone on the stored staging, unless it is ``refused`` (then a full read of the extract the
-    fixture carries, as `mtm run --delivery` asks)."""
+    """The arguments of `mtm run` for the fixture's day-2 delivery on ``home`` (a copy of the fixture, its extract
+    and settings beside it): the delivery alone on the stored staging, unless it is ``refused`` (then a full read
+    of the extract the fixture carries, as `mtm run --delivery` asks)."""
     fx = Path(home).parent
     full = [] if refused is None else ["--extract", str(fx / "extract/base"), "--extract", str(fx / "extract/day1")]
     return ["--home", str(home), "--settings", str(fx / "settings.toml"), "--as-of", DAY2,
