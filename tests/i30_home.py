@@ -1,5 +1,6 @@
-"""Shared helpers of the issue-30 tests: a copy of the home written by commit 2006329, and what a home holds that
-must survive an upgrade, a backup and restore, or a disk full (compared exactly)."""
+"""Shared helpers of the issue-30 tests: a copy of the home written by commit 2006329, its first run of this release
+(built once per test session), and what a home holds that must survive an upgrade, a backup and restore, or a disk
+full (compared exactly)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.staging_store import committed_extract
+from tests.reliability_harness import cli
+from tests.shared_runs import shared_build
+
 FIXTURE = Path(__file__).parent / "fixtures" / "home_2006329"
+#: the fixture's next delivery (extract/day2): the as-of date of its first run of this release
+DAY2 = "2025-09-30"
 #: the columns of the ledger as commit 2006329 wrote them (a later migration may add columns, never change these)
 LEDGER_2006329 = ("member_id", "contract_id", "contract_year", "mtm_enrollment_date", "date_met_criteria",
                   "enrollment_source", "targeting_reason", "opt_out_date", "opt_out_reason")
@@ -26,6 +33,37 @@ def copy_fixture(dest: Path) -> Path:
     """The fixture home copied to ``dest/home`` (with its extract and settings beside it); returns the home."""
     shutil.copytree(FIXTURE, dest, symlinks=True, ignore=shutil.ignore_patterns("README.md", "make_fixture.py"))
     return dest / "home"
+
+
+def stored_refused(home: Path) -> str | None:
+    """Why ``home``'s stored staging cannot take a delivery (a later release changed the input layout), or None."""
+    with duckdb.connect(str(Path(home) / "warehouse.duckdb"), read_only=True) as con:
+        return committed_extract(con)[1]
+
+
+def day2_arguments(home: Path, refused: str | None) -> list[str]:
+    """The arguments of `mtm run` for the fixture's day-2 delivery on ``home`` (a copy of the fixture, its extract
+    and settings beside it): the delivery alone on the stored staging, unless it is ``refused`` (then a full read
+    of the extract the fixture carries, as `mtm run --delivery` asks)."""
+    fx = Path(home).parent
+    full = [] if refused is None else ["--extract", str(fx / "extract/base"), "--extract", str(fx / "extract/day1")]
+    return ["--home", str(home), "--settings", str(fx / "settings.toml"), "--as-of", DAY2,
+            "--delivery", str(fx / "extract/day2"), *full]
+
+
+def _day2_run(folder: Path) -> dict:
+    home = copy_fixture(folder / "fx")
+    refused = stored_refused(home)
+    code, out, err = cli("run", *day2_arguments(home, refused))
+    return {"home": str(home), "code": code, "out": out, "err": err, "stored_refused": refused}
+
+
+def day2_run() -> dict:
+    """The fixture home's first run of this release (``day2_arguments``), once per test session (issue 24,
+    ``tests/shared_runs.py``): test_i30_upgrade.py reads what it upgraded and published, the restore drill of
+    test_i30_backup.py compares its own run with it. Never changed. ``home`` (a str), the run's exit ``code``,
+    ``out`` and ``err``, and ``stored_refused`` (``stored_refused`` of the copy before the run)."""
+    return shared_build("i30_day2", _day2_run)
 
 
 def ledger_csv(home: Path) -> bytes:

@@ -16,13 +16,11 @@ import pytest
 from pipelines.portal import contacts, store
 from pipelines.publishing.run_lock import run_lock
 from pipelines.run_state.home_layout import CURRENT
-from tests.i30_home import copy_fixture, file_hashes, home_record
+from tests.i30_home import DAY2, copy_fixture, day2_arguments, day2_run, file_hashes, home_record
 from tests.reliability_harness import cli
 from tools.compare_runs import compare
 
 pytestmark = pytest.mark.timeout(1800)
-
-DAY2 = "2025-09-30"
 
 
 def _backup(home: Path, dest: Path) -> dict:
@@ -129,21 +127,22 @@ def test_backup_and_restore_wait_for_no_run(home, tmp_path):
 
 
 def test_restore_drill_next_run_publishes_identical_outputs(tmp_path):
-    """Back up, run (reference), damage the home, restore, run again: the two runs publish the same outputs."""
+    """Back up, run (reference), damage the home, restore, run again: the run after the restore publishes what the
+    undamaged home published. The reference is the session's shared run of the fixture's day 2 (``day2_run``: the
+    same `mtm run` on another copy of the fixture home, upgraded first as here; test_i30_upgrade.py reads it), and
+    its folder is this home's run after the backup (published, ``runs/latest`` on it), which the restore must
+    undo (issue 24: one whole run fewer)."""
+    undamaged = day2_run()
+    assert undamaged["code"] == 0, undamaged["out"] + undamaged["err"]
+    reference = Path(undamaged["home"]) / "runs" / DAY2
     home = copy_fixture(tmp_path / "fx")
-    settings, day2 = tmp_path / "fx" / "settings.toml", tmp_path / "fx" / "extract" / "day2"
-
-    def run_day2() -> Path:
-        code, out, err = cli("run", "--home", str(home), "--settings", str(settings), "--as-of", DAY2,
-                             "--delivery", str(day2))
-        assert code == 0, out + err
-        return home / "runs" / DAY2
 
     with run_lock(home):  # upgraded first (the drill is about this release's homes)
         pass
     _backup(home, tmp_path / "backup")
-    reference = tmp_path / "reference"
-    shutil.copytree(run_day2(), reference)
+    shutil.copytree(reference, home / "runs" / DAY2)  # the run after the backup, as it published
+    (home / "runs" / "latest").unlink()
+    (home / "runs" / "latest").symlink_to(DAY2)
     # the damage: the warehouse is gone (ledger, staged store, metrics history), a run folder is cut short and
     # the portal's file is overwritten
     (home / "warehouse.duckdb").unlink()
@@ -152,5 +151,8 @@ def test_restore_drill_next_run_publishes_identical_outputs(tmp_path):
     code, out = _restore(home, tmp_path / "backup")
     assert code == 0, out
     assert not (home / "runs" / DAY2).exists()  # the home is as it was backed up
-    again = run_day2()
-    assert compare(reference, again) == []  # tools/compare_runs.py: identical apart from run ids and timings
+    assert (home / "runs" / "latest").resolve().name == "2025-09-29"
+    code, out, err = cli("run", *day2_arguments(home, undamaged["stored_refused"]))
+    assert code == 0, out + err
+    # tools/compare_runs.py: identical apart from run ids and timings
+    assert compare(reference, home / "runs" / DAY2) == []

@@ -10,7 +10,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipelines.portal.app import create_app
-from tests.i30_home import copy_fixture, csrf, file_hashes, home_record, log_in, portal_rows
+from tests.i30_home import (
+    copy_fixture,
+    csrf,
+    day2_arguments,
+    file_hashes,
+    home_record,
+    log_in,
+    portal_rows,
+    stored_refused,
+)
 from tests.reliability_harness import cli
 
 pytestmark = pytest.mark.timeout(1800)
@@ -27,8 +36,9 @@ def test_disk_full_while_publishing_keeps_the_last_run_the_ledger_and_the_contac
     before = home_record(home)
     monkeypatch.setenv("MTM_FAULT_AT", point)
     monkeypatch.setenv("MTM_FAULT", "enospc")
-    code, out, err = cli("run", "--home", str(home), "--settings", str(tmp_path / "fx/settings.toml"),
-                         "--as-of", "2025-09-30", "--delivery", str(tmp_path / "fx/extract/day2"))
+    # the fixture's day 2 as test_i30_upgrade runs it: a full read of the fixture's own extract when the stored
+    # staging is refused (a later input layout), never the extract paths the fixture's home recorded (/tmp/r30fx)
+    code, out, err = cli("run", *day2_arguments(home, stored_refused(home)))
     assert code == 1
     assert "Run FAILED" in err and "No space left on device" in err and "Nothing published was changed" in err
     after = home_record(home)

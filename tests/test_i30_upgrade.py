@@ -5,35 +5,25 @@ delivery, metrics history row, user, audit entry and recorded contact is kept ex
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 
-from pipelines.ingest.staging_store import committed_extract
 from pipelines.run_state.home_layout import CURRENT
-from tests.i30_home import copy_fixture, home_record, ledger_csv, portal_rows
+from tests.i30_home import DAY2, copy_fixture, day2_run, home_record, ledger_csv, portal_rows
 from tests.reliability_harness import cli
 
 pytestmark = pytest.mark.timeout(1800)
 
-DAY2 = "2025-09-30"
-
 
 @pytest.fixture(scope="module")
 def upgraded(tmp_path_factory):
-    root = tmp_path_factory.mktemp("i30_upgrade")
-    home = copy_fixture(root / "fx")
-    before = home_record(home)
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        _, refused = committed_extract(con)
-    # the stored staging takes the delivery unless a later release changed the input layout (then: a full read of
-    # the extract the fixture carries, as `mtm run --delivery` asks)
-    full = [] if refused is None else ["--extract", str(root / "fx/extract/base"), "--extract",
-                                       str(root / "fx/extract/day1")]
-    code, out, err = cli("run", "--home", str(home), "--settings", str(root / "fx/settings.toml"), "--as-of", DAY2,
-                         "--delivery", str(root / "fx/extract/day2"), *full)
-    return {"home": home, "before": before, "code": code, "out": out, "err": err, "stored_refused": refused}
+    """The fixture's first run of this release (``day2_run``: built once per session, the restore drill of
+    test_i30_backup.py compares with it; read only here), and the home as 2006329 left it (another copy)."""
+    before = home_record(copy_fixture(tmp_path_factory.mktemp("i30_upgrade") / "fx"))
+    shared = day2_run()
+    return {**shared, "home": Path(shared["home"]), "before": before}
 
 
 def test_the_first_run_upgrades_the_home_and_publishes(upgraded):

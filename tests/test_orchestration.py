@@ -191,24 +191,25 @@ def _settings(path: Path, text: str = "") -> Path:
 
 
 @pytest.fixture(scope="module")
-def first_date(tmp_path_factory) -> Path:
-    """The gates' previous published run, built once for the module (issue 24): a home with the 3-member
-    extract published at DATES[0] with the default settings (1 of 3 members meets the criteria). Each test
-    runs again in a copy of ``home``; ``ex`` is the extract."""
-    from dagster_project.run import run_pipeline
+def first_date(tmp_path_factory) -> dict:
+    """The module's one published run (issue 24): the 3-member extract at DATES[0] with the default settings
+    (Great Expectations on), through ``dagster_materialize``, the graph as the Dagster UI runs it (1 of 3
+    members meets the criteria). The analysts' view reads its materialisation events (``result``); the gates
+    start from it as their previous published run, each in a copy of ``home`` (``root / "home"``); ``ex`` is the
+    extract."""
+    from dagster_project.run import dagster_materialize
     from pipelines.run_state.run_context import RunContext
 
     root = tmp_path_factory.mktemp("first_date")
-    run_pipeline(RunContext.create(home=seeded_home(root / "home"), extract_dirs=[_extract(root / "ex")],
-                                   as_of=DATES[0], settings_file=_settings(root / "default.toml")))
-    return root
+    ctx = RunContext.create(home=seeded_home(root / "home"), extract_dirs=[_extract(root / "ex")], as_of=DATES[0])
+    return {"root": root, "home": root / "home", "ex": root / "ex", "result": dagster_materialize(ctx)}
 
 
 def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path, first_date):
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.run_state.run_context import RunContext
 
-    home = private_copy(first_date / "home", tmp_path / "home")  # 3 members published at DATES[0]
+    home = private_copy(first_date["home"], tmp_path / "home")  # 3 members published at DATES[0]
     default = _settings(tmp_path / "default.toml")
     previous = home / "runs" / DATES[0]
     manifest_before = (previous / "run_manifest.json").read_text()
@@ -230,11 +231,15 @@ def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path, fir
 
 
 def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path, first_date):
-    """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples."""
+    """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples. A blocking
+    targeting-rate check stops the run at 190%; the rule's boundary (the change is 200%: it passes at 201%) is
+    the check evaluated on the member_summary that stopped run built (issue 24: one whole run fewer; a run
+    publishing after a blocking check stopped one is the test above)."""
     from dagster_project.run import RunFailed, run_pipeline
+    from pipelines.publishing.output_checks import RUN_CHECKS
     from pipelines.run_state.run_context import RunContext
 
-    home, ex = private_copy(first_date / "home", tmp_path / "home"), first_date / "ex"  # published at DATES[0]
+    home, ex = private_copy(first_date["home"], tmp_path / "home"), first_date["ex"]  # published at DATES[0]
 
     def settings(limit: float) -> Path:
         return _settings(tmp_path / f"checks_{limit}.toml",
@@ -243,19 +248,22 @@ def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path
     with pytest.raises(RunFailed, match="targeting_rate_vs_previous_run"):  # a change of 200% > 190%
         run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(1.9)))
     assert not (home / "runs" / DATES[2]).exists()
-    run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(2.01)))
-    assert (home / "runs" / "latest").resolve().name == DATES[2]
+    assert (home / "runs" / "latest").resolve().name == DATES[0]
+    check = next(c for c in RUN_CHECKS if c.name == "targeting_rate_vs_previous_run")
+    for limit, passed in ((1.9, False), (2.01, True)):
+        ctx = RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(limit))
+        with ctx.connect() as con:
+            outcome = check.evaluate(ctx, con)
+        assert (outcome.passed, outcome.severity) == (passed, "ERROR"), limit  # blocking: ERROR when it fails
+        assert {k: outcome.metadata[k] for k in ("targeting_rate", "previous_rate", "previous_as_of", "change_rate")} \
+            == {"targeting_rate": 1.0, "previous_rate": 0.3333, "previous_as_of": DATES[0], "change_rate": 2.0}
 
 
-def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_path):
-    from dagster_project.run import dagster_materialize
-    from pipelines.run_state.run_context import RunContext
-
-    ctx = RunContext.create(home=seeded_home(tmp_path / "home"), extract_dirs=[_extract(tmp_path / "ex")],
-                            as_of=DATES[-1])
-    result = dagster_materialize(ctx)  # the UI's view: Dagster's materialisation events of the same graph
+def test_analysts_read_counts_summary_links_and_check_results_in_dagster(first_date):
+    """The UI's view: Dagster's materialisation events of the same graph (the module's run at DATES[0])."""
+    result = first_date["result"]
     published = result.asset_materializations_for_node("published_run")[0].metadata
-    folder = tmp_path / "home" / "runs" / DATES[-1]
+    folder = first_date["home"] / "runs" / DATES[0]
     assert published["run_folder"].value == str(folder)
     assert published["data_docs"].value == str(folder / "data_docs" / "index.html")
     assert (folder / "dashboard.html").exists()  # issue 15's dashboard: linked because the run has it
@@ -263,9 +271,10 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     assert published["dashboard_url"].value == (folder / "dashboard.html").as_uri()
     listed = len((folder / "outreach_list.csv").read_text().splitlines()) - 1
     assert listed > 0 and published["rows"].value == {"member_summary": 3, "outreach_list": listed, "rejects": 0}
-    assert published["targeting"].value["by_reason"] == {"02": "<11"}  # small cells suppressed
+    # small cells suppressed: M1 meets the criteria as at-risk (02) on Sep 7, M2 and M3 not yet (04)
+    assert published["targeting"].value["by_reason"] == {"02": "<11", "04": "<11"}
     summary = published["summary"].value
-    assert f"MTM run as of {DATES[-1]}" in summary and "| meeting the MTM criteria | <11 |" in summary
+    assert f"MTM run as of {DATES[0]}" in summary and "| meeting the MTM criteria | <11 |" in summary
     for phi in ("Ada", "Test", "555-0100", "1950-06-15", "M1"):
         assert phi not in summary
     # no PHI in the published files outside the outreach list (moved here from test_outreach_services.py)
@@ -277,7 +286,7 @@ def test_analysts_read_counts_summary_links_and_check_results_in_dagster(tmp_pat
     summary_meta = next(m.metadata for m in result.asset_materializations_for_node("warehouse")  # the models' step
                         if m.asset_key == dg.AssetKey("member_summary"))
     assert summary_meta["members_meeting_criteria"].value == "<11"
-    assert summary_meta["targeting_rate"].value == "suppressed"  # 3 of 3 would give the count back
+    assert summary_meta["targeting_rate"].value == "suppressed"  # 1 of 3 would give the count back
     evaluations = {(e.asset_key.to_user_string(), e.check_name): e for e in result.get_asset_check_evaluations()}
     assert evaluations[("tgt_ledger_next", "cmr_clock_not_in_past")].passed
     assert evaluations[("outreach_list", "no_opted_out_member_listed")].passed

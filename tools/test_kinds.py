@@ -10,10 +10,11 @@ fixtures it uses (followed across ``tests/*.py``), decides it. Kinds, heaviest f
 
 - ``browser``: drives a headless Chromium (``tests/browser.py``) or the Dagster UI;
 - ``whole-run``: runs the whole asset graph itself (``run_extract``, ``run_pipeline``, an unselected
-  ``materialize``, ``mtm run`` through the CLI or a subprocess);
+  ``materialize`` or ``dagster_materialize``, ``mtm run`` or ``mtm backfill`` through the CLI or a subprocess);
 - ``staging-run``: ingests an extract to staging itself (``tests/staging_harness.py``: the readers, steps and
-  staging SQL without a Dagster run; or a Dagster ``materialize(targets=...)``);
-- ``shared-run``: only reads a whole or staging run that a module- or session-scoped fixture built once;
+  staging SQL without a Dagster run; or a ``materialize(targets=...)``, engine or Dagster);
+- ``shared-run``: only reads a whole or staging run that a module- or session-scoped fixture built once, or that
+  ``tests/shared_runs.py``'s ``shared_build`` built once for the session (whatever its builder runs);
 - ``model``: builds one SQL model from given rows (the ``model`` fixture, ``ModelHarness``, ``build_model``);
 - ``other``: the rest (readers, reference files, generators, pure functions).
 """
@@ -35,6 +36,8 @@ WHOLE_CALLS = {"run_extract", "run_pipeline", "run_synpuf", "run_synthea"}
 STAGING_CALLS = {"stage_extract"}
 MODEL_CALLS = {"ModelHarness", "build_model"}
 BROWSER_CALLS = {"chromium", "sync_playwright"}
+#: a session-shared build (tests/shared_runs.py): its builder runs once per session, not in the calling test
+SHARED_CALLS = {"shared_build"}
 CLI_CALLS = {"main", "cli", "_mtm", "mtm", "run_cli", "Popen", "run", "check_output", "check_call"}
 
 
@@ -59,7 +62,7 @@ def _direct(call: ast.Call) -> str | None:
         return "whole-run"
     if name in STAGING_CALLS:
         return "staging-run"
-    if name == "materialize":
+    if name in ("materialize", "dagster_materialize"):  # the engine's or Dagster's: whole unless targets are given
         return "staging-run" if any(k.arg == "targets" for k in call.keywords) or len(call.args) > 1 else "whole-run"
     if name in MODEL_CALLS:
         return "model"
@@ -67,7 +70,8 @@ def _direct(call: ast.Call) -> str | None:
         first = call.args[0]
         words = _strings(first) if isinstance(first, (ast.List, ast.Tuple, ast.Constant)) else []
         words += [s for a in call.args[1:2] for s in _strings(a)] if name in {"_mtm", "mtm", "run_cli"} else []
-        if words[:1] == ["run"] or ("mtm" in " ".join(words) and "run" in words):
+        runs = {"run", "backfill"}  # `mtm run`, `mtm backfill` (several whole runs)
+        if words[:1] and words[0] in runs or ("mtm" in " ".join(words) and runs & set(words)):
             return "whole-run"
         if "dagster" in " ".join(words) and ("dev" in words or "webserver" in " ".join(words)):
             return "browser"
@@ -129,7 +133,13 @@ class Classifier:
         own_args = {a.arg for a in func.args.args}
         if func.name == "model" and module is self.conftest:
             found.add("model")
+        shared = [node for node in ast.walk(func) if isinstance(node, ast.Call) and _name(node.func) in SHARED_CALLS]
+        built_once = {id(inner) for call in shared for inner in ast.walk(call) if inner is not call}
+        if shared:
+            found.add("shared-run")
         for node in ast.walk(func):
+            if id(node) in built_once:  # the builder handed to shared_build: run once per session, not here
+                continue
             if isinstance(node, ast.Call):
                 kind = _direct(node)
                 if kind:
