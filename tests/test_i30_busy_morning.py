@@ -25,7 +25,7 @@ import pytest
 
 from pipelines.portal import store, users
 from pipelines.publishing.run_lock import run_lock
-from tests.i30_home import PASSWORD, copy_fixture, csrf, log_in, portal_rows
+from tests.i30_home import PASSWORD, copy_fixture, csrf, day2_arguments, log_in, portal_rows, stored_refused
 from tests.reliability_harness import cli
 
 pytestmark = [pytest.mark.long, pytest.mark.timeout(1800)]
@@ -111,6 +111,7 @@ def _quality(base: str, name: str, tally: Tally, stop: threading.Event) -> None:
 
 def test_fifty_users_while_a_run_publishes(tmp_path):
     home = copy_fixture(tmp_path / "fx")
+    refused = stored_refused(home)  # read before the upgrade below
     with run_lock(home):  # upgraded before the morning starts
         pass
     con = store.connect(home)
@@ -143,10 +144,10 @@ def test_fifty_users_while_a_run_publishes(tmp_path):
             worker.start()
         time.sleep(5)  # everyone logged in and busy before the run starts
         started = time.monotonic()
-        run = subprocess.Popen([sys.executable, "-m", "mtm.cli", "run", "--home", str(home), "--settings",
-                                str(tmp_path / "fx/settings.toml"), "--as-of", "2025-09-30", "--delivery",
-                                str(tmp_path / "fx/extract/day2")], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+        # the fixture's day 2 as test_i30_upgrade runs it: a full read of the fixture's own extract when the stored
+        # staging is refused, never the extract paths the fixture's home recorded (/tmp/r30fx)
+        run = subprocess.Popen([sys.executable, "-m", "mtm.cli", "run", *day2_arguments(home, refused)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         while time.monotonic() - started < MAX_SECONDS and (run.poll() is None or
                                                             time.monotonic() - started < MIN_SECONDS):
             time.sleep(1)
