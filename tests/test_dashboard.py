@@ -9,17 +9,21 @@ import csv
 import datetime as dt
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 
 from dagster_project.run import RunFailed, run_pipeline
+from mtm.cli import main
 from pipelines.publishing.exports.dashboard import CHART_TITLES, write_dashboard
 from pipelines.publishing.privacy import COMPLEMENTARY_LABEL, SUPPRESSED, suppress_groups, suppress_small_counts
 from pipelines.run_state.run_context import RunContext, duckdb_config
 from tests.browser import chromium
 from tests.extract_builder import fill, member, write_extract
+from tests.shared_runs import shared_build
 from tests.targeting_harness import without_expectations
 from tests.template_home import seeded_home
 
@@ -104,16 +108,35 @@ def write_issue14_files(folder: Path, months: list[str], cmr_rate: float) -> Non
             w.writerow(["H2222", month, "cmr_offered_within_60_days_rate", 0.5])
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dashboard")
-    tables = population()
-    run_extract(tmp, as_of=AUG, name="aug", **tables)
-    home = tmp / "home"
-    write_issue14_files(home / "runs" / AUG.isoformat(), [f"2025-{m:02d}" for m in range(1, 9)], 0.2)
-    run_extract(tmp, as_of=SEP, name="sep", **tables)
-    folder = home / "runs" / SEP.isoformat()
-    published = (folder / "dashboard.html").read_text()
+def august_roster() -> list[dict]:
+    """The ledger rows the run of 31 August would write (every member meeting the criteria then, at-risk
+    members by reason 02): what September's run needs of August (enrolled before the CMRs and opt-outs)."""
+    return [{"member_id": m["member_id"], "contract_id": m["contract_id"], "contract_year": 2025,
+             "mtm_enrollment_date": AUG.isoformat(), "date_met_criteria": AUG.isoformat(),
+             "targeting_reason": "02" if "ARB" in m["member_id"] else "01"}
+            for m in population()["eligibility"] if "CRIT" in m["member_id"] or "ARB" in m["member_id"]]
+
+
+def build_run(tmp: Path) -> dict:
+    """The file's one run, built once per session (``tests.shared_runs``; issue 24, was three runs): the ledger
+    seeded with August's enrolments, August's run folder holding only its issue 14 files (all the page reads
+    of an earlier run: ``earlier_runs``, ``previous_month_run``), then `mtm run` at 30 September; its page is
+    kept as published, then rebuilt from September's issue 14 files written by hand."""
+    home = seeded_home(tmp / "home")
+    roster = tmp / "roster.csv"
+    with roster.open("w", newline="") as fh:
+        rows = august_roster()
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    imported = CliRunner().invoke(main, ["ledger", "import", str(roster), "--home", str(home)])
+    assert imported.exit_code == 0, imported.output
+    aug = home / "runs" / AUG.isoformat()
+    aug.mkdir(parents=True)
+    write_issue14_files(aug, [f"2025-{m:02d}" for m in range(1, 9)], 0.2)
+    folder = run_extract(tmp, as_of=SEP, name="sep", **population())
+    published = tmp / "published_dashboard.html"
+    shutil.copyfile(folder / "dashboard.html", published)
     write_issue14_files(folder, [f"2025-{m:02d}" for m in range(1, 10)], 0.3)
     manifest = json.loads((folder / "run_manifest.json").read_text())
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
@@ -121,7 +144,16 @@ def run(tmp_path_factory):
         write_dashboard(con, folder, manifest, home / "runs")
     finally:
         con.close()
-    return {"folder": folder, "published": published, "tables": tables, "html": (folder / "dashboard.html").read_text(),
+    return {"folder": str(folder), "published": str(published)}
+
+
+@pytest.fixture(scope="module")
+def run():
+    """The shared run, read only."""
+    built = shared_build("dashboard", build_run)
+    folder = Path(built["folder"])
+    return {"folder": folder, "published": Path(built["published"]).read_text(), "tables": population(),
+            "html": (folder / "dashboard.html").read_text(),
             "shareable": (folder / "dashboard_shareable.html").read_text()}
 
 
