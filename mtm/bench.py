@@ -186,8 +186,8 @@ class ProcessTree:
     latest reading of each). rusage misses a grandchild its parent never waits for — pyspark's JVM, which holds
     the Spark engine's memory and does its work — so its CPU and memory would be left out of a Spark run."""
 
-    TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+    TICK = os.sysconf("SC_CLK_TCK")
+    PAGE = os.sysconf("SC_PAGE_SIZE")
 
     def __init__(self, root: int):
         self.root = root
@@ -207,12 +207,14 @@ class ProcessTree:
 
     def sample(self) -> None:
         stats = {int(p): st for p in os.listdir("/proc") if p.isdigit() and (st := self._stat(p))}
+        children: dict[int, list[int]] = {}
+        for pid, (parent, _, _) in stats.items():
+            children.setdefault(parent, []).append(pid)
         tree, frontier = {self.root}, [self.root]
         while frontier:
-            parent = frontier.pop()
-            children = [pid for pid, st in stats.items() if st[0] == parent and pid not in tree]
-            tree.update(children)
-            frontier.extend(children)
+            kids = children.get(frontier.pop(), [])
+            tree.update(kids)
+            frontier.extend(kids)
         rss = sum(stats[pid][2] for pid in tree if pid in stats) * self.PAGE / 2**20
         self.peak_rss_mb = max(self.peak_rss_mb, rss)
         for pid in tree:

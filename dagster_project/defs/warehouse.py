@@ -30,11 +30,10 @@ from dagster_project.defs.metadata import MODEL_METADATA
 from dagster_project.defs.resources import MtmRunResource, SqlEngineResource
 from dagster_project.defs.specs import check_result, check_spec, model_spec, seed_spec, step_specs
 from pipelines.engine.models import catalog
-from pipelines.engine.runner import BlockingCheckFailed, Node, plan, run_model
+from pipelines.engine.runner import BlockingCheckFailed, Node, plan, run_node
 from pipelines.engine.seeds import seeds
 from pipelines.engine.steps import STEPS, Step
-from pipelines.publishing.output_checks import CHECKS, Check
-from pipelines.run_state.run_context import RunContext
+from pipelines.publishing.output_checks import CHECKS, Check, checks_by_table
 
 WAREHOUSE_STEP = "warehouse"
 
@@ -87,18 +86,10 @@ def _materializations(con: duckdb.DuckDBPyConnection, node: Node, info: dict,
                 yield dg.MaterializeResult(asset_key=table, metadata={"rows": info["rows"].get(table, 0)})
 
 
-def _run(ctx: RunContext, con: duckdb.DuckDBPyConnection, node: Node, sql_engine: SqlEngineResource) -> dict:
-    if node.model is not None and sql_engine.engine == "spark":
-        return run_model(con, ctx.run_id, node.model, sql_engine.spark_models(ctx))
-    return node.run(ctx, con)
-
-
 def warehouse_asset() -> dg.AssetsDefinition:
     nodes = warehouse_nodes()
     checks = warehouse_checks(nodes)
-    checks_on: dict[str, list[Check]] = {}
-    for check in checks:
-        checks_on.setdefault(check.asset, []).append(check)
+    checks_on = checks_by_table(checks)
 
     @dg.multi_asset(name=WAREHOUSE_STEP, specs=_specs(nodes), check_specs=[check_spec(c) for c in checks],
                     can_subset=True,
@@ -112,7 +103,7 @@ def warehouse_asset() -> dg.AssetsDefinition:
         with duckdb.get_connection() as con:
             for node in nodes:
                 if selected & set(node.produces):
-                    info = _run(ctx, con, node, sql_engine)
+                    info = run_node(ctx, con, node, sql_engine.spark_models(ctx))
                     yield from _materializations(con, node, info, selected)
                 failed = []
                 for table in node.produces:

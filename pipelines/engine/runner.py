@@ -31,7 +31,7 @@ from pipelines.engine.steps import STEPS, Step
 from pipelines.ingest.contract import TABLES
 from pipelines.ingest.quality.run import finish_quality, start_quality, stop_workers
 from pipelines.publishing.exports.files import EXPORTS, Export
-from pipelines.publishing.output_checks import CHECKS, Check, Outcome, expectation_outcomes
+from pipelines.publishing.output_checks import Outcome, checks_by_table, expectation_outcomes
 from pipelines.publishing.publish import publish
 from pipelines.run_state import faults
 from pipelines.run_state import run_facts as run_report
@@ -233,24 +233,28 @@ def _rows(node: Node, info: dict[str, Any]) -> int:
     return sum(rows.values()) if isinstance(rows, dict) else int(rows or 0)
 
 
+def run_node(ctx: RunContext, con: duckdb.DuckDBPyConnection, node: Node,
+             spark: SparkModels | None = None) -> dict[str, Any]:
+    """One node of the graph. With ``spark``, a SQL model is built by Spark; seeds, Python steps, exports and
+    publishing always run on the warehouse (docs/rules/spark.md rule 1)."""
+    if spark is not None and node.model is not None:
+        return run_model(con, ctx.run_id, node.model, spark)
+    return node.run(ctx, con)
+
+
 def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: OnStep | None = None) -> EngineResult:
     """Run the graph for ``ctx`` (or only ``targets`` and what they read) on one connection; a blocking
     check that fails with ERROR stops the run (``BlockingCheckFailed``) before its downstream nodes. No lock
     and no failure report here (``dagster_project.run.run_pipeline`` adds them)."""
     ordered = plan(targets)
-    by_asset: dict[str, list[Check]] = {}
-    for check in CHECKS:
-        by_asset.setdefault(check.asset, []).append(check)
+    by_asset = checks_by_table()
     result = EngineResult()
     con = connect(ctx)
     spark = SparkModels(ctx.spark_master, ctx.home, ctx.run_id) if ctx.engine == "spark" else None
     try:
         ingested = False
         for index, node in enumerate(ordered, start=1):
-            if spark is not None and node.model is not None:
-                info = run_model(con, ctx.run_id, node.model, spark)
-            else:
-                info = node.run(ctx, con)
+            info = run_node(ctx, con, node, spark)
             result.steps[node.name] = info
             if node.kind == "publish":
                 result.published = info["folder"]

@@ -18,7 +18,7 @@ returns counts only, never a member id or PHI.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from duckdb import DuckDBPyConnection
@@ -230,6 +230,14 @@ OUTREACH_CHECKS = (
 
 #: every check on an output table, in the order they are declared
 CHECKS: tuple[Check, ...] = (*CORE_CHECKS, *OUTREACH_CHECKS, *RUN_CHECKS)
+
+
+def checks_by_table(checks: Iterable[Check] = CHECKS) -> dict[str, list[Check]]:
+    """The checks on each table, in declaration order: what runs right after the node that builds the table."""
+    by_table: dict[str, list[Check]] = {}
+    for check in checks:
+        by_table.setdefault(check.asset, []).append(check)
+    return by_table
 
 
 def expectation_outcomes(expectations: dict, table_names) -> dict[str, Outcome]:
