@@ -385,6 +385,9 @@ def bench_one(members: int, fmt: str, trees: dict[str, Path]) -> list[dict]:
             result = {**common, **run_once(extract, members, fmt, label, tree, *engine)}
             result["ratio_to_scan"] = round(result["run_wall_s"] / scan["wall_s"], 2) if scan["wall_s"] else None
             results.append(result)
+            # printed as soon as each run ends: a long benchmark stopped later keeps what it measured
+            print(f"  {label}: {result['run_wall_s']} s wall, {result['run_cpu_s']} CPU-s, "
+                  f"{result['run_rss_mb']} MB peak RSS", flush=True)
     return results
 
 

@@ -12,15 +12,27 @@ import duckdb
 VOLATILE = {"run_id", "written_at", "timings_seconds", "code_version", "extract_dirs", "settings_file"}
 
 
-def _table(path: Path):
-    con = duckdb.connect()
+def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    quoted = str(path).replace("'", "''")
     if path.suffix == ".parquet":
-        rel = con.sql(f"SELECT * FROM read_parquet('{path}')")
-    elif path.suffix == ".csv":
-        rel = con.sql(f"SELECT * FROM read_csv('{path}', all_varchar = true, header = true)")
-    else:
-        return None
-    return rel.columns, sorted(rel.fetchall(), key=repr)
+        return f"read_parquet('{quoted}')"
+    if path.suffix == ".csv":
+        return f"read_csv('{quoted}', all_varchar = true, header = true)"
+    return None
+
+
+def _same_table(pa: Path, pb: Path) -> bool:
+    """The same columns and the same rows, in any order, counted with their repeats (``EXCEPT ALL`` both
+    ways, inside DuckDB: a 1M-member run folder compares in seconds, without loading rows into Python)."""
+    con = duckdb.connect()
+    ra, rb = _relation(con, pa), _relation(con, pb)
+    if ra is None or rb is None:
+        return True
+    if con.sql(f"SELECT * FROM {ra}").columns != con.sql(f"SELECT * FROM {rb}").columns:
+        return False
+    differing = con.sql(f"SELECT (SELECT count(*) FROM (SELECT * FROM {ra} EXCEPT ALL SELECT * FROM {rb})) "
+                        f"+ (SELECT count(*) FROM (SELECT * FROM {rb} EXCEPT ALL SELECT * FROM {ra}))").fetchone()
+    return differing is not None and differing[0] == 0
 
 
 def compare(a: Path, b: Path) -> list[str]:
@@ -35,7 +47,7 @@ def compare(a: Path, b: Path) -> list[str]:
             for key in sorted(set(ma) | set(mb)):
                 if key not in VOLATILE and ma.get(key) != mb.get(key):
                     problems.append(f"{name}: {key} differs")
-        elif pa.is_file() and (ta := _table(pa)) is not None and ta != _table(pb):
+        elif pa.is_file() and not _same_table(pa, pb):
             problems.append(f"{name}: content differs")
     return problems
 
