@@ -2,11 +2,13 @@
 
 A run loads each shipped reference file into a ``seed_*`` table unless the warehouse already holds it from
 the same file (``pipelines.engine.seeds.load_seed`` compares a fingerprint: the file's bytes and the way it is
-read). A fresh home therefore paid ~1-1.5 s of every test's run for the 243k-row FDA NDC map and the
-other seeds. The template is built once per test session (shared by the xdist workers under a file lock,
-as ``schema_warehouse`` is) with the same ``load_seed``; a home that starts from a copy of it runs exactly
-as a home whose previous run loaded the same seeds: the run still checks every fingerprint, and reloads
-any seed whose file changed. Nothing else is in the template (no run, no ledger, no staging).
+read), and rebuilds a reference model made of seeds alone only when those changed (``pipelines.engine.reuse``).
+A fresh home therefore paid ~1-1.5 s of every test's run for the 243k-row FDA NDC map and the other seeds, and
+~0.5 s for the NDC identity tables derived from it. The template holds both; it is built once per test session
+(shared by the xdist workers under a file lock, as ``schema_warehouse`` is) with the same ``load_seed`` and
+``build_model``; a home that starts from a copy of it runs exactly as a home whose previous run loaded the same
+seeds: the run still checks every fingerprint, and reloads any seed (rebuilds any model) whose inputs changed.
+Nothing else is in the template (no run, no ledger, no staging).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.engine.models import build_model, build_order, catalog, create_declared, install_macros
+from pipelines.engine.reuse import CONTENT_FINGERPRINTED, reusable
 from pipelines.engine.seeds import load_seed, seeds
 
 #: Where the session's template lives; conftest.py points it at the session's shared temporary folder.
@@ -32,6 +36,11 @@ def _build(target: Path) -> None:
     with duckdb.connect(str(scratch)) as con:
         for seed in seeds().values():
             load_seed(con, seed)
+        install_macros(con)
+        for table in CONTENT_FINGERPRINTED:
+            create_declared(con, table)  # empty, as on a fresh warehouse
+        for model in build_order(catalog(), {name for name in catalog() if reusable(name, catalog())}):
+            build_model(con, model)  # with their fingerprints: a run from the template reuses them
         con.execute("CHECKPOINT")
     scratch.rename(target)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipelines.engine import reuse
 from pipelines.engine.cache import cached_text
 from pipelines.engine.db import scalar
 from pipelines.engine.package_files import sql_dir
@@ -191,6 +192,12 @@ def declared() -> dict[str, Declared]:
 SESSION_SETTINGS = {"disabled_compression_methods": "fsst"}
 
 
+@cache
+def _build_context() -> str:
+    """What every model is built with besides its own SQL: the macros and the session settings."""
+    return (sql_dir() / MACRO_FILE).read_text() + "\n" + repr(sorted(SESSION_SETTINGS.items()))
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """The project's macros, and the session settings every model is built with: every connection that
     ingests or builds models calls this once."""
@@ -225,10 +232,27 @@ def _add_new_columns(con: duckdb.DuckDBPyConnection, table: Declared) -> None:
 
 
 def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
-    """Build one table from its file; returns its row count and build time."""
+    """Build one table from its file; returns its row count and build time. A reference model made of
+    unchanged seeds and imports is kept as the last run built it (``pipelines.engine.reuse``)."""
     started = time.perf_counter()
-    con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}")
-    rows = scalar(con, f"SELECT count(*) FROM {model.name}")
+    models = {**catalog(), model.name: model}  # the model as given (a test may change its SQL)
+    fingerprint = reuse.fingerprint(con, model.name, models, _build_context())
+    if fingerprint is not None and reuse.comment_of(con, model.name) == fingerprint:
+        rows = scalar(con, f"SELECT count(*) FROM {model.name}")
+        return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3),
+                "reused": True}
+    if fingerprint is not None:
+        con.execute("BEGIN TRANSACTION")  # the table and its fingerprint together, or neither
+    try:
+        created = con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}").fetchone()
+        if fingerprint is not None:
+            con.execute(f"COMMENT ON TABLE {model.name} IS '{fingerprint}'")
+            con.execute("COMMIT")
+    except BaseException:
+        if fingerprint is not None:
+            con.execute("ROLLBACK")
+        raise
+    rows = int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {model.name}")  # DuckDB: rows written
     return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -64,8 +64,8 @@ def load_seed(con: duckdb.DuckDBPyConnection, seed: Seed) -> int:
     the FDA NDC map, took ~1 s of every run). The fingerprint is the table's comment, written in the
     same transaction as the table, so a table carrying it is complete."""
     fingerprint = _fingerprint(seed)
-    loaded = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema()",
-                         [seed.table]).fetchone()
+    loaded = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
+                         "AND database_name = current_database()", [seed.table]).fetchone()
     if loaded is None or loaded[0] != fingerprint:
         con.execute("BEGIN TRANSACTION")
         try:

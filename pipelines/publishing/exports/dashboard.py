@@ -904,7 +904,18 @@ def vega_javascript() -> str:
 def vega_specs() -> dict[str, dict]:
     """The charts compiled from Vega-Lite to Vega when the run publishes (vl-convert, no network): the page
     then runs no Vega-Lite compiler (no compile notes in the reader's console, a faster page) and Vega draws
-    them with its CSP-safe interpreter. Cached by the specs' text and the compiler's version."""
+    them with its CSP-safe interpreter. Cached by the specs' text and the compiler's version. A fresh copy
+    each call (the caller may change it)."""
+    import json
+
+    return json.loads(_vega_specs_text())
+
+
+@functools.cache
+def _vega_specs_text() -> str:
+    """The compiled specs as JSON, once per process: building the Vega-Lite specs with altair (validated
+    against its schema) took ~0.5 s, twice per run (the plan's page and the shareable one), and the specs
+    depend only on this module and the installed altair / vl-convert, never on the run's rows."""
     import importlib.metadata
     import json
 
@@ -916,9 +927,8 @@ def vega_specs() -> dict[str, dict]:
     lite = chart_specs()
     version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
     key = f"{importlib.metadata.version('vl-convert-python')} {version} " + json.dumps(lite, sort_keys=True)
-    text = cached_text("vega-specs", key, lambda: json.dumps(
+    return cached_text("vega-specs", key, lambda: json.dumps(
         {name: vl_convert.vegalite_to_vega(spec, vl_version=version) for name, spec in lite.items()}))
-    return json.loads(text)
 
 
 def build_dashboard_data(con: duckdb.DuckDBPyConnection, folder: Path, manifest: dict,
