@@ -24,6 +24,7 @@ import duckdb
 from pipelines.engine.models import build_model, build_order, catalog, create_declared, install_macros
 from pipelines.engine.reuse import CONTENT_FINGERPRINTED, reusable
 from pipelines.engine.seeds import load_seed, seeds
+from pipelines.run_state.home_layout import CURRENT, UNVERSIONED, read_version, write_version
 
 #: Where the session's template lives; conftest.py points it at the session's shared temporary folder.
 TEMPLATE_DIR_ENV = "MTM_TEST_TEMPLATE_DIR"
@@ -66,4 +67,7 @@ def seeded_home(home: Path) -> Path:
     if not warehouse.exists():
         home.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(template_warehouse(), warehouse)
+        if read_version(home) == UNVERSIONED:  # a warehouse and no home.json: taken for a pre-2006329 home
+            # what a new home's first run writes: without it every test's run upgraded and backed up the home
+            write_version(home, CURRENT, [{"layout_version": CURRENT, "created": True}])
     return home
