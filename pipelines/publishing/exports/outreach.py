@@ -17,7 +17,7 @@ The checks at the end are the outreach list's gates (the Dagster asset checks ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import duckdb
@@ -93,24 +93,34 @@ def write_outreach_files(con: duckdb.DuckDBPyConnection, folder: Path) -> dict[s
                 "(HEADER, DELIMITER ',')")
     con.execute(f"COPY (SELECT {tmr_columns} FROM tmr_worklist) TO '{folder / 'tmr_worklist.csv'}' "
                 "(HEADER, DELIMITER ',')")
-    rows = con.execute(f"SELECT {columns} FROM outreach_list").fetchall()
-    tmr_rows = con.execute(f"SELECT {tmr_columns} FROM tmr_worklist").fetchall()
-    service_at = list(OUTREACH_COLUMNS).index("service")
-    sheets = {service: (OUTREACH_COLUMNS, [r for r in rows if r[service_at] == service]) for service in CALL_SERVICES}
-    sheets[TMR_SHEET] = (TMR_COLUMNS, tmr_rows)
     as_of = scalar(con, "SELECT as_of_date FROM run_parameters")
-    write_outreach_xlsx(sheets, folder / "outreach_list.xlsx", created=dt.datetime.combine(as_of, dt.time()))
-    return {**{service: len(sheets[service][1]) for service in CALL_SERVICES}, "tmr": len(tmr_rows)}
+    sheets = {service: (OUTREACH_COLUMNS, _streamed(con, f"SELECT {columns} FROM outreach_list WHERE service = ?",
+                                                    service)) for service in CALL_SERVICES}
+    sheets[TMR_SHEET] = (TMR_COLUMNS, _streamed(con, f"SELECT {tmr_columns} FROM tmr_worklist"))
+    counts = write_outreach_xlsx(sheets, folder / "outreach_list.xlsx", created=dt.datetime.combine(as_of, dt.time()))
+    return {**{service: counts[service] for service in CALL_SERVICES}, "tmr": counts[TMR_SHEET]}
 
 
-def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
-                        created: dt.datetime | None = None) -> None:
-    """One sheet per name, in order: its columns (name -> (kind, width)) and its rows. ``created`` (the
-    workbook's creation stamp) is the run's as-of date, not the clock: the same run gives the same bytes."""
+def _streamed(con: duckdb.DuckDBPyConnection, sql: str, *params: object) -> Iterator[tuple]:
+    """The rows of ``sql`` in the table's order, a batch at a time; the query runs when the sheet is written
+    (one sheet after the other on the one connection), so no list of every row is held."""
+    cursor = con.execute(sql, list(params))
+    while batch := cursor.fetchmany(10_000):
+        yield from batch
+
+
+def write_outreach_xlsx(sheets: Mapping[str, tuple[Mapping, Iterable[tuple]]], path: Path,
+                        created: dt.datetime | None = None) -> dict[str, int]:
+    """One sheet per name, in order: its columns (name -> (kind, width)) and its rows; returns the rows per
+    sheet. ``created`` (the workbook's creation stamp) is the run's as-of date, not the clock: the same run
+    gives the same bytes. Written in xlsxwriter's constant-memory mode (each row goes to disk when the next
+    begins: a 1M-member plan's lists held ~0.5 GB of cells before); an empty cell is left to its column's
+    format (set for the whole column) instead of being written blank with the same format."""
     workbook = xlsxwriter.Workbook(str(path), {
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,
-        "default_date_format": "yyyy-mm-dd",
+        "default_date_format": "yyyy-mm-dd", "constant_memory": True,
     })
+    counts: dict[str, int] = {}
     workbook.set_properties({"created": created or dt.datetime(2000, 1, 1)})
     try:
         header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
@@ -142,23 +152,30 @@ def write_outreach_xlsx(sheets: dict[str, tuple[dict, list[tuple]]], path: Path,
                 sheet.set_column(col, col, width, formats[kind])
                 sheet.write_string(0, col, text, header if col < data_columns else worked)
                 lines = max(lines, -(-len(text) // max(width - 1, 1)))
-            for r, row in enumerate(sheet_rows, start=1):
-                for col, column in enumerate(names[:data_columns]):
-                    value = row[col]
-                    if column in CELL_WORDS and value not in (None, ""):
-                        value = CELL_WORDS[column](value)
-                    _write_cell(sheet, r, col, columns[column][0], value, formats)
-            if len(names) > data_columns and sheet_rows:
-                _work_validation(sheet, names, len(sheet_rows))
-            if "days_until_due" in names and sheet_rows:  # overdue rows (ranked first) in red, as on the portal
+            sheet.set_row(0, 15 * min(lines, 4) + 2)  # the labels wrap within their column's width
+            kinds = [columns[column][0] for column in names[:data_columns]]
+            words = [CELL_WORDS.get(column) for column in names[:data_columns]]
+            rows = 0
+            for rows, row in enumerate(sheet_rows, start=1):
+                for col, value in enumerate(row[:data_columns]):
+                    if value is None:
+                        continue
+                    in_words = words[col]
+                    if in_words is not None and value != "":
+                        value = in_words(value)
+                    _write_cell(sheet, rows, col, kinds[col], value, formats)
+            counts[name] = rows
+            if len(names) > data_columns and rows:
+                _work_validation(sheet, names, rows)
+            if "days_until_due" in names and rows:  # overdue rows (ranked first) in red, as on the portal
                 due = xl_col_to_name(names.index("days_until_due"))
-                sheet.conditional_format(1, 0, len(sheet_rows), len(names) - 1, {
+                sheet.conditional_format(1, 0, rows, len(names) - 1, {
                     "type": "formula", "criteria": f"=${due}2<0", "format": overdue})
             sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(sheet_rows), 1), len(names) - 1)
-            sheet.set_row(0, 15 * min(lines, 4) + 2)  # the labels wrap within their column's width
+            sheet.autofilter(0, 0, max(rows, 1), len(names) - 1)
     finally:
         workbook.close()
+    return counts
 
 
 def _work_validation(sheet, names: list[str], rows: int) -> None:
@@ -178,9 +195,7 @@ def _work_validation(sheet, names: list[str], rows: int) -> None:
 
 
 def _write_cell(sheet, row: int, col: int, kind: str, value, formats: dict) -> None:
-    if value is None:
-        sheet.write_blank(row, col, None, formats[kind])
-    elif kind == "date":
+    if kind == "date":
         sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), formats["date"])
     elif kind in ("int", "number", "money"):
         sheet.write_number(row, col, float(value), formats[kind])
