@@ -12,7 +12,7 @@ import duckdb
 VOLATILE = {"run_id", "written_at", "timings_seconds", "code_version", "extract_dirs", "settings_file"}
 
 
-def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+def _relation(path: Path) -> str | None:
     quoted = str(path).replace("'", "''")
     if path.suffix == ".parquet":
         return f"read_parquet('{quoted}')"
@@ -24,10 +24,10 @@ def _relation(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
 def _same_table(pa: Path, pb: Path) -> bool:
     """The same columns and the same rows, in any order, counted with their repeats (``EXCEPT ALL`` both
     ways, inside DuckDB: a 1M-member run folder compares in seconds, without loading rows into Python)."""
-    con = duckdb.connect()
-    ra, rb = _relation(con, pa), _relation(con, pb)
+    ra, rb = _relation(pa), _relation(pb)
     if ra is None or rb is None:
         return True
+    con = duckdb.connect()
     if con.sql(f"SELECT * FROM {ra}").columns != con.sql(f"SELECT * FROM {rb}").columns:
         return False
     differing = con.sql(f"SELECT (SELECT count(*) FROM (SELECT * FROM {ra} EXCEPT ALL SELECT * FROM {rb})) "

@@ -32,3 +32,25 @@ def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     ).fetchone()
     if kind:
         con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {name}")
+
+
+def table_comment(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The comment of a table of the current database (a seed's or a reused model's fingerprint); None when it
+    has none or is missing. The current database only: the model harness attaches another with the same names."""
+    row = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
+                      "AND database_name = current_database()", [table]).fetchone()
+    return row[0] if row else None
+
+
+def replace_with_comment(con: duckdb.DuckDBPyConnection, table: str, select: str, comment: str) -> int:
+    """``CREATE OR REPLACE TABLE table AS select`` and its comment in one transaction, so that a table carrying
+    the comment (a fingerprint) is complete; returns the rows written."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        created = con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{select}").fetchone()
+        con.execute(f"COMMENT ON TABLE {table} IS '{comment}'")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {table}")

@@ -26,7 +26,7 @@ import duckdb
 
 from pipelines.engine import reuse
 from pipelines.engine.cache import cached_text
-from pipelines.engine.db import scalar
+from pipelines.engine.db import replace_with_comment, scalar, table_comment
 from pipelines.engine.package_files import sql_dir
 
 if TYPE_CHECKING:  # sqlglot is imported when a model is parsed, not at start-up (the parse is cached)
@@ -235,24 +235,16 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
     """Build one table from its file; returns its row count and build time. A reference model made of
     unchanged seeds and imports is kept as the last run built it (``pipelines.engine.reuse``)."""
     started = time.perf_counter()
-    models = {**catalog(), model.name: model}  # the model as given (a test may change its SQL)
-    fingerprint = reuse.fingerprint(con, model.name, models, _build_context())
-    if fingerprint is not None and reuse.comment_of(con, model.name) == fingerprint:
+    fingerprint = reuse.fingerprint(con, model, catalog(), _build_context())  # the model as given: a test may change it
+    if fingerprint is None:
+        created = con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}").fetchone()
+        rows = int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {model.name}")  # rows written
+    elif table_comment(con, model.name) == fingerprint:
         rows = scalar(con, f"SELECT count(*) FROM {model.name}")
         return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3),
                 "reused": True}
-    if fingerprint is not None:
-        con.execute("BEGIN TRANSACTION")  # the table and its fingerprint together, or neither
-    try:
-        created = con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}").fetchone()
-        if fingerprint is not None:
-            con.execute(f"COMMENT ON TABLE {model.name} IS '{fingerprint}'")
-            con.execute("COMMIT")
-    except BaseException:
-        if fingerprint is not None:
-            con.execute("ROLLBACK")
-        raise
-    rows = int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {model.name}")  # DuckDB: rows written
+    else:
+        rows = replace_with_comment(con, model.name, model.sql, fingerprint)
     return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3)}
 
 

@@ -19,19 +19,19 @@ from typing import Protocol
 
 import duckdb
 
+from pipelines.engine.db import table_comment
 from pipelines.engine.seeds import seeds
 
 #: the declared tables a reused model may read, fingerprinted by their content: the plan's own NDC facts
 #: (`mtm reference import`), small and changed only by that command
 CONTENT_FINGERPRINTED = ("ref_ndc_import",)
-#: the table of the current database and schema (an attached warehouse, as the model harness attaches its
-#: schema source, has tables of the same names)
-_THIS_TABLE = ("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
-               "AND database_name = current_database()")
 
 
 class ModelLike(Protocol):
     """What is read of a model here (``pipelines.engine.models.Model``; this module does not import it)."""
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def layer(self) -> str: ...
@@ -44,17 +44,14 @@ class ModelLike(Protocol):
 
 
 def reusable(name: str, models: Mapping[str, ModelLike]) -> bool:
+    """Whether model ``name`` of ``models`` is kept across runs while unchanged."""
+    return name in models and _made_of_seeds(models[name], models)
+
+
+def _made_of_seeds(model: ModelLike, models: Mapping[str, ModelLike]) -> bool:
     """A reference model whose every input is a seed, a reusable model or a content-fingerprinted import."""
-    model = models.get(name)
-    if model is None or model.layer != "reference":
-        return False
-    return all(table in seeds() or table in CONTENT_FINGERPRINTED or reusable(table, models) for table in model.reads)
-
-
-def comment_of(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """The table's comment (a seed's or a reused model's fingerprint); None when it has none or is missing."""
-    row = con.execute(_THIS_TABLE, [table]).fetchone()
-    return row[0] if row else None
+    return model.layer == "reference" and all(
+        table in seeds() or table in CONTENT_FINGERPRINTED or reusable(table, models) for table in model.reads)
 
 
 def _content(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
@@ -67,17 +64,18 @@ def _content(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return f"{row[0]} {row[1]}" if row else None
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, name: str, models: Mapping[str, ModelLike], context: str) -> str | None:
-    """What model ``name`` would be built from now (``context``: the macros and session settings every model is
-    built with); None when it is not reusable, or when an input is missing or carries no fingerprint (built by an
-    older version or by the Spark engine): then it is rebuilt."""
-    if not reusable(name, models):
+def fingerprint(con: duckdb.DuckDBPyConnection, model: ModelLike, models: Mapping[str, ModelLike],
+                context: str) -> str | None:
+    """What ``model`` (the other models' reads looked up in ``models``) would be built from now (``context``: the
+    macros and session settings every model is built with); None when it is not reusable, or when an input is
+    missing or carries no fingerprint (built by an older version or by the Spark engine): then it is rebuilt."""
+    if not _made_of_seeds(model, models):
         return None
     digest = hashlib.sha256()
-    for part in (duckdb.__version__, context, models[name].sql):
+    for part in (duckdb.__version__, context, model.sql):
         digest.update(part.encode() + b"\0")
-    for table in sorted(models[name].reads):
-        made_of = _content(con, table) if table in CONTENT_FINGERPRINTED else comment_of(con, table)
+    for table in sorted(model.reads):
+        made_of = _content(con, table) if table in CONTENT_FINGERPRINTED else table_comment(con, table)
         if made_of is None:
             return None
         digest.update(f"{table}={made_of}".encode() + b"\0")

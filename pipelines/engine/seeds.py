@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.engine.db import scalar
+from pipelines.engine.db import replace_with_comment, scalar, table_comment
 from pipelines.reference.files import DATA_DIR
 
 SEED_SUFFIXES = (".csv", ".csv.gz", ".parquet")
@@ -64,15 +64,6 @@ def load_seed(con: duckdb.DuckDBPyConnection, seed: Seed) -> int:
     the FDA NDC map, took ~1 s of every run). The fingerprint is the table's comment, written in the
     same transaction as the table, so a table carrying it is complete."""
     fingerprint = _fingerprint(seed)
-    loaded = con.execute("SELECT comment FROM duckdb_tables() WHERE table_name = ? AND schema_name = current_schema() "
-                         "AND database_name = current_database()", [seed.table]).fetchone()
-    if loaded is None or loaded[0] != fingerprint:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(f"CREATE OR REPLACE TABLE {seed.table} AS SELECT * FROM {seed.relation}")
-            con.execute(f"COMMENT ON TABLE {seed.table} IS '{fingerprint}'")
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    if table_comment(con, seed.table) != fingerprint:
+        return replace_with_comment(con, seed.table, f"SELECT * FROM {seed.relation}", fingerprint)
     return scalar(con, f"SELECT count(*) FROM {seed.table}")
