@@ -46,3 +46,12 @@ def chromium(offline: bool = False) -> Iterator:
             yield context
         finally:
             browser.close()
+
+
+def submit(page, button: str = "button[type=submit]") -> None:
+    """Click a form's submit button and wait for the page the form leads to (a login's POST and its redirect).
+
+    A bare click returns once the navigation has started; on a busy machine the page can still be the form's
+    when the next line reads ``page.url`` (a flaky landing assertion in test_i26_11_worklists)."""
+    with page.expect_navigation():
+        page.click(button)

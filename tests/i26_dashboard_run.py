@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from dagster_project.run import run_pipeline
 from mtm.cli import main
 from pipelines.run_state.run_context import RunContext
+from tests.browser import submit
 from tests.extract_builder import fill, member, write_extract
 from tests.shared_runs import private_copy, shared_build
 from tests.targeting_harness import EIGHT_DRUGS, NDC, without_expectations
@@ -126,7 +127,7 @@ def login(page, base: str, name: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", name)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    submit(page)
 
 
 def csv_rows(path: Path) -> list[dict]:

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.portal.app import split_list
 from pipelines.portal.server import serve_in_thread
-from tests.browser import chromium
+from tests.browser import chromium, submit
 from tests.i26_dashboard_run import SEP, add_user, csv_rows, login, shared_home
 
 SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")
@@ -43,7 +43,7 @@ def test_each_role_lands_on_its_work_and_an_asked_page_wins(portal):
         page.goto(f"{base}/runs/{SEP}")  # a page asked for before logging in is where the login leads
         page.fill("#username", "phil11")
         page.fill("#password", "correct horse 42")
-        page.click("button[type=submit]")
+        submit(page)
         assert page.url == f"{base}/runs/{SEP}"
 
 

@@ -14,7 +14,7 @@ from dagster_project.run import run_pipeline
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_state.run_context import RunContext
-from tests.browser import chromium
+from tests.browser import chromium, submit
 from tests.extract_builder import fill, member, write_extract
 from tests.targeting_harness import without_expectations
 from tests.template_home import seeded_home
@@ -47,7 +47,7 @@ def test_overdue_first_highlighted_and_a_wrong_number_with_a_note(tmp_path):
             page.goto(f"{base}/login")
             page.fill("#username", "olga")
             page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
+            submit(page)
             page.goto(f"{base}/runs/{D}/outreach")
             rows = page.locator("#outreach tbody tr")
             ranks = [int(t) for t in page.locator("#outreach tbody td.col-priority_rank").all_inner_texts()]

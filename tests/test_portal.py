@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.publishing.exports.outreach import column_label, sheet_title
-from tests.browser import chromium
+from tests.browser import chromium, submit
 from tests.shared_runs import private_copy, sample_home, sample_run
 
 PASSWORD = "correct horse 42"
@@ -91,8 +91,7 @@ def log_in(page, base: str, name: str, password: str = PASSWORD):
     page.goto(f"{base}/login")
     page.fill("#username", name)
     page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    submit(page)
 
 
 def outreach_rows(home: Path, as_of: str = AS_OF) -> pl.DataFrame:
