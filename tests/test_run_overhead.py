@@ -155,7 +155,8 @@ def test_bench_counts_the_cpu_and_memory_of_a_grandchild_nobody_waits_for():
     """pyspark's JVM is started by `mtm run` and never waited for: rusage alone would leave it out."""
     from mtm import bench
 
-    busy = "x = bytearray(200 * 2**20)\nimport time\nt = time.time()\nwhile time.time() - t < 1.5: pass"
+    # busy for 1.5 s of its own CPU (not of the clock: a loaded machine gives it less than a core)
+    busy = "x = bytearray(200 * 2**20)\nimport time\nwhile time.process_time() < 1.5: pass"
     child = (f"import os, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {busy!r}])\n"
              "time.sleep(2.0)\nos._exit(0)")
     result = bench.measure([sys.executable, "-c", child])
