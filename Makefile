@@ -31,12 +31,15 @@ run-rollover: $(STAMP)
 browsers:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-## Lint, type-check, run the test suite (`dg check defs` included: tests/test_dagster_project.py) except the
+## Lint, run the test suite with the type check beside it (`dg check defs` included: tests/test_dagster_project.py) except the
 ## `long` variants. Rules are tested on the model that owns them; a few whole runs test the wiring (issue 24).
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
-	$(BIN)/mypy
-	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not long and not spark"
+	@echo "mypy (beside the tests; its report follows theirs)"
+	@$(BIN)/mypy > .mypy-report.txt 2>&1 & types=$$!; \
+	$(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not long and not spark"; tests=$$?; \
+	wait $$types; typed=$$?; cat .mypy-report.txt; rm -f .mypy-report.txt; \
+	test $$tests -eq 0 -a $$typed -eq 0
 
 ## The slow reliability variants (SIGKILL at every step, every bad input through `mtm run`, 50 MB lines, large
 ## property runs): see docs/reliability.md. Bounded: each command is stopped (and fails) after 35 and 10 minutes,
