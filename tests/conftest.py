@@ -4,6 +4,11 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    # each test worker's DuckDB takes its share of the cores (MTM_THREADS; subprocess runs inherit it): two
+    # workers on two cores each running two-thread queries were ~15% slower than on one thread each
+    os.environ.setdefault("MTM_THREADS", str(max(1, (os.cpu_count() or 1) // _WORKERS)))
 
 import pytest  # noqa: E402
 

@@ -19,7 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.engine.models import build_model, catalog, install_macros
-from pipelines.run_state.run_context import RunContext
+from pipelines.run_state.run_context import RunContext, duckdb_threads
 from tests.extract_builder import fill, medical, member, write_extract
 
 AS_OF = dt.date(2025, 9, 30)
@@ -74,7 +74,7 @@ class ModelHarness:
         unknown = set(given) - set(target.reads)
         if unknown:
             raise ValueError(f"{model} does not read {sorted(unknown)}; it reads {sorted(target.reads)}")
-        con = duckdb.connect()
+        con = duckdb.connect(config=duckdb_threads())  # as a run connects (MTM_THREADS)
         try:
             path = str(self.schema_warehouse).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS schema_source (READ_ONLY)")
@@ -106,7 +106,7 @@ class ModelHarness:
         unknown = set(given) - reads
         if unknown:
             raise ValueError(f"the chain {models} does not read {sorted(unknown)}; it reads {sorted(reads)}")
-        con = duckdb.connect(str(database) if database else ":memory:")
+        con = duckdb.connect(str(database) if database else ":memory:", config=duckdb_threads())
         try:
             path = str(self.schema_warehouse).replace("'", "''")
             con.execute(f"ATTACH '{path}' AS schema_source (READ_ONLY)")
