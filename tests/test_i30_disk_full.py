@@ -25,9 +25,10 @@ from tests.reliability_harness import cli
 pytestmark = pytest.mark.timeout(1800)
 
 
-@pytest.mark.parametrize("point", ["publish:manifest", "publish:ledger"])
+@pytest.mark.parametrize("point", [pytest.param("publish:manifest", marks=pytest.mark.long), "publish:ledger"])
 def test_disk_full_while_publishing_keeps_the_last_run_the_ledger_and_the_contacts(tmp_path, monkeypatch, point):
-    """publish:manifest: the run folder's last file; publish:ledger: inside the ledger transaction."""
+    """publish:manifest: the run folder's last file; publish:ledger: inside the ledger transaction (`make test`
+    keeps this one: the later point, where the folder is written and the ledger is being committed)."""
     home = copy_fixture(tmp_path / "fx")
     from pipelines.publishing.run_lock import run_lock
 

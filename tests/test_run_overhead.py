@@ -95,7 +95,12 @@ def test_model_reads_from_the_cache_equal_a_fresh_parse_and_a_changed_model_miss
         models.catalog.cache_clear()
 
 
+@pytest.mark.long
 def test_great_expectations_worker_gives_what_validating_in_process_gives(tmp_path):
+    """Two validations of the same sample (~10 s): `make test-long` (issue 24). `make test` keeps the worker in
+    whole runs with Great Expectations on (`mtm run` in test_dagster_project, the analysts' Dagster view in
+    test_orchestration: their results are read there), in-process validation in test_quality_gx, and a
+    failing worker below."""
     from pipelines.ingest.contract import TABLES
     from pipelines.ingest.quality import results_to_dict, validate_tables
     from pipelines.ingest.quality.run import SAMPLES_DIR, finish_quality, start_quality
