@@ -31,8 +31,9 @@ run-rollover: $(STAMP)
 browsers:
 	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 
-## Lint, run the test suite with the type check beside it (`dg check defs` included: tests/test_dagster_project.py) except the
-## `long` variants. Rules are tested on the model that owns them; a few whole runs test the wiring (issue 24).
+## Lint, then the test suite (`dg check defs` included: tests/test_dagster_project.py) except the `long` variants,
+## with the type check running beside it. Rules are tested on the model that owns them; a few whole runs test the
+## wiring (issue 24).
 test: $(STAMP) browsers
 	$(BIN)/ruff check .
 	@echo "mypy (beside the tests; its report follows theirs)"
