@@ -48,10 +48,11 @@ def chromium(offline: bool = False) -> Iterator:
             browser.close()
 
 
-def submit(page, button: str = "button[type=submit]") -> None:
-    """Click a form's submit button and wait for the page the form leads to (a login's POST and its redirect).
+def submit(page, button="button[type=submit]") -> None:
+    """Click a form's submit button (a selector or a locator) and wait for the page the form leads to (its POST
+    and the redirect after it).
 
-    A bare click returns once the navigation has started; on a busy machine the page can still be the form's
-    when the next line reads ``page.url`` (a flaky landing assertion in test_i26_11_worklists)."""
+    A bare click can return before the new page is there; on a busy machine the next line then reads the form's
+    page (``page.url`` in a flaky landing assertion of test_i26_11_worklists)."""
     with page.expect_navigation():
-        page.click(button)
+        (page.locator(button) if isinstance(button, str) else button).click()

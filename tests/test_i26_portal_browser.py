@@ -72,7 +72,7 @@ def test_overdue_first_highlighted_and_a_wrong_number_with_a_note(tmp_path):
             page.check("input[name=outcome][value=wrong_number]")
             page.fill("#note", "number belongs to a bakery")
             page.fill("input[name=contact_date]", D.isoformat())
-            page.click("#contact-form button[type=submit]")
+            submit(page, "#contact-form button[type=submit]")
             assert "Recorded (entry #1)" in page.locator("[role=status]").inner_text()
             assert "number belongs to a bakery" in page.locator("#entries").inner_text()
             if SCREENSHOTS:

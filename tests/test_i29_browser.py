@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
-from tests.browser import chromium
+from tests.browser import chromium, submit
 from tests.shared_runs import private_copy, sample_extract, sample_home, sample_settings
 from tests.test_portal import PASSWORD, log_in
 
@@ -92,8 +92,7 @@ def pick_member(home: Path) -> tuple[str, str, pl.DataFrame]:
 
 
 def record(page, form: str) -> None:
-    page.click(f"{form} button[type=submit]")
-    page.wait_for_load_state()
+    submit(page, f"{form} button[type=submit]")
     assert page.locator("#error").count() == 0, page.locator("#error").inner_text()
 
 
@@ -188,8 +187,7 @@ def test_a_pharmacist_reviews_a_member_and_the_next_run_reports_it(home, base):
         form.locator("select[name=prescriber_response]").select_option("accepted")
         form.locator("input[name=event_date]").fill(ANSWER_DAY)
         form.locator("input[name=acted_on]").check()
-        form.locator("button[type=submit]").click()
-        page.wait_for_load_state()
+        submit(page, form.locator("button[type=submit]"))
         assert "accepted" in page.locator("#dtp-table").inner_text()
         page.locator("#dtp").scroll_into_view_if_needed()
         page.evaluate("document.getElementById('dtp').scrollIntoView()")

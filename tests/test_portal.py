@@ -353,7 +353,7 @@ def test_recorded_contacts_reach_the_next_run_while_the_portal_keeps_serving(hom
     assert "cannot be in the future" in future.text()  # refused, nothing recorded
     page.check("input[name=outcome][value=cmr_offered]")
     page.fill("input[name=contact_date]", AS_OF)
-    page.click("#contact-form button[type=submit]")
+    submit(page, "#contact-form button[type=submit]")
     assert "Recorded (entry #1)" in page.locator("[role=status]").inner_text()
     shoot(page, "record-contact")
 
@@ -361,9 +361,9 @@ def test_recorded_contacts_reach_the_next_run_while_the_portal_keeps_serving(hom
     page.goto(f"{base}/runs/{AS_OF}/contacts/{mistaken}")
     page.check("input[name=outcome][value=no_answer]")
     page.fill("input[name=contact_date]", AS_OF)
-    page.click("#contact-form button[type=submit]")
+    submit(page, "#contact-form button[type=submit]")
     page.select_option("form.correct select[name=outcome]", "entered_in_error")
-    page.click("form.correct button[type=submit]")
+    submit(page, "form.correct button[type=submit]")
     assert "corrected by #3" in page.locator("#entries").inner_text()
 
     with (home / "events" / "portal_mtm_event.csv").open(newline="") as fh:
