@@ -29,7 +29,7 @@ def targeting_report(con: duckdb.DuckDBPyConnection) -> dict:
         con,
         "SELECT count(*), count(*) FILTER (WHERE meets_criteria), count(*) FILTER (WHERE mtm_enrolled) "
         "FROM member_summary")
-    pending = scalar(con, "SELECT count(*) FROM core_fill WHERE fill_status = 'pending'")
+    pending = scalar(con, "SELECT count(*) FROM pending_fills")
     held_events = scalar(con, "SELECT count(*) FROM tgt_mtm_event_contract WHERE held_reason IS NOT NULL")
     arb_delivered = scalar(con, "SELECT count(*) FROM raw_dmp_arb") > 0
     by_source = {source: [0, 0] for source in ENROLLMENT_SOURCES}

@@ -91,8 +91,7 @@ def write_outreach(ctx: RunContext, con: duckdb.DuckDBPyConnection, folder: Path
     return write_outreach_files(con, folder)  # with the TMR worklist, the only files with PHI
 
 
-PENDING_FILLS = ("SELECT claim_id, member_id, fill_date, ndc, drug_key FROM core_fill "
-                 "WHERE fill_status = 'pending' ORDER BY member_id, fill_date, claim_id")
+PENDING_FILLS = "SELECT * FROM pending_fills ORDER BY member_id, fill_date, claim_id"
 #: issue 25 item 3: MTM events that no span of their contract covers (held like pending fills, counted for nothing)
 HELD_EVENTS = ("SELECT member_id, event_date, event_type, named_contract_id AS contract_id, held_reason, "
                "_file AS source_file, _row AS source_row FROM tgt_mtm_event_contract "
@@ -113,7 +112,7 @@ EXPORTS: tuple[Export, ...] = (
     Export("member_risk_signals", ("member_risk_signals",), ("member_risk_signals.parquet",),
            table_files("member_risk_signals", "parquet"),
            "member_risk_signals.parquet: the evidence behind every risk flag, drug interactions in words"),
-    Export("pending_fills", ("core_fill",), ("pending_fills.csv",),
+    Export("pending_fills", ("pending_fills",), ("pending_fills.csv",),
            table_files("pending_fills", "csv", query=PENDING_FILLS),
            "pending_fills.csv: fills of known members outside every Part D span (held, not counted)"),
     Export("held_events", ("tgt_mtm_event_contract",), ("held_events.csv",),
