@@ -27,11 +27,11 @@ def _same_table(pa: Path, pb: Path) -> bool:
     ra, rb = _relation(pa), _relation(pb)
     if ra is None or rb is None:
         return True
-    con = duckdb.connect()
-    if con.sql(f"SELECT * FROM {ra}").columns != con.sql(f"SELECT * FROM {rb}").columns:
-        return False
-    differing = con.sql(f"SELECT (SELECT count(*) FROM (SELECT * FROM {ra} EXCEPT ALL SELECT * FROM {rb})) "
-                        f"+ (SELECT count(*) FROM (SELECT * FROM {rb} EXCEPT ALL SELECT * FROM {ra}))").fetchone()
+    with duckdb.connect() as con:
+        if con.sql(f"SELECT * FROM {ra}").columns != con.sql(f"SELECT * FROM {rb}").columns:
+            return False
+        differing = con.sql(f"SELECT (SELECT count(*) FROM (SELECT * FROM {ra} EXCEPT ALL SELECT * FROM {rb})) "
+                            f"+ (SELECT count(*) FROM (SELECT * FROM {rb} EXCEPT ALL SELECT * FROM {ra}))").fetchone()
     return differing is not None and differing[0] == 0
 
 

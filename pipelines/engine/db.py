@@ -42,15 +42,22 @@ def table_comment(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     return row[0] if row else None
 
 
+def create_table_as(con: duckdb.DuckDBPyConnection, table: str, select: str) -> int:
+    """``CREATE OR REPLACE TABLE table AS select``; returns the rows written (DuckDB reports them: no count
+    query over the new table)."""
+    created = con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{select}").fetchone()
+    return int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {table}")
+
+
 def replace_with_comment(con: duckdb.DuckDBPyConnection, table: str, select: str, comment: str) -> int:
-    """``CREATE OR REPLACE TABLE table AS select`` and its comment in one transaction, so that a table carrying
-    the comment (a fingerprint) is complete; returns the rows written."""
+    """``create_table_as`` and the table's comment in one transaction, so that a table carrying the comment (a
+    fingerprint) is complete; returns the rows written."""
     con.execute("BEGIN TRANSACTION")
     try:
-        created = con.execute(f"CREATE OR REPLACE TABLE {table} AS\n{select}").fetchone()
+        rows = create_table_as(con, table, select)
         con.execute(f"COMMENT ON TABLE {table} IS '{comment}'")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {table}")
+    return rows

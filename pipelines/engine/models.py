@@ -26,7 +26,7 @@ import duckdb
 
 from pipelines.engine import reuse
 from pipelines.engine.cache import cached_text
-from pipelines.engine.db import replace_with_comment, scalar, table_comment
+from pipelines.engine.db import create_table_as, replace_with_comment, scalar, table_comment
 from pipelines.engine.package_files import sql_dir
 
 if TYPE_CHECKING:  # sqlglot is imported when a model is parsed, not at start-up (the parse is cached)
@@ -237,8 +237,7 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> dict:
     started = time.perf_counter()
     fingerprint = reuse.fingerprint(con, model, catalog(), _build_context())  # the model as given: a test may change it
     if fingerprint is None:
-        created = con.execute(f"CREATE OR REPLACE TABLE {model.name} AS\n{model.sql}").fetchone()
-        rows = int(created[0]) if created else scalar(con, f"SELECT count(*) FROM {model.name}")  # rows written
+        rows = create_table_as(con, model.name, model.sql)
     elif table_comment(con, model.name) == fingerprint:
         rows = scalar(con, f"SELECT count(*) FROM {model.name}")
         return {"table": model.name, "rows": rows, "seconds": round(time.perf_counter() - started, 3),
