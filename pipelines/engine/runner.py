@@ -252,26 +252,27 @@ def run_graph(ctx: RunContext, targets: Iterable[str] | None = None, on_step: On
     con = connect(ctx)
     spark = SparkModels(ctx.spark_master, ctx.home, ctx.run_id) if ctx.engine == "spark" else None
     try:
-        ingested = False
-        for index, node in enumerate(ordered, start=1):
-            info = run_node(ctx, con, node, spark)
-            result.steps[node.name] = info
-            if node.kind == "publish":
-                result.published = info["folder"]
-            ingested = ingested or node.name == "ingest"
-            failed = []
-            for table in node.produces:
-                for check in by_asset.get(table, []):
-                    outcome = result.checks[check.key] = check.evaluate(ctx, con)
-                    if not outcome.passed and outcome.severity == "ERROR":
-                        failed.append(check.key)
-            if failed:
-                raise BlockingCheckFailed(failed)
-            if on_step is not None:
-                on_step(index, len(ordered), node.name, _rows(node, info), float(info.get("seconds", 0.0)))
-        if ingested:  # the input contract's expectations, reported as WARN checks on raw_<table>
-            for name, outcome in expectation_checks(ctx, con).items():
-                result.checks[f"raw_{name}:contract_expectations"] = outcome
+        with run_report.batched(con):  # the run's facts written together, not one commit each
+            ingested = False
+            for index, node in enumerate(ordered, start=1):
+                info = run_node(ctx, con, node, spark)
+                result.steps[node.name] = info
+                if node.kind == "publish":
+                    result.published = info["folder"]
+                ingested = ingested or node.name == "ingest"
+                failed = []
+                for table in node.produces:
+                    for check in by_asset.get(table, []):
+                        outcome = result.checks[check.key] = check.evaluate(ctx, con)
+                        if not outcome.passed and outcome.severity == "ERROR":
+                            failed.append(check.key)
+                if failed:
+                    raise BlockingCheckFailed(failed)
+                if on_step is not None:
+                    on_step(index, len(ordered), node.name, _rows(node, info), float(info.get("seconds", 0.0)))
+            if ingested:  # the input contract's expectations, reported as WARN checks on raw_<table>
+                for name, outcome in expectation_checks(ctx, con).items():
+                    result.checks[f"raw_{name}:contract_expectations"] = outcome
     finally:
         if spark is not None:
             spark.close()
