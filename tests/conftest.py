@@ -38,6 +38,22 @@ def _let_great_expectations_import_pyspark() -> None:
 _let_great_expectations_import_pyspark()
 
 
+def _cheapest_password_hashes() -> None:
+    """Portal passwords hashed in the test processes with argon2's ``CHEAPEST`` profile (argon2-cffi's profile
+    for tests), as Django's test settings swap in a fast hasher: the product's RFC 9106 low-memory hasher (64 MiB,
+    3 passes) costs ~0.2 CPU-s per hash or login here, and the suite adds users and logs in ~100 times. The
+    product's parameters stay under test where `mtm users add` runs as its own process (test_portal_cli.py)."""
+    from argon2 import PasswordHasher, profiles
+
+    from pipelines.portal import users
+
+    users._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    users._DUMMY_HASH = users._hasher.hash("not a password of anyone")
+
+
+_cheapest_password_hashes()
+
+
 @pytest.fixture(scope="session")
 def schema_warehouse(tmp_path_factory):
     """A warehouse the real asset graph built once per test session: the schemas unit tests build from.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -31,6 +32,9 @@ def test_users_commands_and_serve(tmp_path):
                             "--home", str(home)], capture_output=True, text=True, env=_env(MTM_PASSWORD="pw-long-1"))
     assert added.returncode == 0, added.stderr
     assert "Added maria (outreach; contracts: H1234)" in added.stdout
+    with sqlite3.connect(home / "portal.sqlite") as db:  # the product's hasher (the suite's own: conftest.py)
+        stored = db.execute("SELECT password_hash FROM users WHERE name = 'maria'").fetchone()[0]
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     prompted = subprocess.run([mtm, "users", "add", "sam", "--role", "analyst", "--home", str(home)],
                               input="pw-long-2\npw-long-2\n", capture_output=True, text=True,
                               env={k: v for k, v in _env().items() if k != "MTM_PASSWORD"})
