@@ -12,6 +12,7 @@ from dagster_project.run import RunFailed, run_pipeline
 from pipelines.run_state.errors import InputFileError, RejectRateError
 from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, medical, member, write_extract
+from tests.scenario_run import scenario_folder
 from tests.shared_runs import private_copy
 from tests.staging_harness import rejects, stage_extract
 from tests.targeting_harness import without_expectations
@@ -140,29 +141,32 @@ def _no_expectations(tmp_path) -> Path:
     return path
 
 
+#: this file's members in the session's shared run (tests/scenario_run.py; issue 24): M1 and M2 have a fill each;
+#: P1, enrolled from 1 September, has a fill before its span (pending) and one inside it
+SHARED_SCENARIO = {
+    "eligibility": [*ELIG, member("P1", enrollment_start_date="2025-09-01")],
+    "pharmacy_claim": [fill("M1", "2025-09-01"), fill("M2", "2025-09-02"),
+                       fill("P1", "2025-08-15", claim_id="EARLY"), fill("P1", "2025-09-05", claim_id="IN")],
+}
+
+
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    """One run published at 2025-09-30, built once for the module (issue 24): the pending-fill test reads it,
-    the reject-rate test fails a run on a copy of its home. M1 and M2 have a fill each; P1, enrolled from
-    1 September, has a fill before its span (pending) and one inside it."""
-    tmp = tmp_path_factory.mktemp("published")
-    extract = write_extract(tmp / "ex", eligibility=[*ELIG, member("P1", enrollment_start_date="2025-09-01")],
-                            pharmacy_claim=[fill("M1", "2025-09-01"), fill("M2", "2025-09-02"),
-                                            fill("P1", "2025-08-15", claim_id="EARLY"),
-                                            fill("P1", "2025-09-05", claim_id="IN")])
-    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[extract], as_of="2025-09-30",
-                            settings_file=_no_expectations(tmp))
-    return run_pipeline(ctx)
+def published() -> Path:
+    """The run published at 2025-09-30 (issue 24: the session's shared run, ``tests.scenario_run``, which holds
+    this file's ``SHARED_SCENARIO`` with other files' members): the pending-fill test reads it, the reject-rate
+    test fails a run on a copy of its home."""
+    return scenario_folder()
 
 
 def test_fill_outside_enrollment_is_pending_not_rejected(published):
     folder = published
+    # over the shared run (tests/scenario_run.py): no other scenario there has a reject or a pending fill
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # header only
     assert "EARLY" in (folder / "pending_fills.csv").read_text()
     import json
 
     manifest = json.loads((folder / "run_manifest.json").read_text())
-    assert manifest["targeting"]["pending_fills"] == 1
+    assert manifest["targeting"]["pending_fills"] == 1  # the shared run's only pending fill
 
 
 def test_invalid_icd10_code_is_dropped_from_its_claim_and_the_others_kept(tmp_path):

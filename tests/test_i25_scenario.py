@@ -1,31 +1,40 @@
 """Issue 25 acceptance: the scenario extract of items 1-3 (tests/fixtures/issue25_scenario) run through the
-whole pipeline once; items 1 and 2 checked in the published outputs (quality_measure_members.parquet,
-member_risk_signals.parquet, member_evidence.parquet). Item 3's rows are in the fixture for its own tests."""
+whole pipeline; items 1 and 2 checked in the published outputs (quality_measure_members.parquet,
+member_risk_signals.parquet, member_evidence.parquet). Item 3's rows are in the fixture for its own tests.
+
+Issue 24: the fixture's rows are this file's scenario in the session's shared run (``tests.scenario_run``:
+as of 2025-09-30, the fixture's extract.toml date, default settings); every assertion reads its own members.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import csv
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_project.run import run_pipeline
-from pipelines.run_state.run_context import RunContext
-from tests.targeting_harness import without_expectations
-from tests.template_home import seeded_home
+from tests.scenario_run import scenario_folder
 
 FIXTURE = Path(__file__).parent / "fixtures" / "issue25_scenario"
 
 
+def _fixture_rows() -> dict[str, list[dict]]:
+    """The fixture's tables as rows (its CSV files, read as text: written back as they are)."""
+    tables = {}
+    for path in sorted(FIXTURE.glob("*.csv")):
+        with path.open(newline="") as fh:
+            tables[path.stem] = list(csv.DictReader(fh))
+    return tables
+
+
+#: this file's members in the shared run (tests/scenario_run.py)
+SHARED_SCENARIO = _fixture_rows()
+
+
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("issue25")
-    settings = tmp / "settings.toml"
-    settings.write_text(without_expectations(""))
-    ctx = RunContext.create(home=seeded_home(tmp / "home"), extract_dirs=[FIXTURE], as_of=dt.date(2025, 9, 30),
-                            settings_file=settings)
-    return run_pipeline(ctx)
+def published() -> Path:
+    return scenario_folder()
 
 
 def rows(folder: Path, name: str, where: str) -> list[dict]:

@@ -3,7 +3,11 @@ headers as labels; services, languages, medication-risk flags and enrollment sou
 keeps its machine names and codes (outputs.md); `mtm contacts import` (item 12) reads a worked workbook with
 the labelled headers back, and still reads one exported before the change (machine sheet names and headers).
 
-One real run publishes the workbook; the tests open it with openpyxl and import it back through the CLI."""
+One real run publishes the workbook; the tests open it with openpyxl and import it back through the CLI.
+
+Issue 24: the run is the session's shared run (``tests.scenario_run``: as of 2025-09-30, default settings), which
+holds other files' members too (``SHARED_SCENARIO`` is this file's); none of them is on the outreach list, so the
+workbook's rows are still exactly this file's four members. The imports write to a private copy of the home."""
 
 from __future__ import annotations
 
@@ -21,22 +25,28 @@ from pipelines.publishing.exports.labels import labels
 from pipelines.publishing.exports.outreach import SHEETS, WORK_COLUMNS, column_label, sheet_title
 from pipelines.publishing.output_contract import OUTREACH_COLUMNS, TMR_COLUMNS
 from tests.extract_builder import fill, member
-from tests.targeting_harness import NDC, run_extract
+from tests.scenario_run import scenario_home
+from tests.shared_runs import private_copy
+from tests.targeting_harness import NDC
 
 D = dt.date(2025, 9, 30)
 MEMBERS = ("SPANISH", "PLAIN", "OLDBOOK", "TYPO")
 CALL_HEADER = [*OUTREACH_COLUMNS, *WORK_COLUMNS]
 
+#: this file's members in the shared run (tests/scenario_run.py): all four at-risk (reason 02) since 2024
+SHARED_SCENARIO = {
+    "eligibility": [member("SPANISH", preferred_language="es"), *(member(m) for m in MEMBERS[1:])],
+    "pharmacy_claim": [*(fill(m, "2025-09-01") for m in MEMBERS),
+                       fill("SPANISH", "2025-09-01", NDC["oxycodone"], 30),
+                       fill("SPANISH", "2025-09-01", NDC["alprazolam"], 30)],
+    "dmp_arb": [{"member_id": m, "arb_start_date": "2024-01-01"} for m in MEMBERS],
+}
+
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("labels")
-    members = [member("SPANISH", preferred_language="es"), *(member(m) for m in MEMBERS[1:])]
-    fills = [fill(m, "2025-09-01") for m in MEMBERS]
-    fills += [fill("SPANISH", "2025-09-01", NDC["oxycodone"], 30), fill("SPANISH", "2025-09-01", NDC["alprazolam"], 30)]
-    run_extract(tmp, eligibility=members, pharmacy_claim=fills,
-                dmp_arb=[{"member_id": m, "arb_start_date": "2024-01-01"} for m in MEMBERS])
-    home = tmp / "home"
+    """A private copy of the shared run's home (the import tests add events to it) and its run folder."""
+    home = private_copy(scenario_home(), tmp_path_factory.mktemp("labels") / "home")
     return home, home / "runs" / D.isoformat()
 
 
@@ -77,7 +87,7 @@ def test_the_workbook_shows_labels_and_words_and_the_csv_keeps_its_codes(run):
             assert width >= max(len(w) for w in str(cell.value).split()), cell.value
 
     rows = {r["Member ID"]: r for r in _sheet_rows(calls)}
-    assert set(rows) == set(MEMBERS)
+    assert set(rows) == set(MEMBERS)  # over the shared run: no other scenario there has an outreach row
     spanish = rows["SPANISH"]
     assert (spanish["Service"], spanish["Language"], spanish["How enrolled"]) == (
         "Initial CMR offer", "Spanish", "met the criteria in a run")
