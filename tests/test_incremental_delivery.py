@@ -9,7 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.ingest import staging_store
+from pipelines.ingest.contract import TABLES
 from tests.reliability_harness import cli
+from tests.targeting_harness import warehouse_rows
 from tests.template_home import seeded_home
 from tools.compare_runs import compare
 
@@ -113,7 +116,52 @@ def test_a_delivery_run_equals_a_full_read_of_the_combined_extract(base_run, ext
         assert con.execute("SELECT count(*) FROM staged_delivery WHERE committed").fetchone()[0] == 2
 
 
-def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(base_run, extracts, full_read, tmp_path):
+def _fingerprints(home: Path) -> dict[str, tuple[int, int]]:
+    """Every table of a home's warehouse: its row count and the sum of its rows' hashes (read-only; equal rows in
+    any order give equal fingerprints)."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {name: (rows, total) for name, rows, total in con.execute(" UNION ALL ".join(
+            f"SELECT '{name}', count(*), sum(hash(t))::HUGEINT FROM main.\"{name}\" t" for name in names)).fetchall()}
+
+
+def _differences(base: Path, home: Path) -> dict[str, tuple[int, int]]:
+    """Every table of two homes' warehouses whose rows differ: (rows only in ``base``, rows only in ``home``), a
+    table in one warehouse only (-1, -1). Read-only; rows as a multiset, compared where the fingerprints differ."""
+    one, other = _fingerprints(base), _fingerprints(home)
+    differing = sorted(name for name in one.keys() | other.keys() if one.get(name) != other.get(name))
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{base / 'warehouse.duckdb'}' AS base (READ_ONLY)")
+        con.execute(f"ATTACH '{home / 'warehouse.duckdb'}' AS home (READ_ONLY)")
+        out = {}
+        for name in differing:
+            if name not in one or name not in other:
+                out[name] = (-1, -1)
+                continue
+            a, b = f'base.main."{name}"', f'home.main."{name}"'
+            out[name] = con.execute(f"SELECT (SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})), "
+                                    f"(SELECT count(*) FROM (FROM {b} EXCEPT ALL FROM {a}))").fetchone()
+        return out
+
+
+def _files(folder: Path) -> dict[str, bytes | str]:
+    """Every file under ``folder`` with its bytes (a symbolic link: its target)."""
+    return {str(p.relative_to(folder)): f"-> {p.readlink()}" if p.is_symlink() else p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_symlink() or p.is_file()}
+
+
+def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(base_run, extracts, tmp_path):
+    """The bad delivery fails; the home keeps exactly the base run's store, so the next (corrected) delivery
+    starts from what the delivery run of the test above started from, and that run equals a full read.
+
+    Issue 24: the corrected delivery is not run again here (it would repeat the test above's run); its start is.
+    A failed run's rows stay in the store, as a delivery that never committed, until the next run starts:
+    ``staging_store.begin``, the first thing every run's ingest does, removes them. So: before it, no row of the
+    base run's warehouse is gone or changed (the failed run only added rows to the store and to ``run_report``),
+    the committed deliveries are the base run's and the failed one is not committed; after it, every table of
+    the warehouse (every ``staged_*`` table, ``staged_file`` and ``staged_delivery`` among them) equals the base
+    home's but ``run_report``, where the failed run recorded itself under its own run id (which only that run
+    reads back), the base run's facts kept. The published runs are untouched."""
     home = tmp_path / "home"
     _base_home(base_run, home)
     broken = tmp_path / "broken"
@@ -121,10 +169,23 @@ def test_a_bad_delivery_fails_and_leaves_the_stored_staging_as_it_was(base_run, 
     _add_rows(broken / "pharmacy_claim.csv", "C1,M1,2025-09-01")  # a ragged row: the file cannot be read
     code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(broken))
     assert code == 1 and "a row has 3 fields" in out
-    # the next delivery (the corrected one) is added to the untouched store: same result as a full read
-    code, out = _run(home, extracts / "settings.toml", DELIVERY_DAY, "--delivery", str(extracts / "day"))
-    assert code == 0 and "reading only" in out, out
-    assert compare(full_read, home / "runs" / DELIVERY_DAY) == []
+    # nothing of the base run's warehouse is gone or changed; the failed run added its rows to the store
+    added = _differences(base_run, home)
+    assert set(added) <= {"run_report", "staged_delivery", "staged_file", *(f"staged_{t}" for t in TABLES)}, added
+    assert all(gone == 0 for gone, _ in added.values()), added
+    committed = "SELECT * FROM staged_delivery WHERE committed ORDER BY ALL"
+    assert warehouse_rows(home, committed) == warehouse_rows(base_run, "SELECT * FROM staged_delivery ORDER BY ALL")
+    assert added["staged_delivery"] == (0, 1)  # the failed delivery, never committed
+    # the next run's start: the failed delivery's rows go, the store is the base run's
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        staging_store.begin(con)
+        assert staging_store.committed_extract(con)[1] is None  # the store still takes a delivery alone
+    started = _differences(base_run, home)
+    assert set(started) == {"run_report"}, started
+    reported = "SELECT DISTINCT run_id FROM run_report ORDER BY ALL"
+    new_ids = set(warehouse_rows(home, reported)) - set(warehouse_rows(base_run, reported))
+    assert started["run_report"][0] == 0 and len(new_ids) == 1  # the failed run's own facts, the base run's kept
+    assert _files(home / "runs") == _files(base_run / "runs")
 
 
 @pytest.mark.long
