@@ -7,6 +7,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -205,53 +206,77 @@ def first_date(tmp_path_factory) -> dict:
     return {"root": root, "home": root / "home", "ex": root / "ex", "result": dagster_materialize(ctx)}
 
 
-def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path, first_date):
+def _blocking(path: Path, limit: float, *rules: str) -> Path:
+    rules_list = ", ".join(f'"{rule}"' for rule in rules)
+    return _settings(path, f"[checks]\nmax_change_rate = {limit}\nblocking = [{rules_list}]\n")
+
+
+@pytest.fixture(scope="module")
+def blocked(tmp_path_factory, first_date) -> dict:
+    """The module's one run stopped by blocking checks, read by the two tests below (issue 24: they each stopped a
+    run of their own; one whole run fewer): on a copy of ``first_date``'s home (3 members published at DATES[0],
+    1 of them meeting the criteria), the extract grown to 9 members at DATES[2] (all 9 meet the criteria by Sep 21),
+    with both rules blocking at a limit of 190%: the rows of member_summary change by 200% (3 -> 9), and so does
+    the targeting rate (1/3 -> 9/9). ``error`` is what the run raised (None if it published); ``before``, the
+    previous published run's manifest and the ledger before it."""
+    from dagster_project.run import run_pipeline
+    from pipelines.run_state.run_context import RunContext
+
+    root = tmp_path_factory.mktemp("blocked")
+    home = private_copy(first_date["home"], root / "home")
+    previous = home / "runs" / DATES[0]
+    before = {"manifest": (previous / "run_manifest.json").read_text(), "ledger": _ledger(home)}
+    grown = _extract(root / "grown", members=9)
+    settings = _blocking(root / "strict.toml", 1.9, "row_count_change", "targeting_rate_change")
+    try:
+        run_pipeline(RunContext.create(home=home, extract_dirs=[grown], as_of=DATES[2], settings_file=settings))
+        error = None
+    except Exception as exc:  # each test asserts what it was
+        error = exc
+    return {"home": home, "grown": grown, "previous": previous, "before": before, "error": error}
+
+
+def test_a_blocking_check_failure_keeps_the_previous_published_run(tmp_path, blocked):
+    """A blocking row-count check stops the run (3 -> 9 members: a change of 200% > 190%; the module's stopped
+    run, ``blocked``): the previous published run and the ledger stay as they were, the failure is recorded;
+    the same change with the default settings is only a warning: the run publishes (on a copy of that home)."""
     from dagster_project.run import RunFailed, run_pipeline
     from pipelines.run_state.run_context import RunContext
 
-    home = private_copy(first_date["home"], tmp_path / "home")  # 3 members published at DATES[0]
-    default = _settings(tmp_path / "default.toml")
-    previous = home / "runs" / DATES[0]
-    manifest_before = (previous / "run_manifest.json").read_text()
-    ledger_before = _ledger(home)
-    strict = _settings(tmp_path / "strict.toml", '[checks]\nmax_change_rate = 0.1\nblocking = ["row_count_change"]\n')
-    ctx = RunContext.create(home=home, extract_dirs=[_extract(tmp_path / "grown", members=6)], as_of=DATES[1],
-                            settings_file=strict)
-    with pytest.raises(RunFailed, match="row_count_vs_previous_run"):  # 3 -> 6 members: a change of 100% > 10%
-        run_pipeline(ctx)
-    assert not (home / "runs" / DATES[1]).exists()
+    home, previous = blocked["home"], blocked["previous"]
+    assert isinstance(blocked["error"], RunFailed) and re.search("row_count_vs_previous_run", str(blocked["error"]))
+    assert not (home / "runs" / DATES[2]).exists()
     assert (home / "runs" / "latest").resolve() == previous.resolve()
-    assert (previous / "run_manifest.json").read_text() == manifest_before
-    assert _ledger(home) == ledger_before
-    failed = json.loads(next((home / "failed").glob(f"{DATES[1]}-*/run_manifest.json")).read_text())
+    assert (previous / "run_manifest.json").read_text() == blocked["before"]["manifest"]
+    assert _ledger(home) == blocked["before"]["ledger"]
+    failed = json.loads(next((home / "failed").glob(f"{DATES[2]}-*/run_manifest.json")).read_text())
     assert failed["status"] == "failed" and "blocking check" in failed["error"]
     # the same change with the default settings is only a warning: the run publishes
-    run_pipeline(RunContext.create(home=home, extract_dirs=[tmp_path / "grown"], as_of=DATES[1], settings_file=default))
-    assert (home / "runs" / "latest").resolve().name == DATES[1]
+    home = private_copy(home, tmp_path / "home")
+    default = _settings(tmp_path / "default.toml")
+    run_pipeline(RunContext.create(home=home, extract_dirs=[blocked["grown"]], as_of=DATES[2], settings_file=default))
+    assert (home / "runs" / "latest").resolve().name == DATES[2]
 
 
-def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path, first_date):
-    """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 3 on Sep 21: the rate triples. A blocking
-    targeting-rate check stops the run at 190%; the rule's boundary (the change is 200%: it passes at 201%) is
-    the check evaluated on the member_summary that stopped run built (issue 24: one whole run fewer; a run
-    publishing after a blocking check stopped one is the test above)."""
-    from dagster_project.run import RunFailed, run_pipeline
+def test_the_targeting_rate_is_compared_with_the_previous_published_run(tmp_path, blocked):
+    """1 of 3 members meets the criteria on Sep 7 (M1's ARB span), all 9 of the grown extract on Sep 21: the rate
+    triples. A blocking targeting-rate check stops the run at 190% (the module's stopped run, ``blocked``, where
+    the row-count check blocks too: the error names every blocking check that failed); the rule's boundary (the
+    change is 200%: it passes at 201%) is the check evaluated on the member_summary that stopped run built (issue
+    24: one whole run fewer; a run publishing after a blocking check stopped one is the test above)."""
+    from dagster_project.run import RunFailed
     from pipelines.publishing.output_checks import RUN_CHECKS
     from pipelines.run_state.run_context import RunContext
 
-    home, ex = private_copy(first_date["home"], tmp_path / "home"), first_date["ex"]  # published at DATES[0]
-
-    def settings(limit: float) -> Path:
-        return _settings(tmp_path / f"checks_{limit}.toml",
-                         f'[checks]\nmax_change_rate = {limit}\nblocking = ["targeting_rate_change"]\n')
-
-    with pytest.raises(RunFailed, match="targeting_rate_vs_previous_run"):  # a change of 200% > 190%
-        run_pipeline(RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(1.9)))
+    home = blocked["home"]  # published at DATES[0]; never changed by the tests (checks only read it)
+    assert isinstance(blocked["error"], RunFailed)
+    assert re.search("targeting_rate_vs_previous_run", str(blocked["error"]))  # a change of 200% > 190%
     assert not (home / "runs" / DATES[2]).exists()
     assert (home / "runs" / "latest").resolve().name == DATES[0]
     check = next(c for c in RUN_CHECKS if c.name == "targeting_rate_vs_previous_run")
     for limit, passed in ((1.9, False), (2.01, True)):
-        ctx = RunContext.create(home=home, extract_dirs=[ex], as_of=DATES[2], settings_file=settings(limit))
+        settings = _blocking(tmp_path / f"checks_{limit}.toml", limit, "targeting_rate_change")
+        ctx = RunContext.create(home=home, extract_dirs=[blocked["grown"]], as_of=DATES[2], settings_file=settings)
         with ctx.connect() as con:
             outcome = check.evaluate(ctx, con)
         assert (outcome.passed, outcome.severity) == (passed, "ERROR"), limit  # blocking: ERROR when it fails
