@@ -120,3 +120,76 @@ def sample_home() -> Path:
     """A home with the sample slice published by ``sample_run``, no users: read it, or ``private_copy`` it to
     change it."""
     return Path(shared_build("sample_run", _sample_run)["home"])
+
+
+#: the determinism extract (tests/test_determinism.py): the bundled sample's members up to this id
+DETERMINISM_LAST_MEMBER = "M000000150"
+#: its as-of date
+DETERMINISM_AS_OF = "2025-09-30"
+
+
+def sample_members(out: Path, order: str = "_r", part: tuple[int, int] | None = None) -> Path:
+    """The bundled sample's first 150 members (every table, versions, reversals, exact duplicate rows; its version
+    ties are all exact duplicates, so row order cannot pick a different winner), as .csv, rows in the given order;
+    part (k, n): the k-th of n consecutive slices."""
+    import duckdb
+
+    from pipelines.ingest.contract import TABLES
+    from pipelines.run_state.run_context import SAMPLE_EXTRACT
+
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    for name in TABLES:
+        src = SAMPLE_EXTRACT / f"{name}.csv.gz"
+        if not src.exists():
+            continue
+        con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{src}', all_varchar = true)")
+        rows = f"(SELECT *, rowid AS _r FROM t WHERE member_id <= '{DETERMINISM_LAST_MEMBER}')"
+        where = ""
+        if part is not None:
+            k, n = part
+            total = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
+            size = -(-total // n)
+            where = f"WHERE _r IN (SELECT _r FROM {rows} ORDER BY _r LIMIT {size} OFFSET {k * size})"
+        con.execute(f"COPY (SELECT * EXCLUDE (_r) FROM {rows} {where} ORDER BY {order}) "
+                    f"TO '{out / (name + '.csv')}' (HEADER)")
+    con.close()
+    return out
+
+
+def _engine_and_dagster(folder: Path) -> dict:
+    from dagster_project.run import dagster_materialize, materialize
+    from pipelines.run_state.run_context import RunContext
+    from tests.template_home import seeded_home
+
+    extract = sample_members(folder / "extract")
+
+    def context(name: str) -> RunContext:
+        # as tests/reliability_harness.py `run` (one settings file name for every home: the dashboard's footer
+        # names it; Great Expectations sampling off)
+        settings = folder / f"{name}_settings" / "settings.toml"
+        settings.parent.mkdir(parents=True)
+        settings.write_text("[validation]\ngx_sample_rows = 0\n")
+        return RunContext.create(home=seeded_home(folder / name), extract_dirs=[extract], as_of=DETERMINISM_AS_OF,
+                                 settings_file=settings)
+
+    steps: list = []
+    engine = materialize(context("engine"), on_step=lambda *step: steps.append(step))
+    dagster = dagster_materialize(context("dagster"))
+    return {"extract": str(extract), "engine_home": str(folder / "engine"), "dagster_home": str(folder / "dagster"),
+            "published": str(engine.published), "steps": steps,
+            "engine_checks": {key: outcome.passed for key, outcome in engine.checks.items()},
+            "dagster_success": dagster.success,
+            "dagster_checks": {f"{e.asset_key.to_user_string()}:{e.check_name}": e.passed
+                               for e in dagster.get_asset_check_evaluations()}}
+
+
+def engine_and_dagster() -> dict:
+    """The determinism extract (``sample_members``) at DETERMINISM_AS_OF run on two fresh homes, once per test
+    session: by the core engine (``materialize``, its progress recorded) and by ``dg.materialize`` of the Dagster
+    definitions (``dagster_materialize``). tests/test_engine.py proves the two paths agree on it,
+    tests/test_determinism.py that the same extract and date give identical files (issue 24: the two files made
+    four whole runs, two each). ``extract``, ``engine_home`` and ``dagster_home``; ``published`` (what the engine
+    returned as its published folder), ``steps`` (its progress calls), ``engine_checks`` and ``dagster_checks``
+    ("asset:check" -> passed), ``dagster_success``. Never changed."""
+    return shared_build("engine_and_dagster", _engine_and_dagster)

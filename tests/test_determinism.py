@@ -2,7 +2,8 @@
 row order gives the same outputs.  Run ids and timestamps in the manifest are the only differences.
 
 The extract is the first 150 members of the bundled sample (every table, versions, reversals, exact
-duplicate rows; its version ties are all exact duplicates, so row order cannot pick a different winner).
+duplicate rows; its version ties are all exact duplicates, so row order cannot pick a different winner):
+``tests.shared_runs.sample_members``.
 """
 
 from __future__ import annotations
@@ -14,34 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest.contract import TABLES
-from pipelines.run_state.run_context import SAMPLE_EXTRACT
 from tests.reliability_harness import published_files, run, stable_manifest
-
-AS_OF = "2025-09-30"
-MEMBERS = "M000000150"
-
-
-def _subset(out: Path, order: str = "_r", part: tuple[int, int] | None = None) -> Path:
-    """Rows of the sample's first members, in the given order; part (k, n): the k-th of n consecutive slices."""
-    out.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    for name in TABLES:
-        src = SAMPLE_EXTRACT / f"{name}.csv.gz"
-        if not src.exists():
-            continue
-        con.execute(f"CREATE OR REPLACE TABLE t AS SELECT * FROM read_csv('{src}', all_varchar = true)")
-        rows = f"(SELECT *, rowid AS _r FROM t WHERE member_id <= '{MEMBERS}')"
-        where = ""
-        if part is not None:
-            k, n = part
-            total = con.execute(f"SELECT count(*) FROM {rows}").fetchone()[0]
-            size = -(-total // n)
-            where = f"WHERE _r IN (SELECT _r FROM {rows} ORDER BY _r LIMIT {size} OFFSET {k * size})"
-        con.execute(f"COPY (SELECT * EXCLUDE (_r) FROM {rows} {where} ORDER BY {order}) "
-                    f"TO '{out / (name + '.csv')}' (HEADER)")
-    con.close()
-    return out
+from tests.shared_runs import DETERMINISM_AS_OF as AS_OF
+from tests.shared_runs import engine_and_dagster
+from tests.shared_runs import sample_members as _subset
 
 
 def _run(home: Path, *extracts: Path) -> Path:
@@ -63,15 +40,21 @@ def _events_without_place(folder: Path) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("determinism")
-    extract = _subset(root / "one")
-    folder = _run(root / "home", extract)
-    return root, extract, folder
+    """(a folder of the module's own, the extract, the engine's published run of it): the session's shared runs
+    (``engine_and_dagster``, tests/shared_runs.py), never changed; the long variants run into the folder."""
+    runs = engine_and_dagster()
+    return (tmp_path_factory.mktemp("determinism"), Path(runs["extract"]),
+            Path(runs["engine_home"]) / "runs" / AS_OF)
 
 
 def test_same_extract_and_date_twice_give_identical_files(baseline):
-    root, extract, first = baseline
-    second = _run(root / "home2", extract)
+    """The same extract and date run twice, on two fresh homes: by the core engine (``baseline``) and by
+    ``dg.materialize`` of the Dagster definitions (issue 24: the session's two runs of this extract, which
+    tests/test_engine.py reads too, instead of two engine runs of its own). Every published byte equal (the
+    manifest without run ids, timestamps, timings and paths) proves both that nothing in a run depends on
+    chance and that the two paths publish the same files."""
+    _root, _extract, first = baseline
+    second = Path(engine_and_dagster()["dagster_home"]) / "runs" / AS_OF
     assert published_files(second) == published_files(first)
     assert stable_manifest(second) == stable_manifest(first)
     files = published_files(first)
