@@ -21,8 +21,10 @@ from dagster_project.defs.schedules import READY_MARKER, extract_delivery_sensor
 from pipelines.publishing.run_lock import home_is_busy, run_lock
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, published_files, run
+from tests.shared_runs import private_copy
 from tests.targeting_harness import EIGHT_DRUGS, NDC
 from tests.test_dagster_ui import BIN, _graphql, dagster_ui
+from tests.test_faults import history
 
 HOLD = """
 import sys, time
@@ -43,9 +45,12 @@ def _holder(home: Path) -> subprocess.Popen:
 
 
 def test_a_second_run_on_a_busy_home_fails_clearly_and_changes_nothing(tmp_path):
-    extract = write_extract(tmp_path / "ex", eligibility=[member("M1")], pharmacy_claim=[fill("M1", "2025-09-01")])
-    home = tmp_path / "home"
-    first = run(home, extract, as_of="2025-06-30")
+    """On a copy of a home with one published run (issue 24: test_faults.py's session-shared history at
+    2025-06-30, one member on eight drugs, instead of a first run of its own)."""
+    shared = history()
+    extract = Path(shared["extracts"][0])
+    home = private_copy(shared["home_at_d1"], tmp_path / "home")
+    first = home / "runs" / "2025-06-30"
     before = published_files(first)
     holder = _holder(home)
     try:

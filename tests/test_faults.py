@@ -23,6 +23,7 @@ from pipelines.publishing import publish
 from pipelines.run_state.faults import PUBLISH_POINTS
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, published_files, run
+from tests.shared_runs import shared_build
 from tests.targeting_harness import EIGHT_DRUGS, NDC, ledger
 
 D1, D2 = "2025-06-30", "2025-09-30"
@@ -44,17 +45,32 @@ def _run(home: Path, extract: Path, as_of: str) -> Path:
     return run(home, extract, as_of=as_of)
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    """The uninterrupted history: D1 then D2 (and D2 again, for the re-publish points)."""
-    root = tmp_path_factory.mktemp("reference")
-    first, second = _extracts(root)
-    home = root / "home"
+def _history(folder: Path) -> dict:
+    first, second = _extracts(folder)
+    home = folder / "home"
     d1 = _run(home, first, D1)
-    shutil.copytree(home, root / "home_at_d1", symlinks=True)
+    shutil.copytree(home, folder / "home_at_d1", symlinks=True)
     d2 = _run(home, second, D2)
-    return {"extracts": (first, second), "d1": published_files(d1), "d2": published_files(d2),
-            "home_at_d1": root / "home_at_d1", "ledger": ledger(home)}
+    return {"extracts": [str(first), str(second)], "home": str(home), "d1": str(d1), "d2": str(d2),
+            "home_at_d1": str(folder / "home_at_d1")}
+
+
+def history() -> dict:
+    """The uninterrupted history, once per test session (tests/shared_runs.py ``shared_build``): the D1 extract
+    published at D1, the home copied (``home_at_d1``), then D2's extract at D2; never changed (copy a home to
+    change it). test_concurrency.py starts from a copy of ``home_at_d1`` too (issue 24: one whole run fewer).
+    The ``extracts`` (D1's, D2's), ``home`` and ``home_at_d1``, the published folders ``d1`` and ``d2``: str."""
+    return shared_build("faults_history", _history)
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    """The uninterrupted history: D1 then D2 (and D2 again, for the re-publish points): ``history``'s runs."""
+    built = history()
+    first, second = (Path(extract) for extract in built["extracts"])
+    return {"extracts": (first, second), "d1": published_files(Path(built["d1"])),
+            "d2": published_files(Path(built["d2"])), "home_at_d1": Path(built["home_at_d1"]),
+            "ledger": ledger(Path(built["home"]))}
 
 
 def _home_at_d1(reference, home: Path) -> Path:
