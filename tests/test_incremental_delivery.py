@@ -16,7 +16,7 @@ from tests.targeting_harness import warehouse_rows
 from tests.template_home import seeded_home
 from tools.compare_runs import compare
 
-#: five to seven whole `mtm run`s per test: room for a loaded machine (speed is not what is tested)
+#: up to four whole `mtm run`s per test with its fixtures: room for a loaded machine (speed is not what is tested)
 pytestmark = pytest.mark.timeout(2400)
 
 BASE_DAY, DELIVERY_DAY = "2025-09-29", "2025-09-30"
