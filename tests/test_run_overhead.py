@@ -156,14 +156,19 @@ def test_bench_reports_each_step_as_it_finishes_and_checks_the_targets(capsys):
     assert "| 30,000 | csv.gz | 36.0 (9.0, 900) | 7.5 (9.0, 900) | <= 8 s | not met | met |" in text
 
 
-def test_bench_counts_the_cpu_and_memory_of_a_grandchild_nobody_waits_for():
+def test_bench_counts_the_cpu_and_memory_of_a_grandchild_nobody_waits_for(tmp_path):
     """pyspark's JVM is started by `mtm run` and never waited for: rusage alone would leave it out."""
     from mtm import bench
 
-    # busy for 1.5 s of its own CPU (not of the clock: a loaded machine gives it less than a core)
-    busy = "x = bytearray(200 * 2**20)\nimport time\nwhile time.process_time() < 1.5: pass"
-    child = (f"import os, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {busy!r}])\n"
-             "time.sleep(2.0)\nos._exit(0)")
+    # busy for 1.5 s of its own CPU (not of the clock: a loaded machine gives it less than a core), then it says
+    # so and idles; the child waits for the word, not for the grandchild, and lets the sampler (every 0.5 s) see
+    # the grandchild's last CPU before it exits
+    marker = tmp_path / "busy-done"
+    busy = (f"x = bytearray(200 * 2**20)\nimport pathlib, time\nwhile time.process_time() < 1.5: pass\n"
+            f"pathlib.Path({str(marker)!r}).touch()\ntime.sleep(3)")
+    child = (f"import os, pathlib, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', {busy!r}])\n"
+             f"while not pathlib.Path({str(marker)!r}).exists(): time.sleep(0.05)\n"
+             "time.sleep(1.2)\nos._exit(0)")
     result = bench.measure([sys.executable, "-c", child])
     assert result["cpu_s"] >= 1.0  # the child itself sleeps: the busy second and a half is the grandchild's
     assert result["peak_rss_mb"] >= 200
