@@ -21,8 +21,9 @@ from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
 from pipelines.run_state.run_context import RunContext
 from tests.extract_builder import fill, member, write_extract
+from tests.i26_portal_home import portal_home
+from tests.shared_runs import private_copy
 from tests.targeting_harness import without_expectations
-from tests.template_home import seeded_home
 
 D, NEXT = dt.date(2025, 9, 30), dt.date(2025, 10, 7)
 PASSWORD = "correct horse 42"
@@ -33,16 +34,23 @@ def _arb(members):
     return [{"member_id": m, "arb_start_date": "2024-01-01"} for m in members]
 
 
+_MEMBERS = [*CALLED, "QUIET"]
+#: this file's members in the shared portal home (tests/i26_portal_home.py; issue 24), all of contract H1234:
+#: at-risk (reason 02) since 2024, one fill each, a phone number each
+PORTAL_SCENARIO = {
+    "eligibility": [member(m, phone=f"555-01{i:02d}") for i, m in enumerate(_MEMBERS)],
+    "pharmacy_claim": [fill(m, "2025-09-01") for m in _MEMBERS],
+    "dmp_arb": _arb(_MEMBERS),
+}
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    """One run at D with the Great Expectations suites on (Data Docs), users added through the CLI."""
-    tmp = tmp_path_factory.mktemp("i26")
-    members = [*CALLED, "QUIET"]
-    extract = write_extract(tmp / "extract", eligibility=[member(m, phone=f"555-01{i:02d}")
-                                                          for i, m in enumerate(members)],
-                            pharmacy_claim=[fill(m, "2025-09-01") for m in members], dmp_arb=_arb(members))
-    home = seeded_home(tmp / "home")  # the seeds loaded from the session template (tests/template_home.py)
-    run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=D))
+    """One run at D with the Great Expectations suites on (Data Docs), users added through the CLI.
+
+    Issue 24: the run is the session's shared portal home (tests/i26_portal_home.py: this file's
+    ``PORTAL_SCENARIO`` in H1234 and the browser test's members in H5678); the tests write to a private copy."""
+    home = private_copy(portal_home()["home"], tmp_path_factory.mktemp("i26") / "home")
     runner = CliRunner()
     for name, role in (("ana", "analyst"), ("olga", "outreach")):
         added = runner.invoke(main, ["users", "add", name, "--role", role, "--contract", "H1234", "--home",
@@ -153,6 +161,7 @@ def test_users_add_refuses_a_contract_no_run_has_seen(home, tmp_path):
     typo = runner.invoke(main, ["users", "add", "tom", "--role", "outreach", "--contract", "H9999",
                                 "--home", str(home)], env=env)
     assert typo.exit_code != 0
+    # (the shared home's run also holds the browser test's H5678: the runs hold "H1234, H5678")
     assert "no published run of" in typo.output and "H9999" in typo.output and "the runs hold H1234" in typo.output
     meant = runner.invoke(main, ["users", "add", "tom", "--role", "outreach", "--contract", "h9999",
                                  "--new-contract", "--home", str(home)], env=env)

@@ -1,6 +1,9 @@
 """Issue 26 items 9, 10 and 13 in the system Chromium: the outreach list shows one ranking with the overdue
 rows first and highlighted; the contact form offers wrong number / left message / refused with a note, the
-browser's date field carries the server's bounds, and the recorded note shows on the list."""
+browser's date field carries the server's bounds, and the recorded note shows on the list.
+
+Issue 24: the run is the session's shared portal home (tests/i26_portal_home.py), which holds this file's
+members in contract H5678 and tests/test_i26_contacts.py's in H1234; the test writes to a private copy."""
 
 from __future__ import annotations
 
@@ -10,34 +13,37 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from dagster_project.run import run_pipeline
 from mtm.cli import main
 from pipelines.portal.server import serve_in_thread
-from pipelines.run_state.run_context import RunContext
 from tests.browser import chromium, submit
-from tests.extract_builder import fill, member, write_extract
-from tests.targeting_harness import without_expectations
-from tests.template_home import seeded_home
+from tests.extract_builder import fill, member
+from tests.i26_portal_home import portal_home
+from tests.shared_runs import private_copy
 
 D = dt.date(2025, 9, 30)
 PASSWORD = "correct horse 42"
 SCREENSHOTS = os.environ.get("MTM_PORTAL_SCREENSHOTS")
 
 
+MEMBERS = ("EARLY", "LATE", "NEW")
+#: this file's members in the shared portal home (tests/i26_portal_home.py; issue 24), all of contract H5678
+#: (the contacts test's members are in H1234: olga here sees H5678's list, ranked on its own)
+PORTAL_SCENARIO = {
+    "eligibility": [member(m, contract_id="H5678") for m in MEMBERS],
+    "pharmacy_claim": [fill(m, "2025-09-01") for m in MEMBERS],
+    "dmp_arb": [{"member_id": m, "arb_start_date": "2024-01-01"} for m in MEMBERS],
+}
+#: imported (`mtm ledger import`) into the shared home before its run: EARLY and LATE were enrolled in spring,
+#: so their initial offer is overdue
+PORTAL_ROSTER = ("member_id,contract_id,contract_year,mtm_enrollment_date\n"
+                 "EARLY,H5678,2025,2025-03-01\nLATE,H5678,2025,2025-06-15\n")
+
+
 def test_overdue_first_highlighted_and_a_wrong_number_with_a_note(tmp_path):
-    members = ("EARLY", "LATE", "NEW")
-    home = seeded_home(tmp_path / "home")  # the seeds loaded from the session template
-    roster = tmp_path / "roster.csv"  # EARLY and LATE were enrolled in spring: their initial offer is overdue
-    roster.write_text("member_id,contract_id,contract_year,mtm_enrollment_date\n"
-                      "EARLY,H1234,2025,2025-03-01\nLATE,H1234,2025,2025-06-15\n")
-    assert CliRunner().invoke(main, ["ledger", "import", str(roster), "--home", str(home)]).exit_code == 0
-    extract = write_extract(tmp_path / "extract", eligibility=[member(m) for m in members],
-                            pharmacy_claim=[fill(m, "2025-09-01") for m in members],
-                            dmp_arb=[{"member_id": m, "arb_start_date": "2024-01-01"} for m in members])
-    settings = tmp_path / "settings.toml"
-    settings.write_text(without_expectations(""))
-    run_pipeline(RunContext.create(home=home, extract_dirs=[extract], as_of=D, settings_file=settings))
-    added = CliRunner().invoke(main, ["users", "add", "olga", "--role", "outreach", "--contract", "H1234",
+    shared = portal_home()  # the roster imported, then one run at D (Great Expectations on: no page here reads it)
+    assert shared["roster_imports"]["tests.test_i26_portal_browser"]["exit_code"] == 0
+    home = private_copy(shared["home"], tmp_path / "home")  # this test adds a user and records a contact
+    added = CliRunner().invoke(main, ["users", "add", "olga", "--role", "outreach", "--contract", "H5678",
                                       "--home", str(home)], env={"MTM_PASSWORD": PASSWORD})
     assert added.exit_code == 0, added.output
     server, base = serve_in_thread(home)
