@@ -23,6 +23,7 @@ from pipelines.run_state.run_context import RunContext
 from tests.bad_input_cases import CASES, Case, Rows, Stop
 from tests.extract_builder import fill, member, write_extract
 from tests.reliability_harness import cli, run
+from tests.scenario_run import scenario_folder
 from tests.staging_harness import STAGING_TARGETS, build
 from tests.template_home import seeded_home
 
@@ -169,12 +170,28 @@ def test_as_of_before_all_data_publishes_an_empty_universe(tmp_path):
     assert (folder / "rejects.csv").read_text().count("\n") == 1  # nothing is wrong with the rows
 
 
-def test_future_fills_are_not_counted(tmp_path):
-    extract = write_extract(tmp_path / "ex", eligibility=[member("M1")], pharmacy_claim=[
-        fill("M1", "2025-09-01", claim_id="NOW"), fill("M1", "2030-01-01", "00006001954", claim_id="LATER"),
-        fill("M1", "9999-12-31", "00087606005", claim_id="NEVER")])
-    _, summary, drugs = _published(tmp_path, extract, "2025-09-30")
-    assert drugs == [("M1", "2025-09-01")]
+#: this file's member in the session's shared run (tests/scenario_run.py; issue 24): FUTURE has a fill in the
+#: run's month and two after the as-of date (2030, and 9999-12-31), none of them pending or rejected
+SHARED_SCENARIO = {
+    "eligibility": [member("FUTURE")],
+    "pharmacy_claim": [fill("FUTURE", "2025-09-01", claim_id="NOW"),
+                       fill("FUTURE", "2030-01-01", "00006001954", claim_id="LATER"),
+                       fill("FUTURE", "9999-12-31", "00087606005", claim_id="NEVER")],
+}
+
+
+def test_future_fills_are_not_counted():
+    """The shared run (as of 2025-09-30, default settings; it was a run of FUTURE alone): FUTURE's summary row
+    and drugs, read from the published files (its own member: the run holds other files' members too)."""
+    import duckdb
+
+    folder = scenario_folder()
+    con = duckdb.connect()
+    summary = con.execute(f"SELECT * FROM read_csv('{folder / 'member_summary.csv'}', all_varchar=true) "
+                          "WHERE member_id = 'FUTURE'").fetchall()
+    drugs = con.execute(f"SELECT member_id, last_fill_date::VARCHAR FROM '{folder / 'member_drugs.parquet'}' "
+                        "WHERE member_id = 'FUTURE'").fetchall()
+    assert drugs == [("FUTURE", "2025-09-01")]
     assert len(summary) == 1
 
 
