@@ -24,6 +24,7 @@ from tests.extract_builder import fill, member, write_extract
 from tests.i26_portal_home import portal_home
 from tests.shared_runs import private_copy
 from tests.targeting_harness import without_expectations
+from tests.template_home import seeded_home
 
 D, NEXT = dt.date(2025, 9, 30), dt.date(2025, 10, 7)
 PASSWORD = "correct horse 42"
@@ -186,7 +187,8 @@ def test_a_failed_run_names_the_file_of_its_rejects(tmp_path):
     extract = write_extract(tmp_path / "bad", eligibility=[member("M1")], pharmacy_claim=rows)  # 20% rejected
     settings = tmp_path / "settings.toml"
     settings.write_text(without_expectations(""))
-    result = CliRunner().invoke(main, ["run", "--home", str(tmp_path / "home"), "--extract", str(extract),
+    home = seeded_home(tmp_path / "home")  # the seeds from the session template: the failure is what is tested
+    result = CliRunner().invoke(main, ["run", "--home", str(home), "--extract", str(extract),
                                        "--settings", str(settings), "--as-of", D.isoformat()])
     assert result.exit_code == 1
     named = re.search(r"See (\S+rejects\.csv) for every rejected row", result.output).group(1)
