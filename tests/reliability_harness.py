@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 
 from tests.template_home import seeded_home
+
+if TYPE_CHECKING:
+    from pipelines.run_state.run_context import RunContext
 
 #: manifest keys that legitimately differ between two runs of the same input
 VOLATILE_MANIFEST_KEYS = ("run_id", "written_at", "timings_seconds", "extract_dirs", "settings_file", "code_version")
@@ -45,18 +49,24 @@ def stable_manifest(folder: Path) -> dict:
     return manifest
 
 
-def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None) -> Path:
-    """The real asset graph, published, as `mtm run` runs it (Great Expectations sampling off: its suites
-    have tests of their own)."""
-    from dagster_project.run import run_pipeline
+def run_context(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None) -> RunContext:
+    """A run of ``extracts`` on ``home`` (seeded from the session template) with Great Expectations sampling off
+    (its suites have tests of their own), its settings file named alike for every home (the dashboard's footer
+    names it)."""
     from pipelines.run_state.run_context import RunContext
 
-    # one file name for every home: the dashboard's footer names the settings file
     settings = Path(home).parent / f"{Path(home).name}_settings" / "settings.toml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("[validation]\ngx_sample_rows = 0\n")
-    return run_pipeline(RunContext.create(home=seeded_home(home), extract_dirs=list(extracts), as_of=as_of,
-                                          settings_file=settings, as_known_at=as_known_at))
+    return RunContext.create(home=seeded_home(home), extract_dirs=list(extracts), as_of=as_of,
+                             settings_file=settings, as_known_at=as_known_at)
+
+
+def run(home: Path, *extracts: Path, as_of: str, as_known_at: str | None = None) -> Path:
+    """The real asset graph, published, as `mtm run` runs it (``run_context``)."""
+    from dagster_project.run import run_pipeline
+
+    return run_pipeline(run_context(home, *extracts, as_of=as_of, as_known_at=as_known_at))
 
 
 def cli(*args: str) -> tuple[int, str, str]:

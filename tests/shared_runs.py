@@ -159,23 +159,13 @@ def sample_members(out: Path, order: str = "_r", part: tuple[int, int] | None = 
 
 def _engine_and_dagster(folder: Path) -> dict:
     from dagster_project.run import dagster_materialize, materialize
-    from pipelines.run_state.run_context import RunContext
-    from tests.template_home import seeded_home
+    from tests.reliability_harness import run_context
 
     extract = sample_members(folder / "extract")
-
-    def context(name: str) -> RunContext:
-        # as tests/reliability_harness.py `run` (one settings file name for every home: the dashboard's footer
-        # names it; Great Expectations sampling off)
-        settings = folder / f"{name}_settings" / "settings.toml"
-        settings.parent.mkdir(parents=True)
-        settings.write_text("[validation]\ngx_sample_rows = 0\n")
-        return RunContext.create(home=seeded_home(folder / name), extract_dirs=[extract], as_of=DETERMINISM_AS_OF,
-                                 settings_file=settings)
-
     steps: list = []
-    engine = materialize(context("engine"), on_step=lambda *step: steps.append(step))
-    dagster = dagster_materialize(context("dagster"))
+    engine = materialize(run_context(folder / "engine", extract, as_of=DETERMINISM_AS_OF),
+                         on_step=lambda *step: steps.append(step))
+    dagster = dagster_materialize(run_context(folder / "dagster", extract, as_of=DETERMINISM_AS_OF))
     return {"extract": str(extract), "engine_home": str(folder / "engine"), "dagster_home": str(folder / "dagster"),
             "published": str(engine.published), "steps": steps,
             "engine_checks": {key: outcome.passed for key, outcome in engine.checks.items()},

@@ -186,11 +186,11 @@ def test_future_fills_are_not_counted():
     import duckdb
 
     folder = scenario_folder()
-    con = duckdb.connect()
-    summary = con.execute(f"SELECT * FROM read_csv('{folder / 'member_summary.csv'}', all_varchar=true) "
-                          "WHERE member_id = 'FUTURE'").fetchall()
-    drugs = con.execute(f"SELECT member_id, last_fill_date::VARCHAR FROM '{folder / 'member_drugs.parquet'}' "
-                        "WHERE member_id = 'FUTURE'").fetchall()
+    with duckdb.connect() as con:
+        summary = con.execute(f"SELECT * FROM read_csv('{folder / 'member_summary.csv'}', all_varchar=true) "
+                              "WHERE member_id = 'FUTURE'").fetchall()
+        drugs = con.execute(f"SELECT member_id, last_fill_date::VARCHAR FROM '{folder / 'member_drugs.parquet'}' "
+                            "WHERE member_id = 'FUTURE'").fetchall()
     assert drugs == [("FUTURE", "2025-09-01")]
     assert len(summary) == 1
 

@@ -17,8 +17,7 @@ import pytest
 
 from tests.reliability_harness import published_files, run, stable_manifest
 from tests.shared_runs import DETERMINISM_AS_OF as AS_OF
-from tests.shared_runs import engine_and_dagster
-from tests.shared_runs import sample_members as _subset
+from tests.shared_runs import engine_and_dagster, sample_members
 
 
 def _run(home: Path, *extracts: Path) -> Path:
@@ -64,7 +63,7 @@ def test_same_extract_and_date_twice_give_identical_files(baseline):
 @pytest.mark.long
 def test_a_delivery_in_two_parts_equals_one(baseline):
     root, _, whole = baseline
-    parts = [_subset(root / f"part{k}", part=(k, 2)) for k in range(2)]
+    parts = [sample_members(root / f"part{k}", part=(k, 2)) for k in range(2)]
     split = _run(root / "home_split", *parts)
     got, want = published_files(split), published_files(whole)
     assert _rejects_without_place(got) == _rejects_without_place(want)
@@ -78,7 +77,7 @@ def test_a_delivery_in_two_parts_equals_one(baseline):
 @pytest.mark.long
 def test_shuffled_row_order_gives_identical_outputs(baseline):
     root, _, ordered = baseline
-    shuffled = _run(root / "home_shuffled", _subset(root / "shuffled", order="hash(_r * 7919 + 13)"))
+    shuffled = _run(root / "home_shuffled", sample_members(root / "shuffled", order="hash(_r * 7919 + 13)"))
     got, want = published_files(shuffled), published_files(ordered)
     assert _rejects_without_place(got) == _rejects_without_place(want)
     assert _events_without_place(shuffled) == _events_without_place(ordered)
